@@ -1,0 +1,52 @@
+"""The 43 territorial police forces of England and Wales, as report pages name them.
+
+Used once, by migration 0003, to load the Force table; kept as a module so that the
+importer's tests and the synthetic-data generator share the same list.
+"""
+
+# (full name, short name as the "<Place> PEEL <year>" heading writes it)
+TERRITORIAL_FORCES: tuple[tuple[str, str], ...] = (
+    ("Avon and Somerset Constabulary", "Avon and Somerset"),
+    ("Bedfordshire Police", "Bedfordshire"),
+    ("Cambridgeshire Constabulary", "Cambridgeshire"),
+    ("Cheshire Constabulary", "Cheshire"),
+    ("City of London Police", "City of London"),
+    ("Cleveland Police", "Cleveland"),
+    ("Cumbria Constabulary", "Cumbria"),
+    ("Derbyshire Constabulary", "Derbyshire"),
+    ("Devon and Cornwall Police", "Devon and Cornwall"),
+    ("Dorset Police", "Dorset"),
+    ("Durham Constabulary", "Durham"),
+    ("Dyfed-Powys Police", "Dyfed-Powys"),
+    ("Essex Police", "Essex"),
+    ("Gloucestershire Constabulary", "Gloucestershire"),
+    ("Greater Manchester Police", "Greater Manchester"),
+    ("Gwent Police", "Gwent"),
+    ("Hampshire and Isle of Wight Constabulary", "Hampshire"),
+    ("Hertfordshire Constabulary", "Hertfordshire"),
+    ("Humberside Police", "Humberside"),
+    ("Kent Police", "Kent"),
+    ("Lancashire Constabulary", "Lancashire"),
+    ("Leicestershire Police", "Leicestershire"),
+    ("Lincolnshire Police", "Lincolnshire"),
+    ("Merseyside Police", "Merseyside"),
+    ("Metropolitan Police Service", "Metropolitan"),
+    ("Norfolk Constabulary", "Norfolk"),
+    ("North Wales Police", "North Wales"),
+    ("North Yorkshire Police", "North Yorkshire"),
+    ("Northamptonshire Police", "Northamptonshire"),
+    ("Northumbria Police", "Northumbria"),
+    ("Nottinghamshire Police", "Nottinghamshire"),
+    ("South Wales Police", "South Wales"),
+    ("South Yorkshire Police", "South Yorkshire"),
+    ("Staffordshire Police", "Staffordshire"),
+    ("Suffolk Constabulary", "Suffolk"),
+    ("Surrey Police", "Surrey"),
+    ("Sussex Police", "Sussex"),
+    ("Thames Valley Police", "Thames Valley"),
+    ("Warwickshire Police", "Warwickshire"),
+    ("West Mercia Police", "West Mercia"),
+    ("West Midlands Police", "West Midlands"),
+    ("West Yorkshire Police", "West Yorkshire"),
+    ("Wiltshire Police", "Wiltshire"),
+)

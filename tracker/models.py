@@ -1,0 +1,574 @@
+"""The domain: forces, their inspection reports, and the actions that answer them.
+
+An Action changes only through its state-change methods (`move_to`, `assign`,
+`set_due_date`, `set_blocked`, `add_note`). Each one checks the optimistic-lock `version`,
+bumps it in the same UPDATE, and writes the ActionEvent in the same transaction, so the
+audit trail and the action can never disagree. ActionEvent and EvidenceNote are append-only;
+a database trigger (migration 0002) refuses UPDATE and DELETE on them.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models, transaction
+from django.db.models import Case, F, IntegerField, Q, Value, When
+from django.db.models.functions import Now
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
+
+from tracker.workflow import DONE_STATUSES, OPEN_STATUSES, Role, Status, check_move
+
+INSPECTORS_GROUP = "Inspectors"
+
+
+class Grade(models.TextChoices):
+    OUTSTANDING = "outstanding", "Outstanding"
+    GOOD = "good", "Good"
+    ADEQUATE = "adequate", "Adequate"
+    REQUIRES_IMPROVEMENT = "requires_improvement", "Requires improvement"
+    INADEQUATE = "inadequate", "Inadequate"
+    UNGRADED = "ungraded", "Ungraded"
+
+    @classmethod
+    def from_label(cls, label: str | None) -> str:
+        """'Requires improvement' (any case) -> 'requires_improvement'; None -> ''."""
+        if not label:
+            return ""
+        wanted = label.strip().lower()
+        for grade in cls:
+            if grade.label.lower() == wanted:
+                return grade.value
+        raise ValueError(f"unknown grade {label!r}")
+
+
+# Worst first, so a force works on "Inadequate" before "Good"; no grade sorts last.
+GRADE_SEVERITY = {
+    Grade.INADEQUATE: 0,
+    Grade.REQUIRES_IMPROVEMENT: 1,
+    Grade.ADEQUATE: 2,
+    Grade.UNGRADED: 3,
+    Grade.GOOD: 4,
+    Grade.OUTSTANDING: 5,
+}
+
+
+def grade_severity(field: str) -> Case:
+    """An expression that sorts `field` (a Grade column) worst first."""
+    return Case(
+        *(When(**{field: grade}, then=Value(rank)) for grade, rank in GRADE_SEVERITY.items()),
+        default=Value(len(GRADE_SEVERITY)),
+        output_field=IntegerField(),
+    )
+
+
+class Pillar(models.TextChoices):
+    EFFECTIVENESS = "effectiveness", "Effectiveness"
+    EFFICIENCY = "efficiency", "Efficiency"
+    LEGITIMACY = "legitimacy", "Legitimacy"
+    LEADERSHIP = "leadership", "Leadership"
+
+
+class Force(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    short_name = models.CharField(
+        max_length=60, unique=True, help_text="As report pages name it: “Lancashire”."
+    )
+    slug = models.SlugField(max_length=60, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return f"{reverse('dashboard')}?force={self.slug}"
+
+
+class User(AbstractUser):
+    force = models.ForeignKey(
+        Force,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+        help_text="Force staff see only their force. Leave empty for inspectors.",
+    )
+
+    @cached_property
+    def is_inspector(self) -> bool:
+        if not self.is_active or self.force_id is not None:
+            return False
+        return self.is_superuser or self.groups.filter(name=INSPECTORS_GROUP).exists()
+
+    def role_for(self, action: Action) -> Role | None:
+        if self.is_inspector:
+            return Role.INSPECTOR
+        if self.is_active and self.force_id is not None and self.force_id == action.force_id:
+            return Role.STAFF
+        return None
+
+
+class InspectionQuerySet(models.QuerySet):
+    def visible_to(self, user) -> InspectionQuerySet:
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_inspector:
+            return self.all()
+        if user.force_id is None:
+            return self.none()
+        return self.filter(force_id=user.force_id)
+
+
+class Inspection(models.Model):
+    force = models.ForeignKey(Force, on_delete=models.PROTECT, related_name="inspections")
+    programme = models.CharField(max_length=20, default="PEEL")
+    year = models.PositiveSmallIntegerField()
+    pillar = models.CharField(max_length=20, choices=Pillar)
+    title = models.CharField(
+        max_length=300, blank=True, help_text="The pillar's headline question."
+    )
+    grade = models.CharField(max_length=24, choices=Grade, blank=True)
+    last_updated = models.DateField(null=True, blank=True)
+    summary = models.TextField(blank=True)
+    source_text = models.TextField(blank=True, help_text="The page as imported, for provenance.")
+    source_url = models.URLField(max_length=500, blank=True)
+    imported_at = models.DateTimeField(auto_now_add=True)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    objects = InspectionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["force__name", "-year", "pillar"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["force", "programme", "year", "pillar"],
+                name="tracker_inspection_unique_report",
+            ),
+            models.CheckConstraint(
+                condition=Q(pillar__in=Pillar.values), name="tracker_inspection_pillar_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(grade__in=[*Grade.values, ""]), name="tracker_inspection_grade_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.force} {self.programme} {self.year} {self.get_pillar_display()}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("inspection-detail", args=[self.pk])
+
+
+class Question(models.Model):
+    inspection = models.ForeignKey(Inspection, on_delete=models.CASCADE, related_name="questions")
+    number = models.PositiveSmallIntegerField()
+    text = models.TextField()
+    grade = models.CharField(max_length=24, choices=Grade, blank=True)
+    narrative = models.TextField(blank=True)
+    carried_over = models.BooleanField(
+        default=False, help_text="Not inspected this time; the earlier judgement stands."
+    )
+
+    class Meta:
+        ordering = ["inspection", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["inspection", "number"], name="tracker_question_unique_number"
+            ),
+            models.CheckConstraint(
+                condition=Q(grade__in=[*Grade.values, ""]), name="tracker_question_grade_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Q{self.number}. {self.text}"
+
+    def get_absolute_url(self) -> str:
+        return f"{self.inspection.get_absolute_url()}#question-{self.number}"
+
+
+class ActionQuerySet(models.QuerySet):
+    def visible_to(self, user) -> ActionQuerySet:
+        """The one place that decides which actions a user may see."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_inspector:
+            return self.all()
+        if user.force_id is None:
+            return self.none()
+        return self.filter(force_id=user.force_id)
+
+    def open(self) -> ActionQuerySet:
+        return self.filter(status__in=OPEN_STATUSES)
+
+    def overdue(self, today: datetime.date | None = None) -> ActionQuerySet:
+        return self.open().filter(due_date__lt=today or timezone.localdate())
+
+    def due_within(self, days: int, today: datetime.date | None = None) -> ActionQuerySet:
+        today = today or timezone.localdate()
+        return self.open().filter(
+            due_date__gte=today, due_date__lte=today + datetime.timedelta(days=days)
+        )
+
+    def blocked(self) -> ActionQuerySet:
+        return self.open().exclude(blocked_reason="")
+
+    def with_related(self) -> ActionQuerySet:
+        return self.select_related("question__inspection__force", "owner")
+
+
+class StaleVersion(Exception):
+    """Someone else changed the action since this user loaded it."""
+
+    def __init__(self, action: Action):
+        self.action = action
+        latest = action.events.select_related("by").order_by("-at", "-id").first()
+        who = latest.by.get_full_name() or latest.by.username if latest and latest.by else None
+        by = f" by {who}" if who else ""
+        super().__init__(
+            f"This action was changed{by} since you opened it. Your changes were not saved; "
+            "check the latest version below and submit again."
+        )
+
+
+class Action(models.Model):
+    class Kind(models.TextChoices):
+        AREA_FOR_IMPROVEMENT = "afi", "Area for improvement"
+        RECOMMENDATION = "recommendation", "Recommendation"
+        CAUSE_OF_CONCERN = "cause_of_concern", "Cause of concern"
+
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="actions")
+    # Copied from question.inspection.force when the action is created (it never changes), so
+    # that visible_to() and the list's indexes need no join across four tables.
+    force = models.ForeignKey(Force, on_delete=models.PROTECT, related_name="actions")
+    kind = models.CharField(max_length=20, choices=Kind, default=Kind.AREA_FOR_IMPROVEMENT)
+    text = models.TextField(help_text="Verbatim from the report.")
+    position = models.PositiveSmallIntegerField(help_text="1-based, within its question.")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="owned_actions",
+    )
+    status = models.CharField(max_length=16, choices=Status, default=Status.NOT_STARTED)
+    due_date = models.DateField(null=True, blank=True)
+    original_due_date = models.DateField(
+        null=True, blank=True, help_text="The first due date set; kept when the date is revised."
+    )
+    blocked_reason = models.TextField(
+        blank=True, help_text="Empty unless the action waits on a body outside the force."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    version = models.PositiveIntegerField(default=1)
+
+    objects = ActionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["question__inspection", "question__number", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["question", "kind", "position"], name="tracker_action_unique_position"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=Status.values), name="tracker_action_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=["afi", "recommendation", "cause_of_concern"]),
+                name="tracker_action_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(closed_at__isnull=True) | Q(status=Status.CLOSED),
+                name="tracker_action_closed_at_only_when_closed",
+            ),
+            models.CheckConstraint(
+                condition=Q(due_date__isnull=True) | Q(original_due_date__isnull=False),
+                name="tracker_action_original_due_date_kept",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["force", "status"], name="tracker_action_force_status"),
+            models.Index(fields=["force", "due_date", "id"], name="tracker_action_force_due"),
+            models.Index(fields=["owner", "status"], name="tracker_action_owner_status"),
+            models.Index(fields=["force", "updated_at"], name="tracker_action_force_updated"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Action {self.pk}: {self.short_text}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("action-detail", args=[self.pk])
+
+    @property
+    def short_text(self) -> str:
+        return self.text if len(self.text) <= 80 else self.text[:79].rstrip() + "…"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def is_done(self) -> bool:
+        return self.status in DONE_STATUSES
+
+    @property
+    def is_blocked(self) -> bool:
+        return bool(self.blocked_reason)
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.is_open and self.due_date is not None and self.due_date < timezone.localdate()
+
+    @property
+    def due_date_revised(self) -> bool:
+        return self.original_due_date is not None and self.original_due_date != self.due_date
+
+    @property
+    def rag(self) -> str:
+        """red overdue, amber due within 30 days, green otherwise open, grey closed."""
+        if not self.is_open:
+            return "grey"
+        if self.is_overdue:
+            return "red"
+        if self.due_date and self.due_date <= timezone.localdate() + datetime.timedelta(days=30):
+            return "amber"
+        return "green"
+
+    # State changes -------------------------------------------------------------------------
+
+    def move_to(self, status: str, *, by, reason: str = "", via: str = "web", version=None):
+        move = check_move(
+            source=self.status,
+            target=status,
+            role=by.role_for(self),
+            is_owner=self.owner_id is not None and self.owner_id == by.pk,
+            has_evidence=self.notes.exists(),
+            reason=reason,
+        )
+        changes: dict = {"status": move.target}
+        if move.target == Status.CLOSED:
+            changes.update(closed_at=timezone.now(), closed_by=by)
+        elif self.status == Status.CLOSED:
+            changes.update(closed_at=None, closed_by=None)
+        self._change(
+            changes,
+            ActionEvent.Kind.STATUS,
+            old=self.get_status_display(),
+            new=Status(move.target).label,
+            by=by,
+            reason=reason,
+            via=via,
+            version=version,
+        )
+
+    def assign(self, owner, *, by, via: str = "web", version=None):
+        self._require_editor(by)
+        if owner is not None and owner.force_id != self.force_id:
+            raise PermissionError("An action's owner must belong to the action's force.")
+        old = self.owner.username if self.owner else ""
+        self._change(
+            {"owner": owner},
+            ActionEvent.Kind.OWNER,
+            old=old,
+            new=owner.username if owner else "",
+            by=by,
+            via=via,
+            version=version,
+        )
+
+    def set_due_date(self, due_date, *, by, reason: str = "", via: str = "web", version=None):
+        self._require_editor(by)
+        if self.due_date is not None and due_date != self.due_date and not reason.strip():
+            raise ValueError("Give a reason for revising the due date.")
+        if due_date is None and self.due_date is not None:
+            raise ValueError("A due date, once set, can be revised but not removed.")
+        changes = {"due_date": due_date}
+        if self.original_due_date is None:
+            changes["original_due_date"] = due_date
+        self._change(
+            changes,
+            ActionEvent.Kind.DUE_DATE,
+            old=self.due_date.isoformat() if self.due_date else "",
+            new=due_date.isoformat() if due_date else "",
+            by=by,
+            reason=reason,
+            via=via,
+            version=version,
+        )
+
+    def set_blocked(self, blocked_reason: str, *, by, via: str = "web", version=None):
+        """Mark blocked with a reason, or unblock with an empty one."""
+        self._require_editor(by)
+        blocked_reason = blocked_reason.strip()
+        self._change(
+            {"blocked_reason": blocked_reason},
+            ActionEvent.Kind.BLOCKED,
+            old=self.blocked_reason,
+            new=blocked_reason,
+            by=by,
+            reason=blocked_reason,
+            via=via,
+            version=version,
+        )
+
+    def add_note(self, body: str, *, by, kind: str = "progress", via: str = "web", version=None):
+        self._require_editor(by)
+        body = body.strip()
+        if not body:
+            raise ValueError("An evidence note needs some text.")
+        with transaction.atomic():
+            self._change(
+                {},
+                ActionEvent.Kind.NOTE,
+                old="",
+                new=EvidenceNote.Kind(kind).label,
+                by=by,
+                via=via,
+                version=version,
+            )
+            return EvidenceNote.objects.create(action=self, author=by, kind=kind, body=body)
+
+    def _require_editor(self, user) -> None:
+        if user.role_for(self) is None:
+            raise PermissionError("You may not change this action.")
+
+    def _change(self, changes: dict, kind: str, *, old, new, by, via, version, reason: str = ""):
+        """Apply `changes` if nobody changed the action since `version`, and record it."""
+        expected = self.version if version is None else int(version)
+        now = timezone.now()
+        with transaction.atomic():
+            updated = Action.objects.filter(pk=self.pk, version=expected).update(
+                **changes, version=F("version") + 1, updated_at=now
+            )
+            if not updated:
+                raise StaleVersion(self)
+            ActionEvent.objects.create(
+                action=self,
+                kind=kind,
+                old_value=str(old),
+                new_value=str(new),
+                reason=reason,
+                by=by,
+                via=via,
+            )
+        for field, value in changes.items():
+            setattr(self, field, value)
+        self.version = expected + 1
+        self.updated_at = now
+
+
+class EvidenceNote(models.Model):
+    class Kind(models.TextChoices):
+        PROGRESS = "progress", "Progress (activity)"
+        IMPACT = "impact", "Impact (outcome)"
+
+    action = models.ForeignKey(Action, on_delete=models.PROTECT, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=10, choices=Kind, default=Kind.PROGRESS)
+    body = models.TextField()
+    created_at = models.DateTimeField(db_default=Now())
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["progress", "impact"]), name="tracker_evidencenote_kind_valid"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["action", "created_at"], name="tracker_note_action_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} note on action {self.action_id}"
+
+    def get_absolute_url(self) -> str:
+        return f"{self.action.get_absolute_url()}#note-{self.pk}"
+
+
+class ActionEvent(models.Model):
+    """One line of an action's audit trail. Append-only, enforced by a database trigger."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", "Created"
+        IMPORTED = "imported", "Imported"
+        STATUS = "status", "Status"
+        OWNER = "owner", "Owner"
+        DUE_DATE = "due_date", "Due date"
+        BLOCKED = "blocked", "Blocked"
+        NOTE = "note", "Evidence note"
+
+    class Via(models.TextChoices):
+        WEB = "web", "Web"
+        ADMIN = "admin", "Admin"
+        IMPORT = "import", "Import"
+        COMMAND = "command", "Command"
+
+    action = models.ForeignKey(Action, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(max_length=10, choices=Kind)
+    old_value = models.TextField(blank=True)
+    new_value = models.TextField(blank=True)
+    reason = models.TextField(blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField(db_default=Now())
+    via = models.CharField(max_length=10, choices=Via, default=Via.WEB)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    kind__in=[
+                        "created",
+                        "imported",
+                        "status",
+                        "owner",
+                        "due_date",
+                        "blocked",
+                        "note",
+                    ]
+                ),
+                name="tracker_actionevent_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(via__in=["web", "admin", "import", "command"]),
+                name="tracker_actionevent_via_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["action", "at"], name="tracker_event_action_at"),
+            models.Index(fields=["at"], name="tracker_event_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on action {self.action_id} at {self.at:%Y-%m-%d %H:%M}"
+
+    def get_absolute_url(self) -> str:
+        return self.action.get_absolute_url()
+
+    @property
+    def summary(self) -> str:
+        if self.kind == self.Kind.NOTE:
+            return f"added a {self.new_value.lower()} note"
+        if self.kind in (self.Kind.CREATED, self.Kind.IMPORTED):
+            return "imported from the report" if self.kind == self.Kind.IMPORTED else "created"
+        label = self.get_kind_display().lower()
+        if self.kind == self.Kind.BLOCKED:
+            return "marked blocked" if self.new_value else "unblocked"
+        old = self.old_value or "none"
+        new = self.new_value or "none"
+        return f"changed {label} from {old} to {new}"
