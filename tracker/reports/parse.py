@@ -1,0 +1,532 @@
+"""Read the text of a HMICFRS PEEL report page, as a user copies it from the site.
+
+Pure Python, no Django: text in, dataclasses out, and one exception type,
+`ReportParseError`, carrying the line number where one applies. `parse_report`
+raises nothing else, whatever string it is given, and runs in linear time.
+
+The page, from its "<Place> PEEL <year>" heading on (anything above it, such as
+"Skip to content", a consultation banner or "English"/"Cymraeg" site-header
+lines, is ignored)::
+
+    Lancashire PEEL 2016                      heading: place and year
+    Effectiveness                             pillar (may be missing)
+    How effective is the force at ...?        the pillar's headline question
+    Last updated 02/03/2017                   DD/MM/YYYY (may be missing)
+    Good                                      overall grade (may be missing)
+    <summary paragraphs>
+    Questions for Effectiveness               (may be missing)
+    1                                         question number (may be missing)
+    How effective is the force at ...?        the question
+    Good                                      its grade (may be missing)
+    <narrative paragraphs>
+    Areas for improvement                     AFI heading, before or after the narrative
+      • <one area for improvement>            bullets "•" or "- "
+
+Layouts handled:
+
+- The sample's layout, with blank lines between paragraphs.
+- The stripped layout of the same site (metropolitan, cumbria 2017): no blank
+  lines, no "Last updated", no grade or number lines, "- " bullets. Without
+  number lines, a question is a line that starts "How " or "To what extent "
+  and ends "?"; questions are then numbered in order of appearance.
+- No pillar line (2018 detailed findings): the pillar comes from the
+  "Questions for <Pillar>" heading, else from the headline question's words
+  (effective(ly), efficient(ly), legitimate(ly), leadership/"other inspections").
+  A leadership page is titled "Other inspections" and has no grades.
+- Areas for improvement before the narrative (2018) or after it (2016).
+- A nested list flattened into bullets (humberside 2018): a bullet ending in ":"
+  takes the bullets after it as sub-points, until a sub-point ends a sentence,
+  and the whole is one area for improvement: "lead-in:\\n• sub1\\n• sub2".
+- Questions "not inspected" / "not subject to detailed inspection" whose grade
+  "still stands" / "has been carried over": `carried_over=True`.
+- A line holding only a non-breaking space is blank; "Detailed findings for
+  question N" and Welsh-language link lines are dropped.
+
+Only bullets under an "Areas for improvement" heading (a line that is just that
+phrase, singular or plural, optional colon) are areas for improvement; the block
+ends at the first line that is not a bullet, or at the next question. Bullets in
+prose, and sentences that mention "areas for improvement", are narrative.
+
+Pages cut short (the excerpts end mid-sentence) are read as far as they go: a
+truncated last bullet is still an area for improvement, and a question number
+with nothing after it is dropped.
+
+Choices:
+
+- A HMICFRS monitoring page for a cause of concern ("PEEL: police effectiveness
+  2016 – Bedfordshire Police (8770)", status history in raw markup) is refused
+  with a ReportParseError: it records progress on one cause of concern, it has
+  no pillar questions to hang actions on, and its bullets run together on one
+  line, so reading it as a pillar page would invent a question.
+- The PEEL 2021/22 (and later) format, which grades "areas of policing" and has
+  no "<Place> PEEL <year>" heading, is refused with a ReportParseError naming it:
+  a report with no year, no pillar and no questions would import as an empty shell.
+- An "Areas for improvement" heading before any question, a question number
+  followed by something that is not a question, the same question number twice
+  and an unreadable "Last updated" date are errors with their line number,
+  rather than areas for improvement or dates silently dropped.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass, field
+from enum import Enum, auto
+
+GRADES = ("Outstanding", "Good", "Adequate", "Requires improvement", "Inadequate", "Ungraded")
+PILLARS = ("Effectiveness", "Efficiency", "Legitimacy", "Leadership")
+
+_GRADE_BY_FOLDED = {grade.casefold(): grade for grade in GRADES}
+_PILLAR_BY_FOLDED = {pillar.casefold(): pillar for pillar in PILLARS}
+_PILLAR_BY_WORD = {
+    "effective": "Effectiveness",
+    "effectively": "Effectiveness",
+    "efficient": "Efficiency",
+    "efficiently": "Efficiency",
+    "legitimate": "Legitimacy",
+    "legitimately": "Legitimacy",
+    "leadership": "Leadership",
+}
+
+# Every pattern below is anchored and its repeats are bounded or followed by a
+# literal that ends the line, so none of them can backtrack catastrophically.
+_HEADING_RE = re.compile(
+    r"(?P<place>[^\W\d_][\w .,&'’()-]{0,60}?) PEEL (?P<year>20\d\d)(?:\s?[/–-]\s?\d{2,4})?"
+)
+_LAST_UPDATED_RE = re.compile(r"last updated:? ?(?P<date>.{0,30})")
+_NUMERIC_DATE_RE = re.compile(r"(?P<day>\d{1,2})/(?P<month>\d{1,2})/(?P<year>\d{4})")
+_QUESTIONS_FOR_RE = re.compile(r"questions for (?P<pillar>[a-z]+)")
+_AFI_HEADING_RE = re.compile(r"areas? for improvement ?:?")
+_LINK_RE = re.compile(r"detailed findings for question \d{1,2}\.?")
+_NOT_TEXT_RE = re.compile("[\x01-\x08\x0e-\x1f\x7f-\x9f\ufffd\ud800-\udfff]")
+
+_BULLET_MARKS = ("•", "·", "▪", "◦", "●")
+_DASH_MARKS = ("-", "–", "*")
+_QUESTION_STARTS = ("How ", "To what extent ")
+_SENTENCE_ENDS = (".", "!", "?")
+_MAX_QUESTION_LENGTH = 300
+_MAX_TITLE_LENGTH = 250
+
+
+class ReportParseError(ValueError):
+    """The text is not a report we can read. `line` is the 1-based line number or None."""
+
+    def __init__(self, message: str, line: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+    def __str__(self) -> str:
+        if self.line is None:
+            return self.message
+        return f"line {self.line}: {self.message}"
+
+
+@dataclass(frozen=True)
+class ParsedQuestion:
+    number: int
+    text: str
+    grade: str | None
+    narrative: str
+    areas_for_improvement: tuple[str, ...]
+    carried_over: bool = False
+
+
+@dataclass(frozen=True)
+class ParsedReport:
+    place: str | None
+    programme: str
+    year: int | None
+    pillar: str | None
+    title: str | None
+    grade: str | None
+    last_updated: datetime.date | None
+    summary: str
+    questions: tuple[ParsedQuestion, ...]
+
+    @property
+    def afi_count(self) -> int:
+        return sum(len(question.areas_for_improvement) for question in self.questions)
+
+    def as_dict(self) -> dict:
+        return {
+            "place": self.place,
+            "programme": self.programme,
+            "year": self.year,
+            "pillar": self.pillar,
+            "title": self.title,
+            "grade": self.grade,
+            "last_updated": self.last_updated.isoformat() if self.last_updated else None,
+            "questions": [
+                {
+                    "number": question.number,
+                    "text": question.text,
+                    "grade": question.grade,
+                    "carried_over": question.carried_over,
+                    "areas_for_improvement": list(question.areas_for_improvement),
+                }
+                for question in self.questions
+            ],
+        }
+
+
+def parse_report(text: str) -> ParsedReport:
+    """Read one PEEL pillar page; raise ReportParseError if it is not one."""
+    _check_is_text(text)
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    heading_index, place, year = _find_heading(lines)
+    classified = (
+        _classify(raw, number)
+        for number, raw in enumerate(lines[heading_index + 1 :], start=heading_index + 2)
+    )
+    # Blank lines carry no meaning once paragraphs are lines: the stripped layout
+    # has none at all, and an area block or a question number spans them.
+    content = [line for line in classified if line.kind not in (_Kind.BLANK, _Kind.LINK)]
+    reader = _PageReader()
+    for line in content[reader.read_header(content) :]:
+        reader.feed(line)
+    return reader.report(place, year)
+
+
+# --- Whole-file checks --------------------------------------------------------
+
+
+def _check_is_text(text: str) -> None:
+    if not text.strip():
+        raise ReportParseError("the file is empty")
+    # A copied web page may carry the odd stray control character; binary
+    # junk decoded as text is full of them (or of NULs, or of U+FFFD).
+    if "\x00" in text or len(_NOT_TEXT_RE.findall(text)) > len(text) // 100:
+        raise ReportParseError("the file is not text")
+
+
+def _find_heading(lines: list[str]) -> tuple[int, str, int]:
+    for index, line in enumerate(lines):
+        match = _HEADING_RE.fullmatch(" ".join(line.split()))
+        if match:
+            return index, match["place"].strip(), int(match["year"])
+    raise _not_a_pillar_page(lines)
+
+
+def _not_a_pillar_page(lines: list[str]) -> ReportParseError:
+    """Say what the page is when we recognise it, so the user knows why it was refused."""
+    for number, line in enumerate(lines, start=1):
+        folded = " ".join(line.split()).casefold()
+        if folded.startswith("peel:") or "[status]" in folded:
+            return ReportParseError(
+                "this is a HMICFRS monitoring page (a cause of concern and its progress), "
+                "not a PEEL pillar report page",
+                number,
+            )
+        if folded in ("our judgments", "important changes to peel") or (
+            "how good" in folded and "areas of policing" in folded
+        ):
+            return ReportParseError(
+                "this is a PEEL 2021/22 or later report (graded areas of policing, no "
+                "'<Force> PEEL <year>' heading), which cannot be imported: only the 2014-2019 "
+                "pillar pages (Effectiveness, Efficiency, Legitimacy, Leadership) are read",
+                number,
+            )
+    return ReportParseError(
+        "no '<Force> PEEL <year>' heading found: this does not look like a HMICFRS PEEL report page"
+    )
+
+
+# --- Line classifier ----------------------------------------------------------
+
+
+class _Kind(Enum):
+    BLANK = auto()
+    NUMBER = auto()  # value: the question number
+    GRADE = auto()  # value: the canonical grade
+    LAST_UPDATED = auto()  # value: the date
+    PILLAR = auto()  # value: the canonical pillar
+    OTHER_INSPECTIONS = auto()  # the leadership page's title line
+    QUESTIONS_FOR = auto()  # value: the canonical pillar
+    AFI_HEADING = auto()
+    BULLET = auto()  # value: the text after the bullet mark
+    LINK = auto()  # navigation, not content
+    QUESTION = auto()  # shaped like a question: "How ...?" / "To what extent ...?"
+    TEXT = auto()
+
+
+@dataclass(frozen=True)
+class _Line:
+    number: int
+    kind: _Kind
+    text: str  # the line with surrounding whitespace stripped
+    value: object = None
+
+
+def _classify(raw: str, number: int) -> _Line:
+    text = raw.strip()  # str.strip() also removes the non-breaking space
+    folded = " ".join(text.split()).casefold()
+
+    def line(kind: _Kind, value: object = None) -> _Line:
+        return _Line(number, kind, text, value)
+
+    if not text:
+        return line(_Kind.BLANK)
+    if len(text) <= 2 and text.isascii() and text.isdigit() and text != "0":
+        return line(_Kind.NUMBER, int(text))
+    if folded in _GRADE_BY_FOLDED:
+        return line(_Kind.GRADE, _GRADE_BY_FOLDED[folded])
+    if folded in _PILLAR_BY_FOLDED:
+        return line(_Kind.PILLAR, _PILLAR_BY_FOLDED[folded])
+    if folded == "other inspections":
+        return line(_Kind.OTHER_INSPECTIONS)
+    if match := _LAST_UPDATED_RE.fullmatch(folded):
+        return line(_Kind.LAST_UPDATED, _read_date(match["date"], number))
+    match = _QUESTIONS_FOR_RE.fullmatch(folded)
+    if match and match["pillar"] in _PILLAR_BY_FOLDED:
+        return line(_Kind.QUESTIONS_FOR, _PILLAR_BY_FOLDED[match["pillar"]])
+    if _AFI_HEADING_RE.fullmatch(folded):
+        return line(_Kind.AFI_HEADING)
+    if (bullet := _bullet_text(text)) is not None:
+        return line(_Kind.BULLET, bullet)
+    if _is_link(folded):
+        return line(_Kind.LINK)
+    if _is_question(text):
+        return line(_Kind.QUESTION)
+    return line(_Kind.TEXT)
+
+
+def _read_date(text: str, line: int) -> datetime.date:
+    match = _NUMERIC_DATE_RE.fullmatch(text)
+    try:
+        if match:
+            return datetime.date(int(match["year"]), int(match["month"]), int(match["day"]))
+        return datetime.datetime.strptime(text, "%d %B %Y").date()
+    except ValueError:
+        raise ReportParseError(
+            f"cannot read the date {text!r} after 'Last updated' (expected DD/MM/YYYY)", line
+        ) from None
+
+
+def _bullet_text(text: str) -> str | None:
+    if text.startswith(_BULLET_MARKS):
+        return text[1:].strip()
+    # A dash needs a space after it, or every hyphenated word would be a bullet.
+    if text.startswith(_DASH_MARKS) and len(text) > 1 and text[1].isspace():
+        return text[1:].strip()
+    return None
+
+
+def _is_link(folded: str) -> bool:
+    if _LINK_RE.fullmatch(folded):
+        return True
+    # Welsh-language link lines: "Cymraeg", "Darllenwch yr adroddiad hwn yn Gymraeg",
+    # "Read this report in Welsh". A short line is required for the English form,
+    # so that prose and sub-headings about the Welsh language stay in the narrative.
+    if "cymraeg" in folded or "gymraeg" in folded:
+        return True
+    return "in welsh" in folded and len(folded) <= 60 and not folded.endswith(".")
+
+
+def _is_question(text: str) -> bool:
+    return (
+        text.startswith(_QUESTION_STARTS)
+        and text.endswith("?")
+        and len(text) <= _MAX_QUESTION_LENGTH
+    )
+
+
+def _pillar_from_words(title: str) -> str | None:
+    folded = title.casefold()
+    found = {
+        _PILLAR_BY_WORD[word] for word in re.findall(r"[a-z]+", folded) if word in _PILLAR_BY_WORD
+    }
+    if "other inspections" in folded:
+        found.add("Leadership")
+    # "effective, efficient and legitimate" names no single pillar.
+    return found.pop() if len(found) == 1 else None
+
+
+# --- State machine ------------------------------------------------------------
+
+
+@dataclass
+class _AreaDraft:
+    lead: str
+    sub_points: list[str] = field(default_factory=list)
+
+    def takes_sub_point(self) -> bool:
+        # A lead-in ending in ":" opens a nested list, which runs until a
+        # sub-point ends a sentence ("...; and" continues, "... place." closes).
+        if not self.lead.endswith(":"):
+            return False
+        return not (self.sub_points and self.sub_points[-1].endswith(_SENTENCE_ENDS))
+
+    def text(self) -> str:
+        return "\n".join([self.lead, *(f"• {point}" for point in self.sub_points)])
+
+
+@dataclass
+class _QuestionDraft:
+    number: int
+    text: str
+    grade: str | None = None
+    paragraphs: list[str] = field(default_factory=list)
+    areas: list[_AreaDraft] = field(default_factory=list)
+    carried_over: bool = False
+
+    def add_paragraph(self, text: str) -> None:
+        self.paragraphs.append(text)
+        self.carried_over = self.carried_over or _says_carried_over(text)
+
+    def build(self) -> ParsedQuestion:
+        return ParsedQuestion(
+            number=self.number,
+            text=self.text,
+            grade=self.grade,
+            narrative="\n\n".join(self.paragraphs),
+            areas_for_improvement=tuple(area.text() for area in self.areas),
+            carried_over=self.carried_over,
+        )
+
+
+def _says_carried_over(text: str) -> bool:
+    folded = text.casefold()
+    not_inspected = "not inspected" in folded or "not subject to detailed inspection" in folded
+    return not_inspected and ("carried over" in folded or "still stand" in folded)
+
+
+class _PageReader:
+    """Reads the classified lines after the heading: the header, then the body line by line."""
+
+    def __init__(self) -> None:
+        self.pillar_line: str | None = None
+        self.other_inspections = False
+        self.questions_for: str | None = None
+        self.title: str | None = None
+        self.grade: str | None = None
+        self.last_updated: datetime.date | None = None
+        self.summary: list[str] = []
+        self.questions: list[_QuestionDraft] = []
+        self.numbers_seen: set[int] = set()
+        self.pending_number: _Line | None = None
+        self.in_areas = False
+        self.open_area: _AreaDraft | None = None  # the last area, while its block lasts
+
+    def read_header(self, lines: list[_Line]) -> int:
+        """Take the pillar and headline lines after the heading; return where the body starts."""
+        index = 0
+        if lines and lines[0].kind is _Kind.PILLAR:
+            self.pillar_line = lines[0].value
+            index = 1
+        elif lines and lines[0].kind is _Kind.OTHER_INSPECTIONS:
+            self.other_inspections = True
+            index = 1
+        if index < len(lines) and _looks_like_title(lines[index]):
+            self.title = lines[index].text
+            index += 1
+        return index
+
+    def feed(self, line: _Line) -> None:
+        if line.kind is _Kind.BULLET and self.in_areas:
+            self._add_area(line.value)
+            return
+        self.in_areas = False
+        if self.pending_number is not None:
+            self._take_question_text(line)
+            return
+        match line.kind:
+            case _Kind.NUMBER:
+                self.pending_number = line
+            case _Kind.QUESTION:
+                self._on_question(line)
+            case _Kind.GRADE:
+                self._on_grade(line)
+            case _Kind.LAST_UPDATED:
+                # The first stamp is the page's; a later one would be site furniture.
+                self.last_updated = self.last_updated or line.value
+            case _Kind.QUESTIONS_FOR:
+                self.questions_for = self.questions_for or line.value
+            case _Kind.AFI_HEADING:
+                self._on_areas_heading(line)
+            case _:
+                self._add_prose(line)
+
+    def report(self, place: str, year: int) -> ParsedReport:
+        """The report read so far; a question number left pending is where the page was cut."""
+        return ParsedReport(
+            place=place,
+            programme="PEEL",
+            year=year,
+            pillar=self._pillar(),
+            title=self.title,
+            grade=self.grade,
+            last_updated=self.last_updated,
+            summary="\n\n".join(self.summary),
+            questions=tuple(question.build() for question in self.questions),
+        )
+
+    def _pillar(self) -> str | None:
+        # A line naming the pillar beats the words of the headline.
+        named = self.pillar_line or self.questions_for
+        if named is None and self.title:
+            named = _pillar_from_words(self.title)
+        if named is None and self.other_inspections:
+            named = "Leadership"
+        return named
+
+    def _take_question_text(self, line: _Line) -> None:
+        number_line = self.pending_number
+        self.pending_number = None
+        if line.kind not in (_Kind.QUESTION, _Kind.TEXT):
+            raise ReportParseError(
+                f"question number {number_line.value} is not followed by a question",
+                number_line.number,
+            )
+        self._start_question(line.text, number_line.value, number_line.number)
+
+    def _on_question(self, line: _Line) -> None:
+        number = self.questions[-1].number + 1 if self.questions else 1
+        self._start_question(line.text, number, line.number)
+
+    def _start_question(self, text: str, number: int, line: int) -> None:
+        if number in self.numbers_seen:
+            raise ReportParseError(f"question {number} appears twice", line)
+        self.numbers_seen.add(number)
+        self.questions.append(_QuestionDraft(number=number, text=text))
+
+    def _on_grade(self, line: _Line) -> None:
+        if self.questions and self.questions[-1].grade is None:
+            self.questions[-1].grade = line.value
+        elif not self.questions and self.grade is None:
+            self.grade = line.value
+        else:
+            self._add_prose(line)
+
+    def _on_areas_heading(self, line: _Line) -> None:
+        if not self.questions:
+            raise ReportParseError(
+                "'Areas for improvement' appears before any question", line.number
+            )
+        self.in_areas = True
+        self.open_area = None
+
+    def _add_area(self, text: str) -> None:
+        if not text:
+            return
+        if self.open_area is not None and self.open_area.takes_sub_point():
+            self.open_area.sub_points.append(text)
+            return
+        self.open_area = _AreaDraft(lead=text)
+        self.questions[-1].areas.append(self.open_area)
+
+    def _add_prose(self, line: _Line) -> None:
+        if self.questions:
+            self.questions[-1].add_paragraph(line.text)
+        else:
+            self.summary.append(line.text)
+
+
+def _looks_like_title(line: _Line) -> bool:
+    # A headline is a question or a short heading, never a sentence of prose.
+    return (
+        line.kind in (_Kind.QUESTION, _Kind.TEXT)
+        and len(line.text) <= _MAX_TITLE_LENGTH
+        and not line.text.endswith(".")
+    )
