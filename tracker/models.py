@@ -373,6 +373,19 @@ class Action(models.Model):
             version=version,
         )
 
+    def retire(self, reason: str, *, by=None, via: str = "import"):
+        """Supersede an action whose AFI left the report (the importer's move, not a user's)."""
+        self._change(
+            {"status": Status.SUPERSEDED},
+            ActionEvent.Kind.STATUS,
+            old=self.get_status_display(),
+            new=Status.SUPERSEDED.label,
+            by=by if by is not None and by.is_authenticated else None,
+            reason=reason,
+            via=via,
+            version=None,
+        )
+
     def assign(self, owner, *, by, via: str = "web", version=None):
         self._require_editor(by)
         if owner is not None and owner.force_id != self.force_id:

@@ -1,0 +1,503 @@
+"""The inspectors' admin: review and sign off actions across every force.
+
+Actions change here the same way they change anywhere: through their state-change methods,
+carrying the `version` the inspector loaded, so a conflicting edit is refused and every
+change lands in the audit trail. The trail itself is read-only.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.db.models import Count
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+
+from tracker.exports import export_filename, write_actions_csv
+from tracker.models import (
+    Action,
+    ActionEvent,
+    EvidenceNote,
+    Force,
+    Inspection,
+    Question,
+    StaleVersion,
+    User,
+)
+from tracker.reports import decode_report
+from tracker.reports.document import report_json
+from tracker.reports.load import ReportImportError, check_complete, load_report, resolve_force
+from tracker.reports.parse import ReportParseError, parse_report
+from tracker.workflow import Status, TransitionError, check_move
+
+admin.site.site_header = "PEEL Action Tracker — inspectors"
+admin.site.site_title = "PEEL Action Tracker admin"
+admin.site.index_title = "Review and sign off"
+
+
+@admin.register(Force)
+class ForceAdmin(admin.ModelAdmin):
+    list_display = ["name", "short_name", "slug"]
+    search_fields = ["name", "short_name"]
+    prepopulated_fields = {"slug": ["short_name"]}
+
+
+@admin.register(User)
+class TrackerUserAdmin(UserAdmin):
+    list_display = ["username", "get_full_name", "email", "force", "is_staff", "is_active"]
+    list_filter = ["force", "is_staff", "is_active", "groups"]
+    list_select_related = ["force"]
+    autocomplete_fields = ["force"]
+    fieldsets = [
+        *UserAdmin.fieldsets[:1],
+        ("Force", {"fields": ["force"]}),
+        *UserAdmin.fieldsets[1:],
+    ]
+    add_fieldsets = [
+        (None, {"classes": ["wide"], "fields": ["username", "force", "password1", "password2"]}),
+    ]
+
+
+class QuestionInline(admin.TabularInline):
+    model = Question
+    fields = ["number", "text", "grade", "carried_over"]
+    readonly_fields = ["number", "text", "grade", "carried_over"]
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class ImportReportForm(forms.Form):
+    file = forms.FileField(required=False, help_text="The report page saved as a text file.")
+    text = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 12, "cols": 100}),
+        label="Or paste the page",
+        help_text="Select all on the published HMICFRS page, copy, and paste here.",
+    )
+    force = forms.ModelChoiceField(
+        Force.objects.all(),
+        required=False,
+        to_field_name="short_name",
+        help_text="Only needed when the page does not name the force.",
+    )
+    source_url = forms.URLField(required=False, label="Source URL", assume_scheme="https")
+    replace = forms.BooleanField(
+        required=False,
+        help_text="Update a report already imported; its actions keep their notes and status.",
+    )
+
+    def clean(self):
+        data = super().clean()
+        upload = data.get("file")
+        try:
+            if upload:
+                if upload.size > 5 * 1024 * 1024:
+                    raise ReportParseError(
+                        "the file is larger than 5 MB; a report page is far smaller"
+                    )
+                data["text"] = decode_report(upload.read())
+            if not (data.get("text") or "").strip():
+                raise forms.ValidationError("Upload the page as a file or paste its text.")
+            data["parsed"] = parse_report(data["text"])
+            check_complete(data["parsed"])
+            force = data.get("force")
+            data["resolved_force"] = resolve_force(
+                data["parsed"].place, force.short_name if force else None
+            )
+        except (ReportParseError, ReportImportError) as error:
+            raise forms.ValidationError(f"This page cannot be imported: {error}") from None
+        return data
+
+
+@admin.register(Inspection)
+class InspectionAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "force", "year", "pillar", "grade", "last_updated", "action_count"]
+    list_filter = ["force", "year", "pillar", "grade"]
+    list_select_related = ["force"]
+    search_fields = ["title", "force__name"]
+    inlines = [QuestionInline]
+    readonly_fields = ["imported_at", "imported_by", "source_text"]
+    autocomplete_fields = ["force"]
+    change_list_template = "admin/tracker/inspection/change_list.html"
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(action_total=Count("questions__actions"))
+
+    @admin.display(description="Actions", ordering="action_total")
+    def action_count(self, obj):
+        return obj.action_total
+
+    def get_urls(self):
+        return [
+            path(
+                "import/",
+                self.admin_site.admin_view(self.import_view),
+                name="tracker_inspection_import",
+            ),
+            *super().get_urls(),
+        ]
+
+    def import_view(self, request):
+        """Upload or paste a page, see what it will create, then confirm."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = ImportReportForm(request.POST or None, request.FILES or None)
+        preview = None
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            if "confirm" in request.POST:
+                try:
+                    result = load_report(
+                        data["parsed"],
+                        source_text=data["text"],
+                        source_url=data["source_url"],
+                        force=data["resolved_force"].short_name,
+                        by=request.user,
+                        replace=data["replace"],
+                        via=ActionEvent.Via.ADMIN,
+                    )
+                except ReportImportError as error:
+                    form.add_error(None, str(error))
+                else:
+                    self.message_user(request, result.summary, messages.SUCCESS)
+                    return redirect(
+                        reverse("admin:tracker_inspection_change", args=[result.inspection.pk])
+                    )
+            else:
+                preview = report_json(data["parsed"], data["resolved_force"])
+                preview["afi_count"] = data["parsed"].afi_count
+                # The confirm step posts the text again, so nothing is stored between steps.
+                form = ImportReportForm(
+                    initial={
+                        "text": data["text"],
+                        "force": data["resolved_force"].short_name,
+                        "source_url": data["source_url"],
+                        "replace": data["replace"],
+                    }
+                )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Import a report",
+            "form": form,
+            "preview": preview,
+        }
+        return TemplateResponse(request, "admin/tracker/inspection/import.html", context)
+
+
+class ActionInline(admin.TabularInline):
+    model = Action
+    fields = ["position", "text", "owner", "status", "due_date"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Question)
+class QuestionAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "inspection", "number", "grade", "carried_over"]
+    list_filter = ["grade", "inspection__force", "inspection__year"]
+    list_select_related = ["inspection__force"]
+    search_fields = ["text"]
+    readonly_fields = ["inspection", "number"]
+    inlines = [ActionInline]
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    title = "overdue"
+    parameter_name = "overdue"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Overdue"), ("no", "Not overdue")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.overdue()
+        if self.value() == "no":
+            return queryset.exclude(pk__in=Action.objects.overdue().values("pk"))
+        return queryset
+
+
+class ActionEventInline(admin.TabularInline):
+    model = ActionEvent
+    fields = ["at", "kind", "old_value", "new_value", "reason", "by", "via"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    ordering = ["-at", "-id"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class EvidenceNoteInline(admin.TabularInline):
+    model = EvidenceNote
+    fields = ["created_at", "kind", "body", "author"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class ActionAdminForm(forms.ModelForm):
+    """Edits go through the action's state-change methods; `version` guards against conflicts."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    reason = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Needed to close, return, reopen or supersede, and to revise a due date.",
+    )
+
+    class Meta:
+        model = Action
+        fields = ["owner", "status", "due_date", "blocked_reason"]
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["version"].initial = self.instance.version
+        self.fields["owner"].queryset = User.objects.filter(
+            force_id=self.instance.force_id, is_active=True
+        )
+
+    def clean(self):
+        data = super().clean()
+        action = self.instance
+        # Lock the row for the rest of the admin's transaction, so the check holds at save.
+        current = Action.objects.select_for_update().filter(pk=action.pk).first()
+        if current is None or current.version != data.get("version"):
+            raise forms.ValidationError(str(StaleVersion(current or action)))
+        reason = data.get("reason") or ""
+        if "status" in self.changed_data:
+            try:
+                check_move(
+                    source=current.status,
+                    target=data["status"],
+                    role=self.user.role_for(current),
+                    is_owner=current.owner_id == self.user.pk,
+                    has_evidence=current.notes.exists(),
+                    reason=reason,
+                )
+            except TransitionError as error:
+                self.add_error("status", str(error))
+        if "due_date" in self.changed_data:
+            if current.due_date and not data.get("due_date"):
+                self.add_error("due_date", "A due date, once set, can be revised but not removed.")
+            elif current.due_date and not reason.strip():
+                self.add_error("reason", "Give a reason for revising the due date.")
+        return data
+
+
+@admin.register(Action)
+class ActionAdmin(admin.ModelAdmin):
+    form = ActionAdminForm
+    list_display = [
+        "id",
+        "force",
+        "report",
+        "question_number",
+        "short_text",
+        "owner",
+        "status",
+        "due_date",
+        "overdue",
+    ]
+    list_filter = [
+        "force",
+        "question__inspection",
+        "question__grade",
+        "status",
+        OverdueFilter,
+    ]
+    list_select_related = ["force", "question__inspection__force", "owner"]
+    search_fields = ["text", "notes__body"]
+    readonly_fields = [
+        "force",
+        "question",
+        "kind",
+        "position",
+        "text",
+        "original_due_date",
+        "closed_at",
+        "closed_by",
+        "created_at",
+        "updated_at",
+    ]
+    fieldsets = [
+        (None, {"fields": ["force", "question", "text"]}),
+        ("Progress", {"fields": ["status", "reason", "owner", "due_date", "blocked_reason"]}),
+        (
+            "Record",
+            {
+                "fields": [
+                    "original_due_date",
+                    "closed_at",
+                    "closed_by",
+                    "created_at",
+                    "updated_at",
+                    "version",
+                ]
+            },
+        ),
+    ]
+    inlines = [EvidenceNoteInline, ActionEventInline]
+    actions = ["close_selected", "export_selected_csv"]
+    list_per_page = 50
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form_class = super().get_form(request, obj, change=change, **kwargs)
+
+        class WithUser(form_class):
+            def __init__(self, *args, **kw):
+                super().__init__(*args, user=request.user, **kw)
+
+        return WithUser
+
+    def has_add_permission(self, request):
+        return False  # actions come from reports
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # evidence and audit trail are kept
+
+    @admin.display(description="Report", ordering="question__inspection")
+    def report(self, obj):
+        inspection = obj.question.inspection
+        return f"{inspection.programme} {inspection.year} {inspection.get_pillar_display()}"
+
+    @admin.display(description="Q", ordering="question__number")
+    def question_number(self, obj):
+        return obj.question.number
+
+    @admin.display(description="Area for improvement")
+    def short_text(self, obj):
+        return obj.short_text
+
+    @admin.display(boolean=True, description="Overdue")
+    def overdue(self, obj):
+        return obj.is_overdue
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        current = Action.objects.get(pk=obj.pk)
+        version, reason, via = data["version"], data.get("reason") or "", ActionEvent.Via.ADMIN
+        # Apply each changed field through its method; each bumps the version by one.
+        if "owner" in form.changed_data:
+            current.assign(data["owner"], by=request.user, via=via, version=version)
+            version = current.version
+        if "due_date" in form.changed_data:
+            current.set_due_date(
+                data["due_date"], by=request.user, reason=reason, via=via, version=version
+            )
+            version = current.version
+        if "blocked_reason" in form.changed_data:
+            current.set_blocked(data["blocked_reason"], by=request.user, via=via, version=version)
+            version = current.version
+        if "status" in form.changed_data:
+            current.move_to(
+                data["status"], by=request.user, reason=reason, via=via, version=version
+            )
+
+    def save_related(self, request, form, formsets, change):
+        pass  # inlines are read-only
+
+    @admin.action(description="Close selected actions (evidence accepted)")
+    def close_selected(self, request, queryset):
+        if "apply" in request.POST:
+            reason = request.POST.get("reason", "").strip()
+            if not reason:
+                self.message_user(request, "Give a reason to close.", messages.ERROR)
+            else:
+                closed, skipped = 0, []
+                for action in queryset.select_related("force"):
+                    try:
+                        action.move_to(
+                            Status.CLOSED, by=request.user, reason=reason, via=ActionEvent.Via.ADMIN
+                        )
+                        closed += 1
+                    except (TransitionError, StaleVersion) as error:
+                        skipped.append(f"#{action.pk}: {error}")
+                self.message_user(request, f"Closed {closed} action(s).", messages.SUCCESS)
+                if skipped:
+                    self.message_user(
+                        request, "Not closed — " + "; ".join(skipped[:10]), messages.WARNING
+                    )
+                return None
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Close selected actions",
+            "actions": queryset.select_related("question__inspection__force"),
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "submitted": Status.SUBMITTED,
+        }
+        return TemplateResponse(request, "admin/tracker/action/close_selected.html", context)
+
+    @admin.action(description="Export selected actions to CSV")
+    def export_selected_csv(self, request, queryset):
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{export_filename("selected")}"'
+        write_actions_csv(
+            queryset.order_by("pk"), response, base_url=request.build_absolute_uri("/")
+        )
+        return response
+
+
+@admin.register(EvidenceNote)
+class EvidenceNoteAdmin(admin.ModelAdmin):
+    list_display = ["id", "action", "kind", "author", "created_at"]
+    list_filter = ["kind", "action__force"]
+    list_select_related = ["action", "author"]
+    raw_id_fields = ["action"]
+    fields = ["action", "kind", "body"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        note = obj.action.add_note(
+            obj.body, by=request.user, kind=obj.kind, via=ActionEvent.Via.ADMIN
+        )
+        obj.pk = note.pk
+
+
+@admin.register(ActionEvent)
+class ActionEventAdmin(admin.ModelAdmin):
+    list_display = ["at", "action", "kind", "old_value", "new_value", "by", "via"]
+    list_filter = ["kind", "via", "action__force"]
+    list_select_related = ["action", "by"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
