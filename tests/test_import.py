@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 
 from tests.factories import make_user
 from tracker.models import Action, ActionEvent, Grade, Inspection, Question, Status
-from tracker.reports.load import ReportImportError, load_report
+from tracker.reports.load import load_report
 from tracker.reports.parse import parse_report
 
 SAMPLE = (

@@ -420,9 +420,6 @@ class ActionAdmin(admin.ModelAdmin):
                 data["status"], by=request.user, reason=reason, via=via, version=version
             )
 
-    def save_related(self, request, form, formsets, change):
-        pass  # inlines are read-only
-
     @admin.action(description="Close selected actions (evidence accepted)")
     def close_selected(self, request, queryset):
         if "apply" in request.POST:

@@ -1,0 +1,219 @@
+"""The inspectors' admin: list, filter, close, import; force staff are kept out."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.factories import make_action
+from tracker.models import Action, ActionEvent, Inspection, Status
+
+SAMPLE = (
+    Path(__file__).resolve().parents[1]
+    / "data"
+    / "reports"
+    / "lancashire-peel-2016-effectiveness.txt"
+)
+CHANGELIST = "/admin/tracker/action/"
+
+
+def form_fields(page) -> dict:
+    """The hidden inputs a browser would send back (inline management forms, version)."""
+    html = page.content.decode()
+    return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', html))
+
+
+def submitted(force, **kwargs):
+    action = make_action(force=force, **kwargs)
+    Action.objects.filter(pk=action.pk).update(status=Status.SUBMITTED)
+    action.refresh_from_db()
+    return action
+
+
+def test_force_staff_cannot_reach_the_admin(client, staff):
+    client.force_login(staff)
+    response = client.get(CHANGELIST)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")
+
+
+def test_an_inspector_lists_actions_across_forces(client, inspector, force, other_force):
+    make_action(force=force, text="Lancashire must improve call handling.")
+    make_action(force=other_force, text="Kent must improve call handling.")
+    client.force_login(inspector)
+    response = client.get(CHANGELIST)
+    assert response.status_code == 200
+    assert b"Lancashire must improve" in response.content
+    assert b"Kent must improve" in response.content
+
+
+def test_an_inspector_filters_by_force_status_and_overdue(client, inspector, force, other_force):
+    import datetime
+
+    from django.utils import timezone
+
+    late = timezone.localdate() - datetime.timedelta(days=5)
+    make_action(force=force, text="Late Lancashire action", due_date=late, original_due_date=late)
+    make_action(force=force, text="On-time Lancashire action")
+    make_action(force=other_force, text="Late Kent action", due_date=late, original_due_date=late)
+    client.force_login(inspector)
+
+    by_force = client.get(CHANGELIST, {"force__id__exact": force.pk, "overdue": "yes"})
+    assert b"Late Lancashire action" in by_force.content
+    assert b"On-time Lancashire action" not in by_force.content
+    assert b"Late Kent action" not in by_force.content
+
+    by_status = client.get(CHANGELIST, {"status__exact": "submitted"})
+    assert b"0 actions" in by_status.content or b"Late" not in by_status.content
+
+
+def test_an_inspector_searches_afi_text(client, inspector, force):
+    make_action(force=force, text="Digital forensics backlog must be reduced.")
+    make_action(force=force, text="Stalking training is needed.")
+    client.force_login(inspector)
+    response = client.get(CHANGELIST, {"q": "forensics"})
+    assert b"Digital forensics" in response.content
+    assert b"Stalking training" not in response.content
+
+
+def test_closing_selected_actions_asks_for_a_reason_and_records_it(client, inspector, force):
+    ready = submitted(force)
+    not_ready = make_action(force=force)
+    client.force_login(inspector)
+    selection = {"action": "close_selected", "_selected_action": [ready.pk, not_ready.pk]}
+
+    confirm = client.post(CHANGELIST, selection)
+    assert confirm.status_code == 200
+    assert b"Reason" in confirm.content
+
+    client.post(CHANGELIST, {**selection, "apply": "1", "reason": "Evidence of impact accepted."})
+    ready.refresh_from_db()
+    not_ready.refresh_from_db()
+    assert ready.status == Status.CLOSED and ready.closed_by == inspector
+    assert not_ready.status == Status.NOT_STARTED
+    assert ready.events.get(kind=ActionEvent.Kind.STATUS).reason == "Evidence of impact accepted."
+    assert ready.events.get(kind=ActionEvent.Kind.STATUS).via == ActionEvent.Via.ADMIN
+
+
+def test_exporting_selected_actions_uses_the_csv_columns(client, inspector, force):
+    action = make_action(force=force, text='=HYPERLINK("http://evil")')
+    client.force_login(inspector)
+    response = client.post(
+        CHANGELIST, {"action": "export_selected_csv", "_selected_action": [action.pk]}
+    )
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0][:3] == ["action_id", "force", "inspection"]
+    assert rows[1][0] == str(action.pk)
+    assert rows[1][7].startswith("'=HYPERLINK")
+
+
+def test_an_inspector_closes_one_action_on_its_page_with_the_version(client, inspector, force):
+    action = submitted(force)
+    client.force_login(inspector)
+    page = client.get(f"{CHANGELIST}{action.pk}/change/")
+    assert page.status_code == 200
+    assert b'name="version"' in page.content
+    response = client.post(
+        f"{CHANGELIST}{action.pk}/change/",
+        {
+            **form_fields(page),
+            "status": "closed",
+            "reason": "Impact shown in the 2018 inspection.",
+            "owner": "",
+            "due_date": "",
+            "blocked_reason": "",
+            "version": action.version,
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    action.refresh_from_db()
+    assert action.status == Status.CLOSED
+
+
+def test_a_stale_admin_edit_is_refused_and_keeps_the_input(client, inspector, staff, force):
+    action = submitted(force)
+    client.force_login(inspector)
+    page = client.get(f"{CHANGELIST}{action.pk}/change/")
+    loaded_version = action.version
+    action.set_blocked("Waiting on the Home Office", by=staff)
+    response = client.post(
+        f"{CHANGELIST}{action.pk}/change/",
+        {
+            **form_fields(page),
+            "status": "closed",
+            "reason": "My carefully typed reason",
+            "owner": "",
+            "due_date": "",
+            "blocked_reason": "",
+            "version": loaded_version,
+        },
+    )
+    assert response.status_code == 200
+    assert b"changed by staff" in response.content or b"changed by Sam Staff" in response.content
+    assert b"My carefully typed reason" in response.content
+    action.refresh_from_db()
+    assert action.status == Status.SUBMITTED and action.blocked_reason
+
+
+def test_an_action_page_shows_its_events_read_only(client, inspector, staff, force):
+    action = make_action(force=force)
+    action.move_to(Status.IN_PROGRESS, by=staff)
+    client.force_login(inspector)
+    page = client.get(f"{CHANGELIST}{action.pk}/change/")
+    assert b"In progress" in page.content
+    assert b"actionevent_set-0-reason" not in page.content  # no editable event fields
+    assert (
+        client.get(f"/admin/tracker/actionevent/{action.events.get().pk}/delete/").status_code
+        == 403
+    )
+
+
+def test_an_inspector_imports_a_report_after_a_preview(client, inspector):
+    client.force_login(inspector)
+    text = SAMPLE.read_text(encoding="utf-8")
+    preview = client.post("/admin/tracker/inspection/import/", {"text": text})
+    assert preview.status_code == 200
+    assert b"Check what will be created" in preview.content
+    assert b"7 areas for improvement" in preview.content
+    assert not Inspection.objects.exists()
+
+    confirm = client.post(
+        "/admin/tracker/inspection/import/", {"text": text, "force": "Lancashire", "confirm": "1"}
+    )
+    assert confirm.status_code == 302
+    inspection = Inspection.objects.get()
+    assert inspection.imported_by == inspector
+    assert Action.objects.count() == 7
+
+
+def test_an_upload_that_is_not_a_report_is_refused_in_the_admin(client, inspector):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(inspector)
+    letter = SimpleUploadedFile("letter.txt", b"Dear Sir,\nThank you.\n", content_type="text/plain")
+    response = client.post("/admin/tracker/inspection/import/", {"file": letter})
+    assert response.status_code == 200
+    assert b"cannot be imported" in response.content
+    assert not Inspection.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/",
+        "/admin/tracker/inspection/",
+        "/admin/tracker/question/",
+        "/admin/tracker/evidencenote/",
+        "/admin/tracker/actionevent/",
+        "/admin/tracker/force/",
+    ],
+)
+def test_every_admin_list_opens_for_an_inspector(client, inspector, force, url):
+    make_action(force=force)
+    client.force_login(inspector)
+    assert client.get(url).status_code == 200
