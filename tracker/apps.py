@@ -6,10 +6,9 @@ class TrackerConfig(AppConfig):
     verbose_name = "PEEL Action Tracker"
 
     def ready(self) -> None:
-        from django.db.backends.signals import connection_created
-
         from axes.signals import user_locked_out
         from django.contrib.auth import signals as auth_signals
+        from django.db.backends.signals import connection_created
 
         from tracker import db, security
 

@@ -34,7 +34,15 @@ SEEN_RESOLUTION = 60
 _NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\\": "\\\\", '"': '\\"'}
 # Bidi embeddings, overrides and isolates, marks, and the Unicode line/paragraph separators:
 # invisible characters that reorder or break what an operator reads in a log.
-_INVISIBLE = {0x061C, 0x200E, 0x200F, 0x2028, 0x2029, *range(0x202A, 0x202F), *range(0x2066, 0x206A)}
+_INVISIBLE = {
+    0x061C,
+    0x200E,
+    0x200F,
+    0x2028,
+    0x2029,
+    *range(0x202A, 0x202F),
+    *range(0x2066, 0x206A),
+}
 
 
 def _escape_char(char: str) -> str:
