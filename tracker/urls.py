@@ -8,5 +8,8 @@ urlpatterns = [
     path("actions/", views.action_list, name="action-list"),
     path("actions/export.csv", views.action_export, name="action-export"),
     path("actions/<int:pk>/", views.action_detail, name="action-detail"),
+    # form_name is a key of tracker.forms.ACTION_FORMS: note, move, owner, due, blocked.
+    path("actions/<int:pk>/<slug:form_name>/", views.action_update, name="action-update"),
+    path("inspections/", views.inspection_list, name="inspection-list"),
     path("inspections/<int:pk>/", views.inspection_detail, name="inspection-detail"),
 ]

@@ -1,12 +1,47 @@
-"""Staff-facing pages. Each view starts from `visible_to(request.user)`."""
+"""Staff-facing pages. Each view starts from `visible_to(request.user)`.
+
+Another force's action or report answers 404, never 403, so its existence is not revealed.
+Forms on the action page post to `action-update`, which redirects back on success
+(POST-redirect-GET) and re-renders the page with the bound form on a refusal: 400 for a
+validation error, 409 for a stale version. htmx posts the same forms and swaps the page's
+main region from the same responses, so the pages work the same without JavaScript.
+"""
 
 from __future__ import annotations
 
+import datetime
+from collections import defaultdict
+from urllib.parse import urlencode
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db import connection
-from django.http import HttpResponse, HttpResponseServerError
+from django.db.models import Count, F, Prefetch, Q
+from django.http import Http404, HttpResponse, HttpResponseServerError, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
+
+from tracker.exports import export_filename, stream_actions_csv
+from tracker.filters import ActionFilter
+from tracker.forms import ACTION_FORMS, ActionForm
+from tracker.models import (
+    Action,
+    ActionEvent,
+    EvidenceNote,
+    Force,
+    Inspection,
+    StaleVersion,
+    count_expressions,
+)
+from tracker.workflow import OPEN_STATUSES, Status, TransitionError
+
+PAGE_SIZE = 50
+RECENT_EVENTS = 10
+MY_ACTIONS = 10
 
 
 @never_cache
@@ -21,26 +56,366 @@ def healthz(request):
     return HttpResponse("ok", content_type="text/plain")
 
 
+def _get_action_for_user(user, pk: int) -> Action:
+    return get_object_or_404(Action.objects.visible_to(user).with_related(), pk=pk)
+
+
+def _list_url(force: Force | None = None, **params) -> str:
+    """A link to the action list with these filters (lists become repeated parameters)."""
+    if force is not None:
+        params["force"] = force.slug
+    return f"{reverse('action-list')}?{urlencode(params, doseq=True)}"
+
+
+# Dashboard -----------------------------------------------------------------------------------
+
+
 @login_required
+@require_GET
 def dashboard(request):
-    return HttpResponse("dashboard")
+    user = request.user
+    actions = Action.objects.visible_to(user)
+    inspections = Inspection.objects.visible_to(user)
+    forces: list[Force] = []
+    if user.is_inspector:
+        forces = list(Force.objects.all())
+        force = next((f for f in forces if f.slug == request.GET.get("force")), None)
+        if force is not None:
+            actions = actions.filter(force=force)
+            inspections = inspections.filter(force=force)
+    else:
+        force = user.force
+
+    today = timezone.localdate()
+    counts = actions.counts(today)
+    context = {
+        "force": force,
+        "forces": forces,
+        "tiles": _tiles(counts, force if user.is_inspector else None, today),
+        "counts": counts,
+        "recent_events": ActionEvent.objects.filter(action__in=actions)
+        .select_related("action", "by")
+        .order_by("-at", "-id")[:RECENT_EVENTS],
+    }
+    if user.is_inspector:
+        context["my_actions"] = (
+            actions.filter(status=Status.SUBMITTED).with_related().order_by("updated_at", "pk")
+        )[:MY_ACTIONS]
+        context["my_actions_url"] = _list_url(force, status="submitted", sort="-updated")
+    else:
+        context["my_actions"] = (
+            actions.open()
+            .filter(owner=user)
+            .with_related()
+            .order_by(F("due_date").asc(nulls_last=True), "pk")
+        )[:MY_ACTIONS]
+        context["my_actions_url"] = _list_url(owner="me", status=list(OPEN_STATUSES))
+    if user.is_inspector and force is None:
+        context["force_rows"] = _force_rows(actions, forces, today)
+    else:
+        context["reports"] = _report_summaries(actions, inspections)
+    return render(request, "tracker/dashboard.html", context)
+
+
+def _tiles(counts: dict, force: Force | None, today: datetime.date) -> list[dict]:
+    """The dashboard's tiles; each links to the list filtered to exactly what it counts."""
+    open_statuses = list(OPEN_STATUSES)
+    soon = today + datetime.timedelta(days=30)
+    done = counts["total"] - counts["superseded"]
+    percent_closed = round(100 * counts["closed"] / done) if done else 0
+    return [
+        {
+            "label": "Open",
+            "count": counts["open"],
+            "url": _list_url(force, status=open_statuses),
+            "note": f"of {counts['total']} actions",
+        },
+        {
+            "label": "Overdue",
+            "count": counts["overdue"],
+            "url": _list_url(force, overdue=1),
+            "note": "past their due date",
+            "alert": counts["overdue"] > 0,
+        },
+        {
+            "label": "Due in the next 30 days",
+            "count": counts["due_soon"],
+            "url": _list_url(
+                force, status=open_statuses, due_after=today.isoformat(), due_before=soon.isoformat()
+            ),
+            "note": f"by {soon.day} {soon:%B %Y}",
+        },
+        {
+            "label": "Submitted for review",
+            "count": counts["submitted"],
+            "url": _list_url(force, status="submitted"),
+            "note": "waiting for an inspector",
+        },
+        {
+            "label": "Blocked",
+            "count": counts["blocked"],
+            "url": _list_url(force, status=open_statuses, blocked=1),
+            "note": "waiting on someone outside the force",
+        },
+        {
+            "label": "Closed",
+            "count": counts["closed"],
+            "url": _list_url(force, status="closed"),
+            # Superseded actions left the report; they count neither for nor against.
+            "note": f"{percent_closed}% closed",
+            "percent": percent_closed,
+        },
+    ]
+
+
+def _force_rows(actions, forces: list[Force], today: datetime.date) -> list[dict]:
+    """One row per force with actions, for an inspector looking at all forces (one query)."""
+    by_force = {
+        row["force"]: row
+        for row in actions.order_by().values("force").annotate(**count_expressions(today))
+    }
+    return [{"force": force, **by_force[force.pk]} for force in forces if force.pk in by_force]
+
+
+def _report_summaries(actions, inspections) -> list[dict]:
+    """Each report with its questions and their actions' statuses (three queries in all)."""
+    per_question: dict[int, dict[str, int]] = defaultdict(dict)
+    for question_id, status, n in (
+        actions.order_by().values_list("question_id", "status").annotate(n=Count("pk"))
+    ):
+        per_question[question_id][status] = n
+    summaries = []
+    for inspection in inspections.select_related("force").prefetch_related("questions"):
+        questions = []
+        report_counts: dict[str, int] = defaultdict(int)
+        for question in inspection.questions.all():
+            counts = per_question.get(question.pk, {})
+            for status, n in counts.items():
+                report_counts[status] += n
+            questions.append({"question": question, "segments": _segments(counts)})
+        summaries.append(
+            {
+                "inspection": inspection,
+                "questions": questions,
+                "segments": _segments(report_counts),
+                "total": sum(report_counts.values()),
+                "chart": _chart(questions),
+            }
+        )
+    return summaries
+
+
+def _segments(counts: dict[str, int]) -> list[dict]:
+    """A stacked bar: one segment per status in workflow order, widths in whole percent."""
+    total = sum(counts.values())
+    return [
+        {
+            "status": status.value,
+            "label": status.label,
+            "count": counts.get(status, 0),
+            "percent": round(100 * counts.get(status, 0) / total) if total else 0,
+        }
+        for status in Status
+    ]
+
+
+CHART_LABEL_WIDTH = 48
+CHART_BAR_WIDTH = 500
+CHART_ROW_HEIGHT = 30
+CHART_BAR_HEIGHT = 20
+
+
+def _chart(questions: list[dict]) -> dict:
+    """Geometry of the per-question bar chart (SVG attributes, not CSS, so CSP-friendly)."""
+    largest = max((sum(s["count"] for s in q["segments"]) for q in questions), default=0)
+    rows = []
+    for index, row in enumerate(questions):
+        x = CHART_LABEL_WIDTH
+        bars = []
+        for segment in row["segments"]:
+            if not segment["count"]:
+                continue
+            width = CHART_BAR_WIDTH * segment["count"] / largest
+            bars.append({**segment, "x": round(x, 2), "width": round(width, 2)})
+            x += width
+        rows.append(
+            {
+                "question": row["question"],
+                "segments": row["segments"],
+                "total": sum(s["count"] for s in row["segments"]),
+                "bars": bars,
+                "y": index * CHART_ROW_HEIGHT,
+                "text_y": index * CHART_ROW_HEIGHT + CHART_BAR_HEIGHT - 5,
+                "end_x": round(x + 6, 2),
+            }
+        )
+    return {
+        "rows": rows,
+        "width": CHART_LABEL_WIDTH + CHART_BAR_WIDTH + 60,
+        "height": max(len(rows), 1) * CHART_ROW_HEIGHT,
+        "bar_height": CHART_BAR_HEIGHT,
+        "statuses": list(Status),
+    }
+
+
+# Action list and export ----------------------------------------------------------------------
 
 
 @login_required
+@require_GET
 def action_list(request):
-    return HttpResponse("actions")
+    actions = Action.objects.visible_to(request.user).with_related()
+    f = ActionFilter(request.GET, queryset=actions, request=request)
+    paginator = Paginator(f.qs, PAGE_SIZE)
+    page = paginator.page(_clamp_page(request.GET.get("page"), paginator.num_pages))
+    page.object_list = _with_note_counts(list(page.object_list))
+    return render(
+        request,
+        "tracker/action_list.html",
+        {
+            "filter": f,
+            "page": page,
+            "page_range": paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
+        },
+    )
+
+
+def _clamp_page(value: str | None, last: int) -> int:
+    try:
+        number = int(value or 1)
+    except ValueError:
+        number = 1
+    return min(max(number, 1), last)
+
+
+def _with_note_counts(actions: list[Action]) -> list[Action]:
+    """Count notes for the rows shown only (one query), never across the whole table."""
+    counts = dict(
+        EvidenceNote.objects.filter(action__in=[a.pk for a in actions])
+        .order_by()
+        .values_list("action")
+        .annotate(n=Count("pk"))
+    )
+    for action in actions:
+        action.note_count = counts.get(action.pk, 0)
+    return actions
 
 
 @login_required
+@require_GET
 def action_export(request):
-    return HttpResponse("csv")
+    f = ActionFilter(request.GET, queryset=Action.objects.visible_to(request.user), request=request)
+    force = request.user.force if request.user.force_id else f.chosen_force
+    response = StreamingHttpResponse(
+        stream_actions_csv(f.qs, base_url=request.build_absolute_uri("/")),
+        content_type="text/csv; charset=utf-8",
+    )
+    filename = export_filename(force.slug if force else None)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+# One action ----------------------------------------------------------------------------------
 
 
 @login_required
-def action_detail(request, pk):
-    return HttpResponse("action")
+@require_GET
+def action_detail(request, pk: int):
+    action = _get_action_for_user(request.user, pk)
+    return _render_action(request, action)
 
 
 @login_required
-def inspection_detail(request, pk):
-    return HttpResponse("inspection")
+@require_POST
+def action_update(request, pk: int, form_name: str):
+    action = _get_action_for_user(request.user, pk)
+    form_class = ACTION_FORMS.get(form_name)
+    if form_class is None:
+        raise Http404("No such form.")
+    form = form_class(request.POST, action=action, user=request.user)
+    posted = form.posted_version()
+    if posted is not None and posted != action.version:
+        return _refuse_stale(request, action, form_name, form)
+    if form.is_valid():
+        try:
+            form.save()
+        except StaleVersion:
+            return _refuse_stale(request, action, form_name, form)
+        except (TransitionError, ValueError) as refusal:
+            # The model's own checks, worded for the user (e.g. no evidence to submit).
+            form.add_error(form.error_field, str(refusal))
+        else:
+            messages.success(request, form.success_message)
+            return redirect(action)
+    return _render_action(request, action, {form_name: form}, status=400)
+
+
+def _refuse_stale(request, action: Action, form_name: str, form: ActionForm) -> HttpResponse:
+    """409: show the latest action, with the user's text kept in a form they can resend."""
+    latest = _get_action_for_user(request.user, action.pk)
+    message = str(StaleVersion(latest))
+    messages.error(request, message)
+    return _render_action(
+        request, latest, {form_name: form.kept_for_retry(latest, message)}, status=409
+    )
+
+
+def _render_action(request, action: Action, bound=None, status: int = 200) -> HttpResponse:
+    forms = {
+        name: form_class(action=action, user=request.user)
+        for name, form_class in ACTION_FORMS.items()
+    }
+    forms.update(bound or {})
+    notes = list(action.notes.select_related("author"))
+    events = list(action.events.exclude(kind=ActionEvent.Kind.NOTE).select_related("by"))
+    timeline = sorted(
+        [("note", note.created_at, note) for note in notes]
+        + [("event", event.at, event) for event in events],
+        key=lambda entry: entry[1],
+        reverse=True,
+    )
+    context = {
+        "action": action,
+        "question": action.question,
+        "inspection": action.question.inspection,
+        "forms": forms,
+        "timeline": timeline,
+        "has_notes": bool(notes),
+    }
+    return render(request, "tracker/action_detail.html", context, status=status)
+
+
+# Reports -------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def inspection_list(request):
+    closed = Q(questions__actions__status=Status.CLOSED)
+    open_ = Q(questions__actions__status__in=OPEN_STATUSES)
+    inspections = (
+        Inspection.objects.visible_to(request.user)
+        .select_related("force")
+        .annotate(
+            question_count=Count("questions", distinct=True),
+            action_count=Count("questions__actions"),
+            open_count=Count("questions__actions", filter=open_),
+            closed_count=Count("questions__actions", filter=closed),
+        )
+    )
+    return render(request, "tracker/inspection_list.html", {"inspections": inspections})
+
+
+@login_required
+@require_GET
+def inspection_detail(request, pk: int):
+    inspection = get_object_or_404(
+        Inspection.objects.visible_to(request.user).select_related("force"), pk=pk
+    )
+    actions = Action.objects.visible_to(request.user).select_related("owner").order_by("position")
+    questions = inspection.questions.prefetch_related(Prefetch("actions", queryset=actions))
+    return render(
+        request,
+        "tracker/inspection_detail.html",
+        {"inspection": inspection, "questions": questions},
+    )

@@ -1,0 +1,191 @@
+"""The action list's filters. The CSV export uses the same FilterSet, so it exports what the
+list shows.
+
+Every filter value comes from the URL, so a filtered list is a link that can be shared. A
+value that does not validate (an unknown status, another force's report, "due before
+banana") is reported next to its field and otherwise ignored; it never errors the page.
+"""
+
+from __future__ import annotations
+
+import django_filters
+from django import forms
+from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, Value, When
+
+from tracker.models import Action, EvidenceNote, Force, Grade, Inspection, Question, User
+from tracker.models import grade_severity as grade_severity_expression
+from tracker.workflow import Status
+
+STATUS_ORDER = Case(
+    *(When(status=status, then=Value(rank)) for rank, status in enumerate(Status)),
+    output_field=IntegerField(),
+)
+
+# The sort choices: key -> ORDER BY. `pk` last keeps pages stable when values tie.
+SORTS = {
+    "due": (F("due_date").asc(nulls_last=True), "pk"),
+    "-due": (F("due_date").desc(nulls_last=True), "-pk"),
+    "status": (STATUS_ORDER, F("due_date").asc(nulls_last=True), "pk"),
+    "-status": (STATUS_ORDER.desc(), F("due_date").asc(nulls_last=True), "pk"),
+    "question": ("question__inspection", "question__number", "position", "pk"),
+    "-question": ("-question__inspection", "-question__number", "-position", "-pk"),
+    "grade": (grade_severity_expression("question__grade"), F("due_date").asc(nulls_last=True), "pk"),
+    "-grade": (
+        grade_severity_expression("question__grade").desc(),
+        F("due_date").asc(nulls_last=True),
+        "pk",
+    ),
+    "updated": ("-updated_at", "-pk"),
+    "-updated": ("updated_at", "pk"),
+}
+SORT_CHOICES = [
+    ("due", "Due date, soonest first"),
+    ("-due", "Due date, latest first"),
+    ("grade", "Question grade, worst first"),
+    ("-grade", "Question grade, best first"),
+    ("status", "Status, not started first"),
+    ("-status", "Status, superseded first"),
+    ("question", "Report and question"),
+    ("-question", "Report and question, reversed"),
+    ("updated", "Last update, newest first"),
+    ("-updated", "Last update, oldest first"),
+]
+DEFAULT_SORT = "due"
+
+
+class FlagInput(forms.CheckboxInput):
+    """A checkbox sent as `name=1`; only 1, true or on tick it, so `?overdue=0` means no."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs={"value": "1", **(attrs or {})})
+
+    def value_from_datadict(self, data, files, name):
+        return str(data.get(name, "")).strip().lower() in {"1", "true", "on", "yes"}
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class QuestionChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, question: Question) -> str:
+        inspection = question.inspection
+        text = question.text if len(question.text) <= 70 else question.text[:69].rstrip() + "…"
+        return f"{inspection.year} {inspection.get_pillar_display()} Q{question.number}: {text}"
+
+
+class QuestionFilter(django_filters.ModelChoiceFilter):
+    field_class = QuestionChoiceField
+
+
+def owner_choices(users) -> list[tuple[str, str]]:
+    people = [(str(user.pk), user.get_full_name() or user.username) for user in users]
+    return [("me", "Me"), ("unassigned", "Unassigned"), *people]
+
+
+class ActionFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        method="search", label="Search", help_text="Words in the area for improvement or its notes."
+    )
+    status = django_filters.MultipleChoiceFilter(
+        choices=Status.choices, widget=forms.CheckboxSelectMultiple
+    )
+    owner = django_filters.ChoiceFilter(method="filter_owner", empty_label="Anyone")
+    force = django_filters.ModelChoiceFilter(
+        queryset=Force.objects.all(), to_field_name="slug", empty_label="All forces"
+    )
+    inspection = django_filters.ModelChoiceFilter(
+        queryset=Inspection.objects.none(), label="Report", empty_label="All reports"
+    )
+    question = QuestionFilter(queryset=Question.objects.none(), empty_label="All questions")
+    question_grade = django_filters.ChoiceFilter(
+        field_name="question__grade", choices=Grade.choices, empty_label="Any grade"
+    )
+    overdue = django_filters.BooleanFilter(
+        method="filter_overdue", widget=FlagInput, label="Overdue only"
+    )
+    blocked = django_filters.BooleanFilter(
+        method="filter_blocked", widget=FlagInput, label="Blocked only"
+    )
+    due_after = django_filters.DateFilter(
+        field_name="due_date", lookup_expr="gte", widget=DateInput, label="Due on or after"
+    )
+    due_before = django_filters.DateFilter(
+        field_name="due_date", lookup_expr="lte", widget=DateInput, label="Due on or before"
+    )
+    sort = django_filters.ChoiceFilter(
+        choices=SORT_CHOICES, method="sort_by", empty_label=None, label="Sort by"
+    )
+
+    class Meta:
+        model = Action
+        fields: list[str] = []
+
+    def __init__(self, data=None, *args, request=None, **kwargs):
+        super().__init__(data, *args, request=request, **kwargs)
+        user = request.user
+        force_slug = (data or {}).get("force") if user.is_inspector else None
+        if not user.is_inspector:
+            # Force staff see one force; the picker would only offer what they cannot choose.
+            del self.filters["force"]
+        inspections = Inspection.objects.visible_to(user).select_related("force")
+        owners = User.objects.filter(is_active=True).order_by("first_name", "last_name", "username")
+        if user.force_id:
+            owners = owners.filter(force_id=user.force_id)
+        elif force_slug:
+            inspections = inspections.filter(force__slug=force_slug)
+            owners = owners.filter(force__slug=force_slug)
+        else:
+            # An inspector looking at every force: a list of every officer would not help.
+            owners = owners.none()
+        self.filters["inspection"].queryset = inspections
+        self.filters["question"].queryset = (
+            Question.objects.filter(inspection__in=inspections)
+            .select_related("inspection")
+            .order_by("inspection__force__name", "-inspection__year", "inspection__pillar", "number")
+        )
+        # A callable, so the query runs only when the form is built.
+        self.filters["owner"].extra["choices"] = lambda: owner_choices(owners)
+
+    def filter_owner(self, queryset, name, value):
+        if value == "me":
+            return queryset.filter(owner=self.request.user)
+        if value == "unassigned":
+            return queryset.filter(owner__isnull=True)
+        return queryset.filter(owner_id=value)
+
+    def filter_overdue(self, queryset, name, value):
+        return queryset.overdue() if value else queryset
+
+    def filter_blocked(self, queryset, name, value):
+        return queryset.exclude(blocked_reason="") if value else queryset
+
+    def search(self, queryset, name, value):
+        """Area-for-improvement text or any of its notes contains `value`.
+
+        The one place text search happens: a PostgreSQL full-text search can replace it here.
+        `Exists` rather than a join, so an action with many matching notes is one row.
+        """
+        value = value.strip()
+        if not value:
+            return queryset
+        notes = EvidenceNote.objects.filter(action=OuterRef("pk"), body__icontains=value)
+        return queryset.filter(Q(text__icontains=value) | Exists(notes))
+
+    def sort_by(self, queryset, name, value):
+        return queryset.order_by(*SORTS[value])
+
+    def filter_queryset(self, queryset):
+        # `sort_by` runs only when a sort was asked for; this is the order otherwise.
+        return super().filter_queryset(queryset.order_by(*SORTS[DEFAULT_SORT]))
+
+    @property
+    def current_sort(self) -> str:
+        sort = self.form.cleaned_data.get("sort") if hasattr(self.form, "cleaned_data") else None
+        return sort if sort in SORTS else DEFAULT_SORT
+
+    @property
+    def chosen_force(self) -> Force | None:
+        if "force" not in self.filters or not hasattr(self.form, "cleaned_data"):
+            return None
+        return self.form.cleaned_data.get("force")

@@ -1,0 +1,242 @@
+"""The forms on the action page. Each changes an action through one model method.
+
+Every form carries the `version` of the action the user saw (optimistic locking); the view
+refuses a stale one before the form is saved. Each form has its own prefix, because the
+action page shows them all at once and their field ids must not clash.
+"""
+
+from __future__ import annotations
+
+from django import forms
+
+from tracker.models import Action, EvidenceNote, User
+from tracker.workflow import allowed_moves, find_move
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class ActionForm(forms.Form):
+    """A change to one action, made by one user, from the version they saw."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    # Which field a refusal from the model (TransitionError, ValueError) is shown next to.
+    error_field: str | None = None
+    success_message = "Saved."
+
+    def __init__(self, data=None, *, action: Action, user: User, initial=None, **kwargs):
+        self.action = action
+        self.user = user
+        initial = {**self.initial_for(action), **(initial or {})}
+        initial.setdefault("version", action.version)
+        super().__init__(data, initial=initial, **kwargs)
+        self.stale_message = ""
+
+    def initial_for(self, action: Action) -> dict:
+        return {}
+
+    def posted_version(self) -> int | None:
+        try:
+            return int(self.data.get(self.add_prefix("version"), ""))
+        except ValueError:
+            return None
+
+    def kept_for_retry(self, action: Action, message: str) -> ActionForm:
+        """An unbound copy with what the user typed and the version they should now start from."""
+        typed = {
+            name: self.data.get(self.add_prefix(name))
+            for name in self.fields
+            if name != "version" and self.add_prefix(name) in self.data
+        }
+        retry = type(self)(action=action, user=self.user, initial={**typed, "version": action.version})
+        retry.stale_message = message
+        return retry
+
+
+class NoteForm(ActionForm):
+    prefix = "note"
+    error_field = "body"
+    success_message = "Evidence note added."
+
+    kind = forms.ChoiceField(
+        choices=EvidenceNote.Kind.choices,
+        initial=EvidenceNote.Kind.PROGRESS,
+        widget=forms.RadioSelect,
+        label="Kind of evidence",
+        help_text="Impact notes show what changed for the public, not only what was done.",
+    )
+    body = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}), label="Evidence", max_length=20_000
+    )
+
+    def save(self) -> None:
+        self.action.add_note(
+            self.cleaned_data["body"],
+            kind=self.cleaned_data["kind"],
+            by=self.user,
+            version=self.cleaned_data["version"],
+        )
+
+
+class MoveForm(ActionForm):
+    prefix = "move"
+    error_field = "target"
+    success_message = "Status changed."
+
+    target = forms.ChoiceField(widget=forms.RadioSelect, label="Move to")
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        label="Reason",
+        help_text="Needed to return, reopen, close or supersede an action.",
+    )
+
+    def __init__(self, *args, action: Action, user: User, **kwargs):
+        super().__init__(*args, action=action, user=user, **kwargs)
+        self.moves = allowed_moves(
+            source=action.status,
+            role=user.role_for(action),
+            is_owner=action.owner_id is not None and action.owner_id == user.pk,
+        )
+        self.fields["target"].choices = [
+            (move.target.value, f"{move.verb} (reason needed)" if move.needs_reason else move.verb)
+            for move in self.moves
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        move = find_move(self.action.status, cleaned["target"]) if cleaned.get("target") else None
+        if move and move.needs_reason and not cleaned.get("reason", "").strip():
+            self.add_error("reason", f"Give a reason to {move.verb.lower()}.")
+        return cleaned
+
+    def save(self) -> None:
+        self.action.move_to(
+            self.cleaned_data["target"],
+            by=self.user,
+            reason=self.cleaned_data["reason"],
+            version=self.cleaned_data["version"],
+        )
+
+
+class OwnerChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, user: User) -> str:
+        return user.get_full_name() or user.username
+
+
+class AssignForm(ActionForm):
+    prefix = "owner"
+    error_field = "owner"
+    success_message = "Owner changed."
+
+    owner = OwnerChoiceField(
+        queryset=User.objects.none(), required=False, empty_label="Unassigned", label="Owner"
+    )
+
+    def __init__(self, *args, action: Action, user: User, **kwargs):
+        super().__init__(*args, action=action, user=user, **kwargs)
+        self.fields["owner"].queryset = User.objects.filter(
+            force_id=action.force_id, is_active=True
+        ).order_by("first_name", "last_name", "username")
+
+    def initial_for(self, action: Action) -> dict:
+        return {"owner": action.owner_id}
+
+    def clean_owner(self):
+        owner = self.cleaned_data["owner"]
+        if owner == self.action.owner:
+            raise forms.ValidationError(
+                "That is already the owner." if owner else "The action is already unassigned."
+            )
+        return owner
+
+    def save(self) -> None:
+        self.action.assign(self.cleaned_data["owner"], by=self.user, version=self.cleaned_data["version"])
+
+
+class DueDateForm(ActionForm):
+    prefix = "due"
+    error_field = "due_date"
+    success_message = "Due date saved."
+
+    due_date = forms.DateField(widget=DateInput, label="Due date")
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        label="Reason for the change",
+        help_text="Needed when you revise a date already set; the original date is kept.",
+    )
+
+    def initial_for(self, action: Action) -> dict:
+        return {"due_date": action.due_date}
+
+    def clean(self):
+        cleaned = super().clean()
+        due_date = cleaned.get("due_date")
+        current = self.action.due_date
+        if due_date and due_date == current:
+            self.add_error("due_date", "That is already the due date.")
+        elif due_date and current and not cleaned.get("reason", "").strip():
+            self.add_error("reason", "Give a reason for revising the due date.")
+        return cleaned
+
+    def save(self) -> None:
+        self.action.set_due_date(
+            self.cleaned_data["due_date"],
+            by=self.user,
+            reason=self.cleaned_data["reason"],
+            version=self.cleaned_data["version"],
+        )
+
+
+class BlockedForm(ActionForm):
+    """Mark blocked with a reason; the "Unblock" button (name `blocked-unblock`) clears it."""
+
+    prefix = "blocked"
+    error_field = "blocked_reason"
+
+    blocked_reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        label="Blocked because",
+        help_text="Who outside the force the action waits on, and for what.",
+        max_length=2000,
+    )
+
+    def initial_for(self, action: Action) -> dict:
+        return {"blocked_reason": action.blocked_reason}
+
+    @property
+    def unblocking(self) -> bool:
+        return self.add_prefix("unblock") in self.data
+
+    @property
+    def success_message(self) -> str:
+        return "Action unblocked." if self.unblocking else "Action marked as blocked."
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.unblocking:
+            if not self.action.is_blocked:
+                raise forms.ValidationError("This action is not blocked.")
+            cleaned["blocked_reason"] = ""
+        elif not cleaned.get("blocked_reason", "").strip():
+            self.add_error("blocked_reason", "Say what the action is waiting for.")
+        elif cleaned["blocked_reason"].strip() == self.action.blocked_reason:
+            self.add_error("blocked_reason", "That is already the reason.")
+        return cleaned
+
+    def save(self) -> None:
+        self.action.set_blocked(
+            self.cleaned_data["blocked_reason"], by=self.user, version=self.cleaned_data["version"]
+        )
+
+
+ACTION_FORMS: dict[str, type[ActionForm]] = {
+    "note": NoteForm,
+    "move": MoveForm,
+    "owner": AssignForm,
+    "due": DueDateForm,
+    "blocked": BlockedForm,
+}
