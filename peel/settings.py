@@ -233,4 +233,10 @@ LOGGING = {
     "formatters": {"plain": {"format": "{asctime} {levelname} {name} {message}", "style": "{"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    "loggers": {
+        # One line per sign-in, lockout, cross-force 404, export and import (tracker.security).
+        "peel.security": {"level": "INFO"},
+        # django-axes narrates every sign-in at INFO; peel.security already records them.
+        "axes": {"level": "WARNING"},
+    },
 }
