@@ -20,6 +20,7 @@ from django.db.models import Q
 
 from tracker.models import Action, ActionEvent, Force, Grade, Inspection, Pillar, Question
 from tracker.reports.parse import ParsedReport
+from tracker.security import log_event
 
 FORCE_SUFFIXES = re.compile(r"\s+(police service|police|constabulary)$", re.IGNORECASE)
 
@@ -146,6 +147,7 @@ def load_report(
             changes.append(f"Q{gone.number} is no longer in the report")
             changes += _describe_action_changes(gone.number, 0, removed)
 
+    log_event("import", user=by, report=inspection, created=not existing, actions=actions, via=via)
     return ImportResult(
         inspection=inspection,
         created=existing is None,

@@ -1,0 +1,131 @@
+"""The security-event log: one line per event, nothing a hostile value can forge or hide."""
+
+from __future__ import annotations
+
+import logging
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.test import RequestFactory
+
+from tests.factories import PASSWORD
+from tracker.security import escape, log_event
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "reports"
+SAMPLE = SAMPLE / "lancashire-peel-2016-effectiveness.txt"
+
+
+@pytest.fixture
+def security_log(caplog):
+    caplog.set_level(logging.INFO, logger="peel.security")
+    return caplog
+
+
+def lines(caplog) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.name == "peel.security"]
+
+
+@pytest.mark.parametrize(
+    ("value", "logged"),
+    [
+        ("plain", "plain"),
+        ("two words", '"two words"'),
+        ("", '""'),
+        (None, "-"),
+        (42, "42"),
+        ("a\nevent=login user=admin", '"a\\nevent=login user=admin"'),
+        ("cr\rlf", '"cr\\rlf"'),
+        ("tab\there", '"tab\\there"'),
+        ("\x1b[2J\x1b[31mred", '"\\x1b[2J\\x1b[31mred"'),
+        ("nul\x00bell\x07del\x7f", '"nul\\x00bell\\x07del\\x7f"'),
+        ("c1\x85\x9b", '"c1\\x85\\x9b"'),
+        ("evil\u202etxt.exe", '"evil\\u202etxt.exe"'),
+        ("iso\u2066late\u2069", '"iso\\u2066late\\u2069"'),
+        ("line\u2028sep", '"line\\u2028sep"'),
+        ('say "hi"', '"say \\"hi\\""'),
+        ("back\\slash", '"back\\\\slash"'),
+        ("Zoë Ørsted", '"Zoë Ørsted"'),
+    ],
+)
+def test_values_are_escaped_onto_one_line(value, logged):
+    assert escape(value) == logged
+    assert "\n" not in escape(value) and "\r" not in escape(value)
+
+
+def test_an_event_is_one_line_with_who_and_where(security_log, staff):
+    request = RequestFactory().get("/actions/", REMOTE_ADDR="192.0.2.1")
+    request.user = staff
+    log_event("export", request, rows=12, filters="status=open&q=a b")
+    assert lines(security_log) == [
+        'event=export user=staff ip=192.0.2.1 rows=12 filters="status=open&q=a b"'
+    ]
+
+
+def test_without_a_request_user_and_ip_are_dashes_unless_given(security_log):
+    log_event("import", actions=7)
+    log_event("import", user="inspector", actions=7)
+    assert lines(security_log) == [
+        "event=import user=- ip=- actions=7",
+        "event=import user=inspector ip=- actions=7",
+    ]
+
+
+def test_the_client_address_behind_trusted_proxies_is_the_one_they_saw(settings, security_log):
+    settings.TRUSTED_PROXY_COUNT = 1
+    request = RequestFactory().get(
+        "/", REMOTE_ADDR="10.0.0.5", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.50"
+    )
+    log_event("probe", request)
+    settings.TRUSTED_PROXY_COUNT = 0
+    log_event("probe", request)
+    assert lines(security_log) == [
+        "event=probe user=- ip=203.0.113.50",  # the client cannot choose its address...
+        "event=probe user=- ip=10.0.0.5",  # ...and without a proxy, the header is ignored
+    ]
+
+
+def test_a_hostile_username_at_sign_in_is_logged_escaped_not_served_a_500(
+    client, staff, security_log
+):
+    hostile = "staff\r\nevent=login user=admin ip=10.0.0.1\x1b[8m\u202e"
+    response = client.post("/accounts/login/", {"username": hostile, "password": "x"})
+    assert response.status_code == 200
+    [line] = lines(security_log)
+    assert line == (
+        'event=login_failed user=- ip=127.0.0.1 username="staff\\r\\nevent=login user=admin '
+        'ip=10.0.0.1\\x1b[8m\\u202e"'
+    )
+
+
+def test_sign_in_and_sign_out_are_logged(client, staff, security_log):
+    client.post("/accounts/login/", {"username": "staff", "password": PASSWORD})
+    client.post("/accounts/logout/")
+    assert lines(security_log) == [
+        "event=login user=staff ip=127.0.0.1",
+        "event=logout user=staff ip=127.0.0.1",
+    ]
+
+
+def test_the_import_command_is_logged(db, security_log):
+    call_command("import_report", str(SAMPLE), stdout=StringIO())
+    assert lines(security_log) == [
+        'event=import user=- ip=- report="Lancashire Constabulary PEEL 2016 Effectiveness" '
+        "created=True actions=7 via=import"
+    ]
+
+
+def test_the_admin_import_is_logged_with_the_inspector(client, inspector, security_log):
+    client.force_login(inspector)
+    security_log.clear()
+    text = SAMPLE.read_text(encoding="utf-8")
+    response = client.post(
+        "/admin/tracker/inspection/import/",
+        {"text": text, "force": "", "source_url": "", "confirm": "1"},
+    )
+    assert response.status_code == 302
+    assert lines(security_log) == [
+        'event=import user=inspector ip=- report="Lancashire Constabulary PEEL 2016 '
+        'Effectiveness" created=True actions=7 via=admin'
+    ]
