@@ -52,3 +52,9 @@ def inspector(db):
 @pytest.fixture
 def action(db, force):
     return factories.make_action(force=force)
+
+
+@pytest.fixture
+def fast_password_hashing(settings):
+    """For tests that sign in many times: real hashing takes a third of a second a time."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -23,6 +23,8 @@ SIGNED_IN_PAGE = "/accounts/password_change/"
 HOME_IP, AWAY_IP = "203.0.113.7", "198.51.100.9"
 LOCKED_MESSAGE = b"Too many failed sign-in attempts. Try again in 15 minutes."
 
+pytestmark = pytest.mark.usefixtures("fast_password_hashing")
+
 
 def sign_in(client, username, password, *, url=LOGIN, ip=HOME_IP, **extra):
     return client.post(url, {"username": username, "password": password}, REMOTE_ADDR=ip, **extra)
@@ -30,12 +32,6 @@ def sign_in(client, username, password, *, url=LOGIN, ip=HOME_IP, **extra):
 
 def fail_five_times(client, username, *, url=LOGIN, ip=HOME_IP):
     return [sign_in(client, username, "wrong-password", url=url, ip=ip) for _ in range(5)]
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    # Real hashing makes each of the many sign-ins here take a third of a second.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
