@@ -1,0 +1,142 @@
+"""manage.py generate_data: realistic, deterministic synthetic data, refused on a used database."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import transaction
+from django.db.models import Count, F
+from django.utils import timezone
+
+from tests.factories import make_action
+from tracker.models import INSPECTORS_GROUP, Action, ActionEvent, EvidenceNote, Status, User
+
+SMALL = {"forces": 2, "actions": 50, "notes": 200, "users_per_force": 3, "inspectors": 2}
+
+
+def generate(**options) -> tuple[str, str]:
+    out, err = StringIO(), StringIO()
+    call_command("generate_data", **{**SMALL, **options}, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def snapshot() -> list:
+    """Everything generated, keyed by natural keys rather than ids."""
+    actions = list(
+        Action.objects.order_by("force__name", "question__inspection__year", "pk").values_list(
+            "force__slug",
+            "question__inspection__programme",
+            "question__inspection__year",
+            "question__inspection__pillar",
+            "question__inspection__grade",
+            "question__number",
+            "question__grade",
+            "position",
+            "text",
+            "owner__username",
+            "status",
+            "due_date",
+            "original_due_date",
+            "blocked_reason",
+            "created_at",
+            "updated_at",
+            "closed_at",
+            "closed_by__username",
+            "version",
+        )
+    )
+    notes = list(
+        EvidenceNote.objects.order_by("action__force__name", "created_at", "pk").values_list(
+            "author__username", "kind", "body", "created_at"
+        )
+    )
+    events = list(
+        ActionEvent.objects.order_by("action__force__name", "at", "pk").values_list(
+            "kind", "old_value", "new_value", "reason", "by__username", "via", "at"
+        )
+    )
+    users = list(User.objects.order_by("username").values_list("username", "first_name", "force"))
+    return [actions, notes, events, users]
+
+
+def generated_then_rolled_back(**options) -> list:
+    with transaction.atomic():
+        generate(**options)
+        data = snapshot()
+        transaction.set_rollback(True)
+    return data
+
+
+def test_it_makes_the_sizes_asked_for(db):
+    out, err = generate()
+    assert Action.objects.count() == 50
+    assert EvidenceNote.objects.count() == 200
+    assert Action.objects.values("force").distinct().count() == 2
+    assert User.objects.filter(force__isnull=False).count() == 2 * 3
+    inspectors = User.objects.filter(groups__name=INSPECTORS_GROUP, force=None, is_staff=True)
+    assert inspectors.count() == 2
+    assert "50 actions, 200 notes" in out
+    assert "100%" in err.splitlines()[-1]
+
+
+def test_the_same_seed_makes_the_same_data_and_another_seed_does_not(db):
+    first = generated_then_rolled_back(seed=7)
+    again = generated_then_rolled_back(seed=7)
+    other = generated_then_rolled_back(seed=8)
+    assert first == again
+    assert first[0] != other[0]
+
+
+def test_every_status_owners_dates_blocks_and_both_kinds_of_note_are_there(db):
+    generate()
+    today = timezone.localdate()
+    actions = Action.objects.all()
+    assert set(actions.values_list("status", flat=True)) == set(Status.values)
+    assert actions.filter(owner__isnull=True).exists()
+    assert actions.filter(owner__isnull=False).exists()
+    assert actions.filter(due_date__lt=today).exists()
+    assert actions.filter(due_date__gte=today).exists()
+    assert actions.exclude(due_date=F("original_due_date")).exists(), "a revised due date"
+    assert actions.blocked().exists()
+    assert set(EvidenceNote.objects.values_list("kind", flat=True)) == {"progress", "impact"}
+    assert set(ActionEvent.objects.values_list("kind", flat=True)) >= {
+        "imported",
+        "owner",
+        "due_date",
+        "status",
+        "note",
+    }
+
+
+def test_the_rows_keep_the_rules_the_app_keeps(db):
+    generate(actions=120, notes=400)
+    for action in Action.objects.select_related("question__inspection", "owner", "closed_by"):
+        assert action.force_id == action.question.inspection.force_id
+        assert action.owner is None or action.owner.force_id == action.force_id
+        assert action.due_date is None or action.original_due_date is not None
+        assert (action.closed_at is not None) == (action.status == Status.CLOSED)
+        if action.status == Status.CLOSED:
+            assert action.closed_by.is_inspector
+        if action.status in (Status.SUBMITTED, Status.CLOSED):
+            assert action.notes.exists(), "submitting needs evidence"
+        assert action.created_at <= action.updated_at <= timezone.now()
+    # The version counts the changes, as the state-change methods would have.
+    changes = dict(
+        ActionEvent.objects.exclude(kind="imported")
+        .values_list("action")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for pk, version in Action.objects.values_list("pk", "version"):
+        assert version == 1 + changes.get(pk, 0)
+    assert EvidenceNote.objects.count() == ActionEvent.objects.filter(kind="note").count()
+
+
+def test_it_refuses_a_database_that_already_has_actions(force):
+    make_action(force=force)
+    with pytest.raises(CommandError, match=r"already has actions \(1\)"):
+        generate()
+    assert Action.objects.count() == 1
