@@ -122,6 +122,7 @@ def test_an_id_beyond_bigint_in_the_admin_is_not_a_500(client, inspector, pk):
 @pytest.mark.parametrize("version", ["9223372036854775808", "-1", "1e9", "banana", ""])
 def test_a_nonsense_version_changes_nothing(client, staff, action, version):
     client.force_login(staff)
-    response = client.post(f"/actions/{action.pk}/note/", {"body": "x", "version": version})
+    data = {"note-kind": "progress", "note-body": "x", "note-version": version}
+    response = client.post(f"/actions/{action.pk}/note/", data)
     assert response.status_code in {400, 409}
     assert not ActionEvent.objects.exists()
