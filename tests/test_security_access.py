@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from django.contrib.auth.models import Group
 
 from tests.factories import make_action, make_user
@@ -16,12 +15,6 @@ def test_force_staff_are_sent_away_from_the_admin(client, staff, other_force):
     assert response.status_code == 302 and response["Location"].startswith("/admin/login/")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="The admin checks is_staff and model permissions, not is_inspector: a force user "
-    "given staff status and the Inspectors group sees every force there. Fix in "
-    "tracker/admin.py (an AdminSite whose has_permission requires is_inspector).",
-)
 def test_a_force_user_given_staff_status_and_the_inspectors_group_sees_no_other_force(
     client, force, other_force
 ):

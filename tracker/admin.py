@@ -35,10 +35,6 @@ from tracker.reports.load import ReportImportError, check_complete, load_report,
 from tracker.reports.parse import ReportParseError, parse_report
 from tracker.workflow import Status, TransitionError, check_move
 
-admin.site.site_header = "PEEL Action Tracker — inspectors"
-admin.site.site_title = "PEEL Action Tracker admin"
-admin.site.index_title = "Review and sign off"
-
 
 @admin.register(Force)
 class ForceAdmin(admin.ModelAdmin):

@@ -1,0 +1,24 @@
+"""The admin site is for inspectors only.
+
+Django's own check is `is_active and is_staff`; a force user given staff status by mistake
+would then see every force. Requiring `is_inspector` (no force, Inspectors group or
+superuser) closes that gap.
+"""
+
+from django.contrib import admin
+from django.contrib.admin.apps import AdminConfig
+
+
+class InspectorsAdminSite(admin.AdminSite):
+    site_header = "PEEL Action Tracker — inspectors"
+    site_title = "PEEL Action Tracker admin"
+    index_title = "Review and sign off"
+
+    def has_permission(self, request) -> bool:
+        return super().has_permission(request) and request.user.is_inspector
+
+
+class InspectorsAdminConfig(AdminConfig):
+    """Django's admin app, with InspectorsAdminSite as `admin.site`."""
+
+    default_site = "tracker.admin_site.InspectorsAdminSite"
