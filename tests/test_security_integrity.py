@@ -8,10 +8,11 @@ import time
 
 import pytest
 from django.db import DatabaseError, connection, connections, transaction
+from django.db.models import ProtectedError
 from django.test import Client
 
 from tests.factories import make_action, make_inspector
-from tracker.models import Action, ActionEvent, User
+from tracker.models import Action, ActionEvent, EvidenceNote, User
 from tracker.workflow import Status
 
 CHANGE = "/admin/tracker/action/{}/change/"
@@ -79,6 +80,17 @@ def test_two_inspectors_editing_the_same_version_in_the_admin_cannot_both_save(d
     assert action.status == Status.CLOSED and action.closed_by == ada and action.version == 2
     assert close_events(action) == 1
     assert action.events.get().reason == "Impact evidenced."
+
+
+def test_deleting_a_report_or_force_never_takes_evidence_or_history_with_it(staff, action):
+    action.move_to(Status.IN_PROGRESS, by=staff)
+    action.add_note("Dip sample of 40 files.", by=staff)
+    for doomed in (action.question.inspection, action.question, action, action.force):
+        with pytest.raises(ProtectedError), transaction.atomic():
+            doomed.delete()
+    assert Action.objects.filter(pk=action.pk).exists()
+    assert EvidenceNote.objects.filter(action=action).count() == 1
+    assert ActionEvent.objects.filter(action=action).count() == 2
 
 
 def run_together(*jobs, timeout: float = 30) -> list:
