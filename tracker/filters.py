@@ -29,7 +29,11 @@ SORTS = {
     "-status": (STATUS_ORDER.desc(), F("due_date").asc(nulls_last=True), "pk"),
     "question": ("question__inspection", "question__number", "position", "pk"),
     "-question": ("-question__inspection", "-question__number", "-position", "-pk"),
-    "grade": (grade_severity_expression("question__grade"), F("due_date").asc(nulls_last=True), "pk"),
+    "grade": (
+        grade_severity_expression("question__grade"),
+        F("due_date").asc(nulls_last=True),
+        "pk",
+    ),
     "-grade": (
         grade_severity_expression("question__grade").desc(),
         F("due_date").asc(nulls_last=True),
@@ -95,7 +99,10 @@ class ActionFilter(django_filters.FilterSet):
         queryset=Force.objects.all(), to_field_name="slug", empty_label="All forces"
     )
     inspection = django_filters.ModelChoiceFilter(
-        queryset=Inspection.objects.none(), label="Report", empty_label="All reports"
+        field_name="question__inspection",
+        queryset=Inspection.objects.none(),
+        label="Report",
+        empty_label="All reports",
     )
     question = QuestionFilter(queryset=Question.objects.none(), empty_label="All questions")
     question_grade = django_filters.ChoiceFilter(
@@ -142,7 +149,9 @@ class ActionFilter(django_filters.FilterSet):
         self.filters["question"].queryset = (
             Question.objects.filter(inspection__in=inspections)
             .select_related("inspection")
-            .order_by("inspection__force__name", "-inspection__year", "inspection__pillar", "number")
+            .order_by(
+                "inspection__force__name", "-inspection__year", "inspection__pillar", "number"
+            )
         )
         # A callable, so the query runs only when the form is built.
         self.filters["owner"].extra["choices"] = lambda: owner_choices(owners)
@@ -181,11 +190,14 @@ class ActionFilter(django_filters.FilterSet):
 
     @property
     def current_sort(self) -> str:
-        sort = self.form.cleaned_data.get("sort") if hasattr(self.form, "cleaned_data") else None
+        sort = self.cleaned_value("sort")
         return sort if sort in SORTS else DEFAULT_SORT
 
     @property
     def chosen_force(self) -> Force | None:
-        if "force" not in self.filters or not hasattr(self.form, "cleaned_data"):
-            return None
-        return self.form.cleaned_data.get("force")
+        return self.cleaned_value("force") if "force" in self.filters else None
+
+    def cleaned_value(self, name: str):
+        """A filter's validated value, or None when it was missing or invalid."""
+        self.form.is_valid()
+        return self.form.cleaned_data.get(name)

@@ -49,7 +49,9 @@ class ActionForm(forms.Form):
             for name in self.fields
             if name != "version" and self.add_prefix(name) in self.data
         }
-        retry = type(self)(action=action, user=self.user, initial={**typed, "version": action.version})
+        retry = type(self)(
+            action=action, user=self.user, initial={**typed, "version": action.version}
+        )
         retry.stale_message = message
         return retry
 
@@ -152,7 +154,9 @@ class AssignForm(ActionForm):
         return owner
 
     def save(self) -> None:
-        self.action.assign(self.cleaned_data["owner"], by=self.user, version=self.cleaned_data["version"])
+        self.action.assign(
+            self.cleaned_data["owner"], by=self.user, version=self.cleaned_data["version"]
+        )
 
 
 class DueDateForm(ActionForm):

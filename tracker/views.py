@@ -141,7 +141,10 @@ def _tiles(counts: dict, force: Force | None, today: datetime.date) -> list[dict
             "label": "Due in the next 30 days",
             "count": counts["due_soon"],
             "url": _list_url(
-                force, status=open_statuses, due_after=today.isoformat(), due_before=soon.isoformat()
+                force,
+                status=open_statuses,
+                due_after=today.isoformat(),
+                due_before=soon.isoformat(),
             ),
             "note": f"by {soon.day} {soon:%B %Y}",
         },

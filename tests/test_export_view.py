@@ -1,0 +1,150 @@
+"""/actions/export.csv: the list's rows, as DESIGN.md's CSV, streamed."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+
+import pytest
+from django.http import StreamingHttpResponse
+from django.utils import timezone
+
+from tests.factories import make_action, make_inspection, make_question, make_user
+from tracker.models import Grade, Pillar, Status
+
+TODAY = timezone.localdate()
+HEADER = (
+    "action_id,force,inspection,pillar,question_number,question,question_grade,"
+    "area_for_improvement,owner,status,due_date,overdue,evidence_notes,last_note,last_updated,url"
+)
+
+
+def export(client, query: str = ""):
+    response = client.get(f"/actions/export.csv{'?' + query if query else ''}")
+    assert response.status_code == 200
+    body = b"".join(response.streaming_content).decode("utf-8")
+    return response, body
+
+
+def rows(body: str) -> list[dict]:
+    assert body.startswith("\ufeff")
+    return list(csv.DictReader(io.StringIO(body[1:])))
+
+
+@pytest.fixture
+def signed_in(client, staff):
+    client.force_login(staff)
+    return client
+
+
+@pytest.fixture
+def question(force):
+    inspection = make_inspection(force=force, year=2016, pillar=Pillar.EFFECTIVENESS)
+    return make_question(inspection=inspection, number=2, text="How effective?", grade=Grade.GOOD)
+
+
+def test_it_streams_a_csv_attachment_named_with_force_and_date(signed_in, question):
+    make_action(question=question)
+    response, body = export(signed_in)
+    assert isinstance(response, StreamingHttpResponse)
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="peel-actions-lancashire-{TODAY.isoformat()}.csv"'
+    )
+    assert body.startswith("\ufeff" + HEADER + "\r\n")
+
+
+def test_the_cells_follow_the_design(signed_in, staff, question):
+    late = TODAY - datetime.timedelta(days=3)
+    action = make_action(
+        question=question,
+        text="Improve the triage of calls.",
+        owner=staff,
+        status=Status.IN_PROGRESS,
+        due_date=late,
+        original_due_date=late,
+    )
+    action.add_note("First note", by=staff)
+    action.add_note("Latest note", by=staff)
+    [row] = rows(export(signed_in)[1])
+    assert row["action_id"] == str(action.pk)
+    assert row["force"] == "Lancashire Constabulary"
+    assert row["inspection"] == "PEEL 2016 Effectiveness"
+    assert row["pillar"] == "Effectiveness"
+    assert row["question_number"] == "2"
+    assert row["question"] == "How effective?"
+    assert row["question_grade"] == "Good"
+    assert row["area_for_improvement"] == "Improve the triage of calls."
+    assert row["owner"] == "staff"
+    assert row["status"] == "In progress"
+    assert row["due_date"] == late.isoformat()
+    assert row["overdue"] == "yes"
+    assert row["evidence_notes"] == "2"
+    assert row["last_note"] == "Latest note"
+    assert row["last_updated"].endswith("Z")
+    assert row["url"] == f"http://testserver/actions/{action.pk}/"
+
+
+def test_formula_cells_are_neutralised(signed_in, staff, question):
+    action = make_action(question=question, text='=HYPERLINK("http://evil")')
+    action.add_note("@SUM(A1:A9)", by=staff)
+    [row] = rows(export(signed_in)[1])
+    assert row["area_for_improvement"] == '\'=HYPERLINK("http://evil")'
+    assert row["last_note"] == "'@SUM(A1:A9)"
+
+
+def test_it_exports_the_same_rows_as_the_list_for_the_same_filters(signed_in, question):
+    make_action(question=question, status=Status.IN_PROGRESS, text="Started one")
+    make_action(question=question, status=Status.SUBMITTED, text="Submitted one")
+    make_action(question=question, text="Untouched")
+    query = "status=in_progress&status=submitted&sort=status"
+    listed = signed_in.get(f"/actions/?{query}").context["page"].object_list
+    exported = rows(export(signed_in, query)[1])
+    assert [int(r["action_id"]) for r in exported] == [a.pk for a in listed]
+    assert [r["area_for_improvement"] for r in exported] == ["Started one", "Submitted one"]
+
+
+def test_it_never_exports_another_forces_actions(signed_in, force, other_force):
+    make_action(force=force)
+    make_action(force=other_force, text="Theirs")
+    exported = rows(export(signed_in)[1])
+    assert len(exported) == 1
+    assert "Theirs" not in {r["area_for_improvement"] for r in exported}
+    exported = rows(export(signed_in, f"force={other_force.slug}")[1])
+    assert "Theirs" not in {r["area_for_improvement"] for r in exported}
+
+
+def test_an_inspector_exports_all_forces_or_one(client, inspector, force, other_force):
+    make_action(force=force)
+    make_action(force=other_force)
+    client.force_login(inspector)
+    response, body = export(client)
+    assert f"peel-actions-all-forces-{TODAY.isoformat()}.csv" in response["Content-Disposition"]
+    assert len(rows(body)) == 2
+    response, body = export(client, f"force={other_force.slug}")
+    assert f"peel-actions-kent-{TODAY.isoformat()}.csv" in response["Content-Disposition"]
+    assert [r["force"] for r in rows(body)] == ["Kent Police"]
+
+
+def test_no_matching_actions_is_a_header_only_file(signed_in):
+    _, body = export(signed_in, "q=nothing")
+    assert body == "\ufeff" + HEADER + "\r\n"
+
+
+@pytest.mark.parametrize("query", ["status=nope", "due_before=tomorrow", "inspection=x", "page=9"])
+def test_bad_filter_values_still_export(signed_in, question, query):
+    make_action(question=question)
+    assert len(rows(export(signed_in, query)[1])) == 1
+
+
+def test_a_user_with_no_force_and_no_role_exports_nothing(client, force, question):
+    make_action(question=question)
+    client.force_login(make_user(force=None))
+    assert rows(export(client)[1]) == []
+
+
+def test_it_needs_sign_in(client):
+    response = client.get("/actions/export.csv")
+    assert response.status_code == 302
+    assert response.url.startswith("/accounts/login/")

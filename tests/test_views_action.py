@@ -1,0 +1,401 @@
+"""The action page and its forms: evidence, status, owner, due date, blocked."""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+import pytest
+from django.utils import timezone
+
+from tests.factories import make_action, make_user
+from tracker.models import ActionEvent, EvidenceNote, Grade, Status
+
+TODAY = timezone.localdate()
+
+
+def url(action, form=None) -> str:
+    return f"/actions/{action.pk}/{form}/" if form else f"/actions/{action.pk}/"
+
+
+def post(client, action, form, version=None, **fields):
+    data = {f"{form}-{name}": value for name, value in fields.items()}
+    data[f"{form}-version"] = action.version if version is None else version
+    return client.post(url(action, form), data)
+
+
+def refreshed(action):
+    action.refresh_from_db()
+    return action
+
+
+@pytest.fixture
+def signed_in(client, staff):
+    client.force_login(staff)
+    return client
+
+
+# The page ------------------------------------------------------------------------------------
+
+
+def test_it_shows_the_afi_its_question_report_and_facts(signed_in, staff, force):
+    action = make_action(
+        force=force,
+        text="The constabulary should improve supervision of case files.",
+        owner=staff,
+        due_date=TODAY + datetime.timedelta(days=10),
+        original_due_date=TODAY + datetime.timedelta(days=10),
+        blocked_reason="Waiting on the national IT programme",
+    )
+    response = signed_in.get(url(action))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "The constabulary should improve supervision of case files." in page
+    assert f"Question {action.question.number}</a>" in page
+    assert action.question.text in page
+    assert "Requires improvement" in page
+    assert str(action.question.inspection) in page
+    assert "Sam Staff" in page
+    assert "Not started" in page
+    assert "Due soon" in page
+    assert "Waiting on the national IT programme" in page
+
+
+def test_a_revised_due_date_shows_the_original_date(signed_in, staff, action):
+    first = datetime.date(2027, 3, 1)
+    action.set_due_date(first, by=staff)
+    action.set_due_date(datetime.date(2027, 6, 30), by=staff, reason="New IT system is late")
+    page = signed_in.get(url(action)).content.decode()
+    assert "30 June 2027" in page
+    assert "(originally 1 March 2027)" in page
+
+
+def test_the_timeline_shows_notes_and_events_newest_first(signed_in, staff, action):
+    action.move_to(Status.IN_PROGRESS, by=staff)
+    action.add_note("Problem-solving training delivered to 40 officers.", by=staff)
+    action.add_note("Repeat calls fell by 12%.", by=staff, kind=EvidenceNote.Kind.IMPACT)
+    page = signed_in.get(url(action)).content.decode()
+    timeline = page[page.index('id="timeline-heading"') :]
+    impact = timeline.index("Repeat calls fell by 12%.")
+    progress = timeline.index("Problem-solving training delivered")
+    status = timeline.index("changed status from Not started to In progress")
+    assert impact < progress < status
+    assert "Impact (outcome)" in timeline
+
+
+def test_note_bodies_are_escaped(signed_in, staff, action):
+    action.add_note("<script>alert(1)</script>", by=staff)
+    page = signed_in.get(url(action)).content.decode()
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_every_form_carries_the_version_it_was_loaded_at(signed_in, staff, action):
+    action.assign(staff, by=staff)
+    page = signed_in.get(url(action)).content.decode()
+    for form in ("note", "move", "owner", "due", "blocked"):
+        assert f'name="{form}-version" value="{action.version}"' in page
+
+
+# Evidence notes ------------------------------------------------------------------------------
+
+
+def test_adding_a_note_saves_it_and_redirects_back(signed_in, staff, action):
+    response = post(signed_in, action, "note", kind="impact", body="Repeat victims down 8%.")
+    assert response.status_code == 302
+    assert response.url == url(action)
+    note = action.notes.get()
+    assert (note.kind, note.body, note.author) == ("impact", "Repeat victims down 8%.", staff)
+    assert refreshed(action).version == 2
+    page = signed_in.get(response.url).content.decode()
+    assert "Evidence note added." in page
+
+
+def test_an_empty_note_is_refused_next_to_the_field_with_a_400(signed_in, action):
+    response = post(signed_in, action, "note", kind="progress", body="   ")
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert 'id="id_note-body"' in page
+    assert re.search(r'aria-describedby="id_note-body_error"[^>]*id="id_note-body"', page)
+    assert '<div id="id_note-body_error" class="invalid-feedback">' in page
+    assert "This field is required." in page
+    assert not action.notes.exists()
+
+
+def test_an_unknown_note_kind_is_refused(signed_in, action):
+    response = post(signed_in, action, "note", kind="gossip", body="Heard it on the radio")
+    assert response.status_code == 400
+    assert not action.notes.exists()
+
+
+# Stale versions ------------------------------------------------------------------------------
+
+
+def test_a_stale_note_is_refused_with_409_and_the_typed_text_kept(
+    signed_in, staff, colleague, action
+):
+    seen = action.version
+    action.assign(colleague, by=colleague)
+    response = post(signed_in, action, "note", version=seen, kind="impact", body="My careful note")
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert "changed by colleague since you opened it" in page
+    assert "My careful note</textarea>" in page
+    assert f'name="note-version" value="{refreshed(action).version}"' in page
+    assert not action.notes.exists()
+
+
+def test_resending_after_a_stale_refusal_saves(signed_in, staff, colleague, action):
+    action.assign(colleague, by=colleague)
+    assert (
+        post(signed_in, action, "note", version=1, kind="progress", body="Text").status_code == 409
+    )
+    latest = refreshed(action).version
+    response = post(signed_in, action, "note", version=latest, kind="progress", body="Text")
+    assert response.status_code == 302
+    assert action.notes.count() == 1
+
+
+def test_a_stale_status_move_is_refused_with_409_not_a_workflow_error(
+    signed_in, staff, colleague, action
+):
+    seen = action.version
+    action.move_to(Status.IN_PROGRESS, by=colleague)
+    response = post(signed_in, action, "move", version=seen, target="in_progress")
+    assert response.status_code == 409
+    assert "since you opened it" in response.content.decode()
+
+
+def test_a_missing_version_is_a_validation_error(signed_in, action):
+    response = signed_in.post(url(action, "note"), {"note-kind": "progress", "note-body": "x"})
+    assert response.status_code == 400
+    assert not action.notes.exists()
+
+
+# Status moves --------------------------------------------------------------------------------
+
+
+def test_staff_are_offered_only_the_moves_the_workflow_allows_them(signed_in, staff, action):
+    page = signed_in.get(url(action)).content.decode()
+    assert 'value="in_progress"' in page
+    assert "Start work" in page
+    assert 'name="move-target" value="superseded"' not in page
+    assert 'name="move-target" value="closed"' not in page
+
+
+def test_inspectors_are_offered_close_and_supersede(client, inspector, staff, action):
+    action.move_to(Status.IN_PROGRESS, by=staff)
+    action.add_note("Done", by=staff)
+    action.move_to(Status.SUBMITTED, by=staff)
+    client.force_login(inspector)
+    page = client.get(url(action)).content.decode()
+    for target in ("closed", "in_progress", "superseded"):
+        assert f'name="move-target" value="{target}"' in page
+
+
+def test_starting_work_moves_the_action_and_records_an_event(signed_in, staff, action):
+    response = post(signed_in, action, "move", target="in_progress")
+    assert response.status_code == 302
+    assert refreshed(action).status == Status.IN_PROGRESS
+    event = action.events.get(kind=ActionEvent.Kind.STATUS)
+    assert (event.by, event.via) == (staff, "web")
+
+
+def test_submitting_without_evidence_is_refused_with_the_reason(signed_in, staff, action):
+    action.move_to(Status.IN_PROGRESS, by=staff)
+    response = post(signed_in, action, "move", target="submitted")
+    assert response.status_code == 400
+    assert "Add at least one evidence note before submitting" in response.content.decode()
+    assert refreshed(action).status == Status.IN_PROGRESS
+
+
+def test_submitting_with_evidence_works(signed_in, staff, action):
+    action.move_to(Status.IN_PROGRESS, by=staff)
+    action.add_note("Evidence", by=staff)
+    assert post(signed_in, action, "move", target="submitted").status_code == 302
+    assert refreshed(action).status == Status.SUBMITTED
+
+
+def test_staff_cannot_close_even_by_posting_the_move(signed_in, staff, action):
+    action.move_to(Status.IN_PROGRESS, by=staff)
+    action.add_note("Evidence", by=staff)
+    action.move_to(Status.SUBMITTED, by=staff)
+    response = post(signed_in, action, "move", target="closed", reason="We think it is done")
+    assert response.status_code == 400
+    assert "Select a valid choice" in response.content.decode()
+    assert refreshed(action).status == Status.SUBMITTED
+
+
+def test_staff_cannot_supersede(signed_in, action):
+    response = post(signed_in, action, "move", target="superseded", reason="Not needed")
+    assert response.status_code == 400
+    assert refreshed(action).status == Status.NOT_STARTED
+
+
+def test_returning_an_action_asks_for_a_reason(signed_in, staff, action):
+    action.move_to(Status.IN_PROGRESS, by=staff)
+    action.add_note("Evidence", by=staff)
+    action.move_to(Status.SUBMITTED, by=staff)
+    response = post(signed_in, action, "move", target="in_progress", reason=" ")
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Give a reason to return to in progress." in page
+    assert 'id="id_move-reason"' in page
+    assert (
+        post(signed_in, action, "move", target="in_progress", reason="More evidence").status_code
+        == 302
+    )
+
+
+def test_an_inspector_closes_with_a_reason(client, inspector, staff, action):
+    action.move_to(Status.IN_PROGRESS, by=staff)
+    action.add_note("Evidence", by=staff)
+    action.move_to(Status.SUBMITTED, by=staff)
+    client.force_login(inspector)
+    assert post(client, action, "move", target="closed", reason="").status_code == 400
+    response = post(client, action, "move", target="closed", reason="Impact evidenced")
+    assert response.status_code == 302
+    action = refreshed(action)
+    assert action.status == Status.CLOSED
+    assert action.closed_by == inspector
+
+
+def test_a_closed_action_offers_staff_no_move_and_says_why(signed_in, staff, inspector, action):
+    action.move_to(Status.IN_PROGRESS, by=staff)
+    action.add_note("Evidence", by=staff)
+    action.move_to(Status.SUBMITTED, by=staff)
+    action.move_to(Status.CLOSED, by=inspector, reason="Accepted")
+    page = signed_in.get(url(action)).content.decode()
+    assert 'name="move-target"' not in page
+    assert "Only an inspector can reopen it." in page
+
+
+# Owner ---------------------------------------------------------------------------------------
+
+
+def test_assigning_an_owner_of_the_same_force(signed_in, colleague, action):
+    response = post(signed_in, action, "owner", owner=colleague.pk)
+    assert response.status_code == 302
+    assert refreshed(action).owner == colleague
+
+
+def test_only_users_of_the_actions_force_are_offered_as_owner(
+    signed_in, colleague, outsider, action
+):
+    page = signed_in.get(url(action)).content.decode()
+    assert f'<option value="{colleague.pk}">' in page
+    assert f'<option value="{outsider.pk}">' not in page
+
+
+def test_an_owner_from_another_force_is_refused(signed_in, outsider, action):
+    response = post(signed_in, action, "owner", owner=outsider.pk)
+    assert response.status_code == 400
+    assert refreshed(action).owner is None
+
+
+def test_unassigning(signed_in, staff, action):
+    action.assign(staff, by=staff)
+    assert post(signed_in, action, "owner", owner="").status_code == 302
+    assert refreshed(action).owner is None
+
+
+def test_an_inactive_colleague_cannot_be_made_owner(signed_in, force, action):
+    gone = make_user(force=force, is_active=False)
+    assert post(signed_in, action, "owner", owner=gone.pk).status_code == 400
+
+
+# Due date ------------------------------------------------------------------------------------
+
+
+def test_setting_the_first_due_date_needs_no_reason(signed_in, action):
+    response = post(signed_in, action, "due", due_date="2027-03-31")
+    assert response.status_code == 302
+    action = refreshed(action)
+    assert action.due_date == action.original_due_date == datetime.date(2027, 3, 31)
+
+
+def test_revising_a_due_date_needs_a_reason_and_keeps_the_original(signed_in, staff, action):
+    action.set_due_date(datetime.date(2027, 3, 31), by=staff)
+    response = post(signed_in, action, "due", due_date="2027-06-30", reason="")
+    assert response.status_code == 400
+    assert "Give a reason for revising the due date." in response.content.decode()
+    response = post(signed_in, action, "due", due_date="2027-06-30", reason="Supplier delay")
+    assert response.status_code == 302
+    action = refreshed(action)
+    assert (action.due_date, action.original_due_date) == (
+        datetime.date(2027, 6, 30),
+        datetime.date(2027, 3, 31),
+    )
+    assert action.events.filter(kind="due_date").first().reason == "Supplier delay"
+
+
+def test_a_due_date_that_is_not_a_date_is_refused(signed_in, action):
+    assert post(signed_in, action, "due", due_date="next Tuesday").status_code == 400
+    assert post(signed_in, action, "due", due_date="").status_code == 400
+    assert refreshed(action).due_date is None
+
+
+# Blocked -------------------------------------------------------------------------------------
+
+
+def test_marking_blocked_needs_a_reason(signed_in, action):
+    response = post(signed_in, action, "blocked", blocked_reason="")
+    assert response.status_code == 400
+    assert "Say what the action is waiting for." in response.content.decode()
+    response = post(signed_in, action, "blocked", blocked_reason="National ANPR upgrade")
+    assert response.status_code == 302
+    assert refreshed(action).blocked_reason == "National ANPR upgrade"
+
+
+def test_unblocking_clears_the_reason(signed_in, staff, action):
+    action.set_blocked("National ANPR upgrade", by=staff)
+    response = signed_in.post(
+        url(action, "blocked"),
+        {"blocked-version": action.version, "blocked-blocked_reason": "x", "blocked-unblock": "1"},
+    )
+    assert response.status_code == 302
+    assert refreshed(action).blocked_reason == ""
+    assert "Action unblocked." in signed_in.get(url(action)).content.decode()
+
+
+def test_unblocking_an_action_that_is_not_blocked_is_refused(signed_in, action):
+    response = signed_in.post(
+        url(action, "blocked"), {"blocked-version": action.version, "blocked-unblock": "1"}
+    )
+    assert response.status_code == 400
+
+
+# Plumbing ------------------------------------------------------------------------------------
+
+
+def test_an_unknown_form_name_is_a_404(signed_in, action):
+    assert signed_in.post(url(action, "delete"), {}).status_code == 404
+
+
+def test_forms_accept_only_post(signed_in, action):
+    assert signed_in.get(url(action, "note")).status_code == 405
+
+
+def test_an_htmx_post_follows_the_same_path(signed_in, action):
+    response = post_htmx = signed_in.post(
+        url(action, "note"),
+        {"note-version": action.version, "note-kind": "progress", "note-body": "Via htmx"},
+        headers={"HX-Request": "true"},
+    )
+    assert post_htmx.status_code == 302
+    assert response.url == url(action)
+    invalid = signed_in.post(
+        url(action, "note"),
+        {"note-version": refreshed(action).version, "note-body": ""},
+        headers={"HX-Request": "true"},
+    )
+    assert invalid.status_code == 400
+    assert 'id="page"' in invalid.content.decode()
+
+
+def test_the_question_grade_badge_says_the_grade_in_words(signed_in, force):
+    action = make_action(force=force)
+    action.question.grade = Grade.INADEQUATE
+    action.question.save()
+    page = signed_in.get(url(action)).content.decode()
+    assert 'badge-grade-inadequate">Inadequate</span>' in page

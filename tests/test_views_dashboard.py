@@ -1,0 +1,168 @@
+"""The dashboard: tiles, my actions, each report's progress, the chart, recent activity."""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+import pytest
+from django.utils import timezone
+
+from tests.factories import make_action, make_inspection, make_question
+from tracker.models import Grade, Status
+
+TODAY = timezone.localdate()
+
+
+def due(days: int) -> dict:
+    date = TODAY + datetime.timedelta(days=days)
+    return {"due_date": date, "original_due_date": date}
+
+
+@pytest.fixture
+def signed_in(client, staff):
+    client.force_login(staff)
+    return client
+
+
+@pytest.fixture
+def spread(force, staff):
+    """One action of each kind a tile counts, in one report."""
+    inspection = make_inspection(force=force, year=2016)
+    q1 = make_question(inspection=inspection, number=1, grade=Grade.GOOD, text="Preventing crime?")
+    q2 = make_question(
+        inspection=inspection, number=2, grade=Grade.INADEQUATE, text="Protecting the vulnerable?"
+    )
+    return {
+        "overdue": make_action(question=q1, owner=staff, **due(-2)),
+        "soon": make_action(question=q1, status=Status.IN_PROGRESS, **due(12)),
+        "submitted": make_action(question=q2, status=Status.SUBMITTED, **due(90)),
+        "blocked": make_action(question=q2, blocked_reason="National programme"),
+        "closed": make_action(question=q2, status=Status.CLOSED, closed_at=timezone.now()),
+        "superseded": make_action(question=q2, status=Status.SUPERSEDED),
+    }
+
+
+def tile_counts(response) -> dict[str, int]:
+    return {tile["label"]: tile["count"] for tile in response.context["tiles"]}
+
+
+def test_a_force_user_sees_their_forces_tiles(signed_in, spread, other_force):
+    make_action(force=other_force, **due(-5))
+    response = signed_in.get("/")
+    assert response.status_code == 200
+    assert tile_counts(response) == {
+        "Open": 4,
+        "Overdue": 1,
+        "Due in the next 30 days": 1,
+        "Submitted for review": 1,
+        "Blocked": 1,
+        "Closed": 1,
+    }
+    page = response.content.decode()
+    assert "Lancashire Constabulary" in page
+    assert "20% closed" in page  # 1 of the 5 not superseded
+
+
+def test_each_tile_links_to_a_list_of_exactly_what_it_counts(signed_in, spread):
+    for tile in signed_in.get("/").context["tiles"]:
+        listed = signed_in.get(tile["url"]).context["page"].paginator.count
+        assert listed == tile["count"], tile["label"]
+
+
+def test_an_inspector_sees_all_forces_and_can_pick_one(client, inspector, spread, other_force):
+    make_action(force=other_force, **due(-5))
+    client.force_login(inspector)
+    response = client.get("/")
+    assert tile_counts(response)["Overdue"] == 2
+    page = response.content.decode()
+    assert '<select id="force-picker" name="force"' in page
+    assert "Kent Police" in page
+    picked = client.get("/?force=kent")
+    assert tile_counts(picked)["Overdue"] == 1
+    assert tile_counts(picked)["Open"] == 1
+    for tile in picked.context["tiles"]:
+        assert "force=kent" in tile["url"]
+        assert client.get(tile["url"]).context["page"].paginator.count == tile["count"]
+
+
+def test_an_unknown_force_slug_shows_all_forces(client, inspector, spread):
+    client.force_login(inspector)
+    response = client.get("/?force=atlantis")
+    assert response.status_code == 200
+    assert response.context["force"] is None
+
+
+def test_force_staff_cannot_pick_another_force(signed_in, spread, other_force):
+    make_action(force=other_force, **due(-5))
+    response = signed_in.get("/?force=kent")
+    assert tile_counts(response)["Overdue"] == 1
+    assert 'id="force-picker"' not in response.content.decode()
+
+
+def test_my_actions_are_mine_open_and_soonest_due_first(signed_in, staff, force):
+    later = make_action(force=force, owner=staff, text="Later one", **due(50))
+    sooner = make_action(force=force, owner=staff, text="Sooner one", **due(5))
+    make_action(
+        force=force, owner=staff, text="Closed one", status=Status.CLOSED, closed_at=timezone.now()
+    )
+    make_action(force=force, text="Nobody's")
+    response = signed_in.get("/")
+    assert list(response.context["my_actions"]) == [sooner, later]
+
+
+def test_with_nothing_assigned_it_suggests_unassigned_actions(signed_in):
+    page = signed_in.get("/").content.decode()
+    assert "No open actions are assigned to you." in page
+    assert "No reports yet — an inspector imports one in Admin." in page
+
+
+def test_each_report_shows_its_questions_grades_and_a_status_bar(signed_in, spread):
+    page = signed_in.get("/").content.decode()
+    assert "Preventing crime?" in page
+    assert 'badge-grade-inadequate">Inadequate</span>' in page
+    assert re.search(
+        r'class="progress-stacked status-bar" role="img" aria-label="[^"]*1 submitted for review',
+        page,
+    )
+    assert re.search(r'class="progress w-pct-\d+"><div class="progress-bar seg-closed"', page)
+
+
+def test_the_chart_is_svg_with_a_table_alternative(signed_in, spread):
+    page = signed_in.get("/").content.decode()
+    assert re.search(r'<svg viewBox="0 0 \d+ \d+" width="100%" role="img"', page)
+    assert re.search(
+        r'<rect x="[\d.]+" y="\d+" width="[\d.]+" height="20" class="seg-not_started">', page
+    )
+    assert "<summary>Show the chart as a table</summary>" in page
+    table = page[page.index("<caption>Actions by status for each question") :]
+    assert re.search(
+        r'<th scope="row">Q2</th>(<td class="text-end">\d+</td>){5}<td class="text-end">4</td>',
+        table,
+    )
+
+
+def test_recent_activity_shows_the_last_ten_events_of_this_force(
+    signed_in, staff, force, outsider, other_force
+):
+    action = make_action(force=force)
+    for n in range(12):
+        action.add_note(f"Note {n}", by=staff)
+    theirs = make_action(force=other_force)
+    theirs.add_note("Their secret", by=outsider)
+    response = signed_in.get("/")
+    events = list(response.context["recent_events"])
+    assert len(events) == 10
+    assert all(event.action_id == action.pk for event in events)
+    assert "added a progress (activity) note" in response.content.decode()
+
+
+def test_no_activity_is_an_empty_state(signed_in):
+    assert "Nothing has happened yet." in signed_in.get("/").content.decode()
+
+
+def test_an_inspector_is_shown_what_waits_for_review(client, inspector, spread):
+    client.force_login(inspector)
+    response = client.get("/")
+    assert list(response.context["my_actions"]) == [spread["submitted"]]
+    assert "Waiting for your review" in response.content.decode()

@@ -1,0 +1,175 @@
+"""The action list page: filters in the URL, sorting, pagination, counts, the export link."""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+import pytest
+from django.utils import timezone
+
+from tests.factories import make_action, make_inspection, make_question
+from tracker.models import Action, Grade, Status
+
+TODAY = timezone.localdate()
+
+
+@pytest.fixture
+def signed_in(client, staff):
+    client.force_login(staff)
+    return client
+
+
+@pytest.fixture
+def question(force):
+    return make_question(inspection=make_inspection(force=force))
+
+
+def many(question, n: int) -> list[Action]:
+    return [
+        make_action(
+            question=question,
+            text=f"Area for improvement number {i:03d}",
+            due_date=TODAY + datetime.timedelta(days=i),
+            original_due_date=TODAY + datetime.timedelta(days=i),
+        )
+        for i in range(n)
+    ]
+
+
+def row_ids(response) -> list[int]:
+    return [int(pk) for pk in re.findall(r'<a href="/actions/(\d+)/">', response.content.decode())]
+
+
+def test_it_lists_only_the_users_forces_actions(signed_in, force, other_force):
+    mine = make_action(force=force, text="Ours to do")
+    make_action(force=other_force, text="Theirs to do")
+    response = signed_in.get("/actions/")
+    assert response.status_code == 200
+    assert row_ids(response) == [mine.pk]
+    assert "Theirs to do" not in response.content.decode()
+
+
+def test_it_says_how_many_actions_match(signed_in, question):
+    many(question, 3)
+    assert "3 actions" in signed_in.get("/actions/").content.decode()
+    page = signed_in.get("/actions/?q=nothing-matches").content.decode()
+    assert "No actions match these filters." in page
+    assert "Clear the filters" in page
+
+
+def test_an_empty_force_sees_a_helpful_empty_state(signed_in):
+    page = signed_in.get("/actions/").content.decode()
+    assert "No actions yet." in page
+
+
+def test_it_shows_fifty_a_page_with_numbered_pages(signed_in, question):
+    actions = many(question, 120)
+    first = signed_in.get("/actions/")
+    assert row_ids(first) == [a.pk for a in actions[:50]]
+    page = first.content.decode()
+    assert "120 actions, showing 1–50" in page
+    assert '<nav aria-label="Pages of actions">' in page
+    assert 'aria-current="page"><span class="visually-hidden">Page </span>1</a>' in page
+    third = signed_in.get("/actions/?page=3")
+    assert row_ids(third) == [a.pk for a in actions[100:]]
+
+
+@pytest.mark.parametrize(
+    ("page", "expected"),
+    [("0", 1), ("-4", 1), ("abc", 1), ("", 1), ("99", 3), ("9" * 40, 3), ("2.5", 1)],
+)
+def test_page_numbers_are_clamped_never_an_error(signed_in, question, page, expected):
+    many(question, 120)
+    response = signed_in.get(f"/actions/?page={page}")
+    assert response.status_code == 200
+    assert response.context["page"].number == expected
+
+
+def test_pages_keep_the_filters(signed_in, question):
+    many(question, 60)
+    page = signed_in.get("/actions/?status=not_started&q=area").content.decode()
+    assert 'href="?status=not_started&amp;q=area&amp;page=2"' in page
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "status=bogus",
+        "owner=banana",
+        "inspection=99999999999999999999999",
+        "question=-1",
+        "due_before=not-a-date",
+        "due_after=2026-13-45",
+        "overdue=%FF",
+        "sort=../../etc",
+        "page=NaN",
+        "q=%27%3B--",
+        "force=x&force=y",
+    ],
+)
+def test_bad_filter_values_never_error_the_page(signed_in, question, query):
+    make_action(question=question)
+    response = signed_in.get(f"/actions/?{query}")
+    assert response.status_code == 200
+
+
+def test_a_bad_date_is_reported_next_to_its_field(signed_in, question):
+    make_action(question=question)
+    page = signed_in.get("/actions/?due_before=31-31-2026").content.decode()
+    assert "Enter a valid date." in page
+    assert 'id="id_due_before_error"' in page
+
+
+def test_sorting_by_grade_puts_the_worst_first_and_marks_the_column(signed_in, force):
+    good = make_action(question=make_question(grade=Grade.GOOD))
+    inadequate = make_action(question=make_question(grade=Grade.INADEQUATE))
+    response = signed_in.get("/actions/?sort=grade")
+    assert row_ids(response) == [inadequate.pk, good.pk]
+    page = response.content.decode()
+    assert re.search(
+        r'<th scope="col" aria-sort="ascending"><a class="sort-link" href="\?sort=-grade">Grade',
+        page,
+    )
+
+
+def test_sort_links_keep_the_filters_and_drop_the_page(signed_in, question):
+    make_action(question=question, status=Status.IN_PROGRESS)
+    page = signed_in.get("/actions/?status=in_progress&page=1").content.decode()
+    assert 'href="?status=in_progress&amp;sort=grade">Grade' in page
+    assert 'href="?status=in_progress&amp;sort=-due">Due' in page
+
+
+def test_the_default_sort_is_marked_on_the_due_column(signed_in, question):
+    make_action(question=question)
+    page = signed_in.get("/actions/").content.decode()
+    assert re.search(r'aria-sort="ascending"><a class="sort-link" href="\?sort=-due">Due', page)
+
+
+def test_each_row_shows_its_note_count_and_status(signed_in, staff, question):
+    action = make_action(question=question, status=Status.IN_PROGRESS)
+    action.add_note("One", by=staff)
+    action.add_note("Two", by=staff)
+    page = signed_in.get("/actions/").content.decode()
+    assert '<td class="text-end">2</td>' in page
+    assert 'badge-status-in_progress">In progress</span>' in page
+
+
+def test_the_export_link_carries_the_current_filters(signed_in, question):
+    make_action(question=question)
+    page = signed_in.get("/actions/?status=submitted&overdue=1&page=1").content.decode()
+    assert 'href="/actions/export.csv?status=submitted&amp;overdue=1"' in page
+
+
+def test_staff_do_not_get_a_force_filter_but_inspectors_do(signed_in, client, inspector):
+    assert 'name="force"' not in signed_in.get("/actions/").content.decode()
+    client.force_login(inspector)
+    assert 'name="force"' in client.get("/actions/").content.decode()
+
+
+def test_an_inspector_sees_every_force_or_the_chosen_one(client, inspector, force, other_force):
+    mine = make_action(force=force)
+    theirs = make_action(force=other_force)
+    client.force_login(inspector)
+    assert set(row_ids(client.get("/actions/"))) == {mine.pk, theirs.pk}
+    assert row_ids(client.get(f"/actions/?force={other_force.slug}")) == [theirs.pk]
