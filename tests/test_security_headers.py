@@ -10,6 +10,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from django.test import Client
 
 from tests.factories import make_action, make_inspector
 from tracker.models import Status
@@ -147,6 +148,7 @@ def staff_pages(action) -> list[str]:
         "/inspections/",
         f"/inspections/{inspection.pk}/",
         "/accounts/password_change/",
+        "/accounts/password_change/done/",
     ]
 
 
@@ -202,3 +204,12 @@ def test_the_admin_pages_we_use_have_no_inline_script_or_style(client, populated
 @pytest.mark.parametrize("url", ["/accounts/login/", "/admin/login/"])
 def test_the_sign_in_pages_have_no_inline_script_or_style(client, db, url):
     assert inline_code(client.get(url)) == []
+
+
+def test_error_pages_have_no_inline_script_or_style(db, staff):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(staff)
+    not_found = client.get("/actions/999999/")
+    csrf_refused = client.post("/accounts/logout/")
+    assert (not_found.status_code, csrf_refused.status_code) == (404, 403)
+    assert inline_code(not_found) == inline_code(csrf_refused) == []
