@@ -221,7 +221,7 @@ class ActionQuerySet(models.QuerySet):
         return self.open().exclude(blocked_reason="")
 
     def with_related(self) -> ActionQuerySet:
-        return self.select_related("question__inspection__force", "owner")
+        return self.select_related("force", "question__inspection__force", "owner")
 
     def counts(self, today: datetime.date | None = None) -> dict[str, int]:
         """The dashboard's tiles in one query (see `count_expressions`)."""
@@ -325,6 +325,8 @@ class Action(models.Model):
         indexes = [
             models.Index(fields=["force", "status"], name="tracker_action_force_status"),
             models.Index(fields=["force", "due_date", "id"], name="tracker_action_force_due"),
+            # An inspector's list across all forces, in its default order.
+            models.Index(fields=["due_date", "id"], name="tracker_action_due"),
             models.Index(fields=["owner", "status"], name="tracker_action_owner_status"),
             models.Index(fields=["force", "updated_at"], name="tracker_action_force_updated"),
         ]
