@@ -1,0 +1,639 @@
+"""Benchmark PEEL Action Tracker at the size of 43 forces' years of work, and keep it honest.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/peel_bench .venv/bin/python bench/run.py
+    .venv/bin/python bench/run.py --actions 50000 --notes 500000 --only export,import
+
+Not run by CI. The load phase needs the `bench` extra: `.venv/bin/pip install -e '.[dev,bench]'`.
+
+Phases, in order (`--only` picks some; the data is always made or checked first):
+
+1. data     Creates the database if it is missing (PostgreSQL), migrates it, collects static
+            files (production settings need the manifest), then runs
+            `manage.py generate_data` unless the database already holds exactly the asked-for
+            actions and notes, which it reuses. A database holding anything else is refused:
+            start from an empty one (or drop it: `dropdb -h 127.0.0.1 -U postgres peel_bench`).
+2. pages    In-process with Django's test client and the production settings (DEBUG off),
+            each page 50 times after a warm-up: queries per request, p50 and p95. Force
+            staff (the first user of the force with most actions) for the dashboard, list,
+            search, action page and report page; an inspector for their dashboard across all
+            forces and for the admin changelist. The action page and report page are that
+            force's busiest (most notes, most actions). The search is for a named operation
+            (about 1 note in 150 mentions one). Extra rows: an inspector's list and search
+            across all forces.
+3. export   The CSV export of every action (an inspector, no filters, as the view streams it),
+            against PostgreSQL's own `COPY (the export's SELECT) TO STDOUT WITH CSV` of the
+            same rows, alternated five times in this run: the ratio copy_seconds / seconds is
+            the honest number; absolute times on a shared two-core box are not. Also the
+            csv-module path on the same data, peak RSS growth during an export (sampled every
+            2 ms) and the time to the first byte of the first row.
+4. import   The sample report (data/reports/, its year moved so that it never collides) and a
+            generated report of 200 areas for improvement, each parsed and loaded inside a
+            transaction that is rolled back; the median of several runs.
+5. load     gunicorn (2 sync workers) on 127.0.0.1 against the same database, and locust
+            headless: 8 signed-in members of staff from 8 forces, each waiting 1-2 s between
+            pages (bench/locustfile.py), for 30 s. Their sessions are made the way the test
+            client's force_login makes them, before the clock starts: signing in hashes a
+            password on purpose slowly (about 2 s of CPU for 8 users on 2 cores), which is not
+            what the page targets are about.
+
+Prints a table and writes bench/results.json:
+
+    {"data": {"actions", "notes", "database"}, "pages": {name: {"queries", "p50_ms", "p95_ms"}},
+     "export": {"rows", "seconds", "copy_seconds", "ratio_to_copy", "peak_rss_growth_mb",
+                "first_byte_ms", ...}, "import": {"sample_ms", "large_report_afis",
+     "large_report_ms"}, "load": {"users", "seconds", "requests", "failures", "p95_ms": {...}}}
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+PYTHON = sys.executable
+PAGE_RUNS = 50
+EXPORT_RUNS = 5
+IMPORT_RUNS = 5
+LOAD_USERS = 8
+LOAD_SECONDS = 30
+SEARCH = "operation kestrel"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--actions", type=int, default=50_000)
+    parser.add_argument("--notes", type=int, default=500_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--only", default="pages,export,import,load", help="comma-separated phases to run"
+    )
+    parser.add_argument("--out", type=Path, default=BENCH / "results.json")
+    args = parser.parse_args()
+    phases = {phase.strip() for phase in args.only.split(",") if phase.strip()}
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench_settings")
+    os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret-key-not-for-production")
+    sys.path[:0] = [str(ROOT), str(BENCH)]
+
+    prepare_database(args)
+    import django
+
+    django.setup()
+
+    from django.db import connection
+
+    results: dict = {
+        "data": {
+            "actions": args.actions,
+            "notes": args.notes,
+            "database": connection.vendor,
+            "machine": f"{os.cpu_count()} cores, {platform.python_implementation()} "
+            f"{platform.python_version()}",
+        }
+    }
+    if "pages" in phases:
+        results["pages"] = measure_pages()
+    if "export" in phases:
+        results["export"] = measure_export()
+    if "import" in phases:
+        results["import"] = measure_import()
+    if "load" in phases:
+        results["load"] = measure_load()
+
+    args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    print_table(results)
+    print(f"\nwritten to {args.out}")
+
+
+# 1. Data ------------------------------------------------------------------------------------
+
+
+def manage(*arguments: str) -> None:
+    subprocess.run(
+        [PYTHON, str(ROOT / "manage.py"), *arguments],
+        check=True,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(BENCH)])},
+    )
+
+
+def prepare_database(args) -> None:
+    create_postgresql_database_if_missing()
+    manage("migrate", "--no-input", "-v", "0")
+    manage("collectstatic", "--no-input", "-v", "0")
+    counts = table_counts()
+    wanted = (args.actions, args.notes)
+    if counts == wanted:
+        print(f"data: reusing {args.actions:,} actions and {args.notes:,} notes", flush=True)
+        return
+    if counts != (0, 0):
+        sys.exit(
+            f"The database holds {counts[0]:,} actions and {counts[1]:,} notes, not "
+            f"{wanted[0]:,} and {wanted[1]:,}: point DATABASE_URL at an empty database."
+        )
+    manage(
+        "generate_data",
+        "--forces=43",
+        f"--actions={args.actions}",
+        f"--notes={args.notes}",
+        f"--seed={args.seed}",
+    )
+
+
+def create_postgresql_database_if_missing() -> None:
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        return
+    import dj_database_url
+    import psycopg2
+
+    config = dj_database_url.parse(url)
+    admin = psycopg2.connect(
+        dbname="postgres",
+        user=config["USER"],
+        password=config["PASSWORD"],
+        host=config["HOST"],
+        port=config["PORT"] or 5432,
+    )
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [config["NAME"]])
+        if cursor.fetchone() is None:
+            print(f"data: creating database {config['NAME']}", flush=True)
+            cursor.execute(f'CREATE DATABASE "{config["NAME"]}"')
+    admin.close()
+
+
+def table_counts() -> tuple[int, int]:
+    output = subprocess.run(
+        [
+            PYTHON,
+            "-c",
+            "import django; django.setup(); "
+            "from tracker.models import Action, EvidenceNote; "
+            "print(Action.objects.count(), EvidenceNote.objects.count())",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(BENCH)])},
+    ).stdout.split()
+    return int(output[-2]), int(output[-1])
+
+
+# 2. Pages -----------------------------------------------------------------------------------
+
+
+def subjects() -> dict:
+    """Who and what the pages are measured on (all derived from the data, so reruns agree)."""
+    from django.db.models import Count
+
+    from tracker.models import INSPECTORS_GROUP, Action, Inspection, User
+
+    busiest = (
+        Action.objects.values("force")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "force__name")
+        .first()["force"]
+    )
+    staff = User.objects.filter(force=busiest, is_active=True).order_by("username").first()
+    inspector = (
+        User.objects.filter(groups__name=INSPECTORS_GROUP, force=None, is_active=True)
+        .order_by("username")
+        .first()
+    )
+    action = (
+        Action.objects.filter(force=busiest).annotate(n=Count("notes")).order_by("-n", "pk").first()
+    )
+    report = (
+        Inspection.objects.filter(force=busiest)
+        .annotate(n=Count("questions__actions"))
+        .order_by("-n", "pk")
+        .first()
+    )
+    return {"staff": staff, "inspector": inspector, "action": action, "report": report}
+
+
+def measure_pages() -> dict:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    who = subjects()
+    search = "?q=" + SEARCH.replace(" ", "+")
+    pages = [
+        ("dashboard", who["staff"], "/"),
+        ("dashboard_inspector", who["inspector"], "/"),
+        ("actions_list", who["staff"], "/actions/"),
+        ("actions_search", who["staff"], f"/actions/{search}"),
+        ("action_detail", who["staff"], f"/actions/{who['action'].pk}/"),
+        ("inspection", who["staff"], f"/inspections/{who['report'].pk}/"),
+        ("admin_actions", who["inspector"], "/admin/tracker/action/"),
+        ("actions_list_inspector", who["inspector"], "/actions/"),
+        ("actions_search_inspector", who["inspector"], f"/actions/{search}"),
+    ]
+    results = {}
+    for name, user, url in pages:
+        client = Client()
+        client.force_login(user)
+        first = client.get(url)
+        if first.status_code != 200:
+            sys.exit(f"pages: {url} answered {first.status_code} for {user}")
+        with CaptureQueriesContext(connection) as queries:
+            client.get(url)
+        count = len(queries.captured_queries)
+        times = []
+        for _ in range(PAGE_RUNS):
+            started = time.perf_counter()
+            response = client.get(url)
+            times.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200
+        results[name] = {
+            "queries": count,
+            "p50_ms": round(statistics.median(times), 1),
+            "p95_ms": round(percentile(times, 95), 1),
+            "url": url,
+            "user": user.username,
+        }
+        print(f"pages: {name:26} {results[name]['p95_ms']:8.1f} ms p95", flush=True)
+    return results
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    rank = (len(ordered) - 1) * pct / 100
+    low = int(rank)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+# 3. Export ----------------------------------------------------------------------------------
+
+
+def rss_bytes() -> int:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+class PeakRss:
+    """Sample this process's resident memory every 2 ms while the block runs."""
+
+    def __enter__(self):
+        self.baseline = self.peak = rss_bytes()
+        self.running = True
+        self.thread = threading.Thread(target=self._sample, daemon=True)
+        self.thread.start()
+        return self
+
+    def _sample(self):
+        while self.running:
+            self.peak = max(self.peak, rss_bytes())
+            time.sleep(0.002)
+
+    def __exit__(self, *exc):
+        self.running = False
+        self.thread.join()
+        self.peak = max(self.peak, rss_bytes())
+
+    @property
+    def growth_mb(self) -> float:
+        return (self.peak - self.baseline) / 2**20
+
+
+def measure_export() -> dict:
+    from django.db import connection
+    from django.test import RequestFactory
+
+    from tracker import exports
+    from tracker.filters import ActionFilter
+    from tracker.models import Action
+
+    inspector = subjects()["inspector"]
+    request = RequestFactory().get("/actions/export.csv")
+    request.user = inspector
+    queryset = ActionFilter(
+        request.GET, queryset=Action.objects.visible_to(inspector), request=request
+    ).qs
+    base_url = "http://127.0.0.1:8000/"
+
+    def ours(chunks) -> tuple[float, float, int, int]:
+        started = time.perf_counter()
+        first_row = None
+        size = lines = 0
+        for n, chunk in enumerate(chunks):
+            data = chunk.encode("utf-8")  # what StreamingHttpResponse sends
+            if n == 1:
+                first_row = time.perf_counter() - started
+            size += len(data)
+            lines += data.count(b"\r\n")
+        return time.perf_counter() - started, first_row or 0.0, size, lines
+
+    def copy_reference() -> float:
+        sql, params = exports.export_rows(queryset).query.sql_with_params()
+        statement = f"COPY ({connection.ops.compose_sql(sql, params)}) TO STDOUT WITH CSV"
+        with open(os.devnull, "wb") as sink, connection.cursor() as cursor:
+            started = time.perf_counter()
+            cursor.copy_expert(statement, sink)
+            return time.perf_counter() - started
+
+    postgresql = connection.vendor == "postgresql"
+    ours(exports.stream_actions_csv(queryset, base_url))  # warm the caches alike
+    with PeakRss() as memory:
+        seconds, first_row, size, _ = ours(exports.stream_actions_csv(queryset, base_url))
+    runs, copies, python_runs, first_rows = [seconds], [], [], [first_row]
+    for _ in range(EXPORT_RUNS):
+        if postgresql:
+            copies.append(copy_reference())
+        elapsed, first_row, _, _ = ours(exports.stream_actions_csv(queryset, base_url))
+        runs.append(elapsed)
+        first_rows.append(first_row)
+    for _ in range(2 if postgresql else 0):
+        python_runs.append(ours(exports.python_chunks(queryset, base_url))[0])
+    seconds = statistics.median(runs)
+    rows = queryset.count()
+    result = {
+        "rows": rows,
+        "bytes": size,
+        "seconds": round(seconds, 3),
+        "copy_seconds": round(statistics.median(copies), 3) if copies else None,
+        "ratio_to_copy": round(statistics.median(copies) / seconds, 2) if copies else None,
+        "peak_rss_growth_mb": round(memory.growth_mb, 1),
+        "first_byte_ms": round(statistics.median(first_rows) * 1000, 1),
+        "path": "COPY" if postgresql else "csv module",
+    }
+    if python_runs:
+        python_seconds = statistics.median(python_runs)
+        result["python_seconds"] = round(python_seconds, 3)
+        result["python_ratio_to_copy"] = round(statistics.median(copies) / python_seconds, 2)
+    print(f"export: {result}", flush=True)
+    return result
+
+
+# 4. Import ----------------------------------------------------------------------------------
+
+
+def large_report(afis: int) -> str:
+    """A report page in the sample's layout with `afis` areas for improvement."""
+    per_question = 10
+    lines = [
+        "Lancashire PEEL 2098",
+        "",
+        "Effectiveness",
+        "",
+        "How effective is the force at keeping people safe and reducing crime?",
+        "",
+        "Last updated 02/03/2099",
+        "Good",
+        "",
+        "A generated report for the import benchmark.",
+        "",
+        "Questions for Effectiveness",
+    ]
+    for number in range(1, afis // per_question + 1):
+        lines += [
+            "",
+            str(number),
+            "",
+            f"How effective is the force at area number {number} of its work?",
+            "",
+            "Requires improvement",
+            "",
+            f"The narrative of question {number}, one paragraph long.",
+            "",
+            "Areas for improvement",
+            "",
+        ]
+        lines += [
+            f"  • The force should improve practice {number}.{k} so that victims are safe."
+            for k in range(1, per_question + 1)
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def measure_import() -> dict:
+    from django.db import transaction
+
+    from tracker.reports import read_report_file
+    from tracker.reports.load import load_report
+    from tracker.reports.parse import parse_report
+
+    sample = read_report_file(next((ROOT / "data" / "reports").glob("*.txt")))
+    sample = re.sub(r"PEEL 20\d\d", "PEEL 2099", sample, count=1)
+
+    def timed(text: str, runs: int) -> tuple[float, int]:
+        times, actions = [], 0
+        for _ in range(runs):
+            started = time.perf_counter()
+            with transaction.atomic():
+                result = load_report(parse_report(text), source_text=text)
+                actions = result.actions
+                elapsed = time.perf_counter() - started
+                transaction.set_rollback(True)
+            times.append(elapsed)
+        return statistics.median(times) * 1000, actions
+
+    timed(sample, 1)  # warm-up
+    sample_ms, _ = timed(sample, IMPORT_RUNS)
+    large_ms, afis = timed(large_report(200), IMPORT_RUNS)
+    result = {
+        "sample_ms": round(sample_ms, 1),
+        "large_report_afis": afis,
+        "large_report_ms": round(large_ms, 1),
+    }
+    print(f"import: {result}", flush=True)
+    return result
+
+
+# 5. Load ------------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def load_plan(path: Path) -> None:
+    """One member of staff from each of LOAD_USERS forces: a session and some action ids."""
+    from django.conf import settings
+    from django.test import Client
+
+    from tracker.models import Action, Force, User
+
+    users = []
+    for force in Force.objects.filter(actions__isnull=False).distinct().order_by("name"):
+        user = User.objects.filter(force=force, is_active=True).order_by("username").first()
+        ids = Action.objects.filter(force=force).order_by("?").values_list("pk", flat=True)
+        client = Client()
+        client.force_login(user)
+        users.append(
+            {
+                "username": user.username,
+                "session": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "action_ids": list(ids[:200]),
+            }
+        )
+        if len(users) == LOAD_USERS:
+            break
+    plan = {"cookie": settings.SESSION_COOKIE_NAME, "users": users}
+    path.write_text(json.dumps(plan), encoding="utf-8")
+
+
+def measure_load() -> dict:
+    locust = shutil.which("locust", path=str(Path(PYTHON).parent)) or shutil.which("locust")
+    gunicorn = shutil.which("gunicorn", path=str(Path(PYTHON).parent)) or shutil.which("gunicorn")
+    if not locust or not gunicorn:
+        print("load: skipped (install the bench extra: pip install -e '.[dev,bench]')")
+        return {"skipped": "locust or gunicorn not installed"}
+    from django.db import connections
+
+    work = Path(tempfile.mkdtemp(prefix="peel-bench-"))
+    load_plan(work / "users.json")
+    connections.close_all()
+    port = free_port()
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(ROOT), str(BENCH)]),
+        "PEEL_BENCH_USERS": str(work / "users.json"),
+    }
+    server = subprocess.Popen(
+        [
+            gunicorn,
+            "peel.wsgi",
+            "--workers=2",
+            f"--bind=127.0.0.1:{port}",
+            "--log-level=warning",
+            "--timeout=60",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
+    try:
+        wait_for(f"http://127.0.0.1:{port}/healthz")
+        subprocess.run(
+            [
+                locust,
+                "--locustfile",
+                str(BENCH / "locustfile.py"),
+                "--headless",
+                f"--users={LOAD_USERS}",
+                f"--spawn-rate={LOAD_USERS}",
+                f"--run-time={LOAD_SECONDS}s",
+                f"--host=http://127.0.0.1:{port}",
+                f"--csv={work / 'locust'}",
+                "--only-summary",
+                "--loglevel=WARNING",
+            ],
+            check=False,
+            env=env,
+            cwd=work,
+        )
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    with open(work / "locust_stats.csv", encoding="utf-8") as file:
+        stats = {row["Name"]: row for row in csv.DictReader(file)}
+    total = stats["Aggregated"]
+    result = {
+        "users": LOAD_USERS,
+        "seconds": LOAD_SECONDS,
+        "requests": int(total["Request Count"]),
+        "failures": int(total["Failure Count"]),
+        "requests_per_s": round(float(total["Requests/s"]), 1),
+        "p95_ms": {
+            name: float(stats[name]["95%"]) if name in stats else None
+            for name in ("actions_list", "action_detail", "dashboard")
+        },
+        "p50_ms": {
+            name: float(stats[name]["50%"]) if name in stats else None
+            for name in ("actions_list", "action_detail", "dashboard")
+        },
+    }
+    shutil.rmtree(work, ignore_errors=True)
+    print(f"load: {result}", flush=True)
+    return result
+
+
+def wait_for(url: str, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - loopback
+                if response.status == 200:
+                    return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+        time.sleep(0.2)
+
+
+# Report -------------------------------------------------------------------------------------
+
+TARGETS_MS = {
+    "dashboard": 60,
+    "dashboard_inspector": 150,
+    "actions_list": 40,
+    "actions_search": 80,
+    "action_detail": 15,
+    "inspection": 40,
+    "admin_actions": 100,
+}
+
+
+def print_table(results: dict) -> None:
+    data = results["data"]
+    print(
+        f"\nPEEL Action Tracker on {data['database']}: {data['actions']:,} actions, "
+        f"{data['notes']:,} notes ({data['machine']})\n"
+    )
+    if "pages" in results:
+        print(f"{'page':26} {'queries':>7} {'p50 ms':>8} {'p95 ms':>8} {'target':>8}")
+        for name, page in results["pages"].items():
+            target = TARGETS_MS.get(name)
+            verdict = "" if target is None else ("ok" if page["p95_ms"] <= target else "MISSED")
+            print(
+                f"{name:26} {page['queries']:7} {page['p50_ms']:8.1f} {page['p95_ms']:8.1f} "
+                f"{target or '':>8} {verdict}"
+            )
+    if "export" in results:
+        export = results["export"]
+        print(
+            f"\nexport: {export['rows']:,} rows in {export['seconds']} s via {export['path']}; "
+            f"COPY alone {export['copy_seconds']} s; ratio to COPY {export['ratio_to_copy']} "
+            f"(target >= 0.5); csv module {export.get('python_seconds')} s "
+            f"(ratio {export.get('python_ratio_to_copy')}); peak RSS growth "
+            f"{export['peak_rss_growth_mb']} MB (< 50); first row {export['first_byte_ms']} ms"
+        )
+    if "import" in results:
+        imported = results["import"]
+        print(
+            f"import: sample {imported['sample_ms']} ms (<= 200); "
+            f"{imported['large_report_afis']} AFIs {imported['large_report_ms']} ms (<= 2000)"
+        )
+    if "load" in results and "skipped" not in results["load"]:
+        load = results["load"]
+        print(
+            f"load: {load['users']} users for {load['seconds']} s: {load['requests']} requests "
+            f"({load['requests_per_s']}/s), {load['failures']} failures; p95 ms {load['p95_ms']}"
+            " (list <= 150)"
+        )
+
+
+if __name__ == "__main__":
+    main()
