@@ -132,6 +132,7 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_COOLOFF_MESSAGE = "Too many failed sign-in attempts. Try again in 15 minutes."
 AXES_CLIENT_IP_CALLABLE = "tracker.security.client_ip"
 AXES_CLIENT_STR_CALLABLE = "tracker.security.axes_client_str"
+AXES_USERNAME_CALLABLE = "tracker.security.axes_username"
 # How many proxies (load balancer, TLS terminator) append to X-Forwarded-For in front of us;
 # 0 trusts only the socket's address.
 TRUSTED_PROXY_COUNT = int(os.environ.get("DJANGO_TRUSTED_PROXY_COUNT", "0"))

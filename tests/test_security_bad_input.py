@@ -126,3 +126,22 @@ def test_a_nonsense_version_changes_nothing(client, staff, action, version):
     response = client.post(f"/actions/{action.pk}/note/", data)
     assert response.status_code in {400, 409}
     assert not ActionEvent.objects.exists()
+
+
+def test_a_very_long_username_is_counted_towards_a_lockout_not_a_500(client, staff):
+    long_name = "staff" + "x" * 10_000
+    statuses = [
+        client.post("/accounts/login/", {"username": long_name, "password": "x"}).status_code
+        for _ in range(5)
+    ]
+    assert statuses == [200, 200, 200, 200, 429]
+
+
+def test_a_forged_forwarded_address_behind_a_proxy_is_not_a_500(client, staff, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    response = client.post(
+        "/accounts/login/",
+        {"username": "staff", "password": "wrong"},
+        HTTP_X_FORWARDED_FOR="not-an-address",
+    )
+    assert response.status_code == 200

@@ -54,6 +54,10 @@ def test_values_are_escaped_onto_one_line(value, logged):
     assert "\n" not in escape(value) and "\r" not in escape(value)
 
 
+def test_a_long_value_is_cut_so_one_request_cannot_flood_the_log():
+    assert escape("x" * 10_000) == '"' + "x" * 200 + '...(+9800 chars)"'
+
+
 def test_an_event_is_one_line_with_who_and_where(security_log, staff):
     request = RequestFactory().get("/actions/", REMOTE_ADDR="192.0.2.1")
     request.user = staff
@@ -84,6 +88,13 @@ def test_the_client_address_behind_trusted_proxies_is_the_one_they_saw(settings,
         "event=probe user=- ip=203.0.113.50",  # the client cannot choose its address...
         "event=probe user=- ip=10.0.0.5",  # ...and without a proxy, the header is ignored
     ]
+
+
+def test_a_forged_forwarded_address_is_not_trusted(settings, security_log):
+    settings.TRUSTED_PROXY_COUNT = 1
+    request = RequestFactory().get("/", REMOTE_ADDR="10.0.0.5", HTTP_X_FORWARDED_FOR="<script>")
+    log_event("probe", request)
+    assert lines(security_log) == ["event=probe user=- ip=10.0.0.5"]
 
 
 def test_a_hostile_username_at_sign_in_is_logged_escaped_not_served_a_500(

@@ -14,13 +14,14 @@ pages are never stored by a browser or proxy cache (NoStoreForSignedInMiddleware
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import time
 
 from axes.backends import AxesStandaloneBackend
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import logout
+from django.contrib.auth import get_user_model, logout
 from django.utils.cache import add_never_cache_headers
 
 logger = logging.getLogger("peel.security")
@@ -30,6 +31,8 @@ AUTH_AT = "peel_auth_at"
 SEEN_AT = "peel_seen_at"
 # Note activity at most once a minute, so a page view does not always write the session.
 SEEN_RESOLUTION = 60
+# Longer values are cut, so one request cannot write a megabyte into the log.
+MAX_VALUE_LENGTH = 200
 
 _NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\\": "\\\\", '"': '\\"'}
 # Bidi embeddings, overrides and isolates, marks, and the Unicode line/paragraph separators:
@@ -60,7 +63,11 @@ def escape(value: object) -> str:
     """One log-safe token: escaped, and quoted when it holds a space, quote or '='."""
     if value is None:
         return "-"
-    text = "".join(_escape_char(char) for char in str(value))
+    text = str(value)
+    cut = ""
+    if len(text) > MAX_VALUE_LENGTH:
+        text, cut = text[:MAX_VALUE_LENGTH], f"...(+{len(text) - MAX_VALUE_LENGTH} chars)"
+    text = "".join(_escape_char(char) for char in text) + cut
     if text == "" or any(char in text for char in ' "=\\'):
         return f'"{text}"'
     return text
@@ -78,9 +85,17 @@ def client_ip(request) -> str | None:
             part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
         ]
         forwarded = [part for part in forwarded if part]
-        if len(forwarded) >= proxies:
+        if len(forwarded) >= proxies and _is_ip(forwarded[-proxies]):
             return forwarded[-proxies]
     return request.META.get("REMOTE_ADDR")
+
+
+def _is_ip(value: str) -> bool:
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _user_of(request) -> object:
@@ -101,6 +116,21 @@ def log_event(event: str, request=None, **fields) -> None:
         **fields,
     }
     logger.info(" ".join(f"{key}={escape(value)}" for key, value in line.items()))
+
+
+def axes_username(request, credentials) -> str | None:
+    """The username django-axes records and locks: as typed, cut to the longest one possible.
+
+    The sign-in form does not limit what is typed, and django-axes stores it in a column of
+    255 characters, which PostgreSQL would refuse with an error (a 500) instead of a lockout.
+    """
+    if credentials:
+        username = credentials.get("username")
+    else:
+        username = getattr(request, "POST", {}).get("username")
+    if username is None:
+        return None
+    return str(username)[: get_user_model()._meta.get_field("username").max_length]
 
 
 def axes_client_str(username, ip_address, user_agent, path_info, request) -> str:
