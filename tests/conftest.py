@@ -58,3 +58,16 @@ def action(db, force):
 def fast_password_hashing(settings):
     """For tests that sign in many times: real hashing takes a third of a second a time."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def pytest_report_header(config):
+    """Say at the top of every run whether the browser tests will run."""
+    import os
+    from pathlib import Path
+
+    chromium = Path(os.environ.get("PEEL_CHROMIUM", "/usr/bin/chromium"))
+    if chromium.exists():
+        return f"browser tests: Chromium at {chromium}"
+    if os.environ.get("PEEL_REQUIRE_BROWSER") == "1":
+        return f"browser tests: FAIL, Chromium not found at {chromium} (PEEL_REQUIRE_BROWSER=1)"
+    return f"browser tests: SKIPPED, Chromium not found at {chromium}"

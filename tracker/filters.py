@@ -12,6 +12,7 @@ import django_filters
 from django import forms
 from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, Value, When
 
+from tracker.forms import DateInput
 from tracker.models import Action, EvidenceNote, Force, Grade, Inspection, Question, User
 from tracker.models import grade_severity as grade_severity_expression
 from tracker.workflow import Status
@@ -43,16 +44,16 @@ SORTS = {
     "-updated": ("updated_at", "pk"),
 }
 SORT_CHOICES = [
-    ("due", "Due date, soonest first"),
-    ("-due", "Due date, latest first"),
-    ("grade", "Question grade, worst first"),
-    ("-grade", "Question grade, best first"),
-    ("status", "Status, not started first"),
-    ("-status", "Status, superseded first"),
-    ("question", "Report and question"),
-    ("-question", "Report and question, reversed"),
-    ("updated", "Last update, newest first"),
-    ("-updated", "Last update, oldest first"),
+    ("due", "Due soonest"),
+    ("-due", "Due latest"),
+    ("grade", "Worst grade"),
+    ("-grade", "Best grade"),
+    ("status", "Status"),
+    ("-status", "Status, reversed"),
+    ("question", "Report order"),
+    ("-question", "Report order, reversed"),
+    ("updated", "Newest update"),
+    ("-updated", "Oldest update"),
 ]
 DEFAULT_SORT = "due"
 
@@ -65,10 +66,6 @@ class FlagInput(forms.CheckboxInput):
 
     def value_from_datadict(self, data, files, name):
         return str(data.get(name, "")).strip().lower() in {"1", "true", "on", "yes"}
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
 
 
 class QuestionChoiceField(forms.ModelChoiceField):

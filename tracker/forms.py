@@ -14,7 +14,12 @@ from tracker.workflow import allowed_moves, find_move
 
 
 class DateInput(forms.DateInput):
+    """<input type="date">, which takes and gives ISO dates whatever the user's locale."""
+
     input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
 
 
 class ActionForm(forms.Form):
@@ -133,7 +138,7 @@ class AssignForm(ActionForm):
     success_message = "Owner changed."
 
     owner = OwnerChoiceField(
-        queryset=User.objects.none(), required=False, empty_label="Unassigned", label="Owner"
+        queryset=User.objects.none(), required=False, empty_label="Unassigned", label="Assign to"
     )
 
     def __init__(self, *args, action: Action, user: User, **kwargs):

@@ -177,7 +177,7 @@ def _force_rows(actions, forces: list[Force], today: datetime.date) -> list[dict
         row["force"]: row
         for row in actions.order_by().values("force").annotate(**count_expressions(today))
     }
-    return [{"force": force, **by_force[force.pk]} for force in forces if force.pk in by_force]
+    return [{**by_force[force.pk], "force": force} for force in forces if force.pk in by_force]
 
 
 def _report_summaries(actions, inspections) -> list[dict]:
@@ -210,16 +210,29 @@ def _report_summaries(actions, inspections) -> list[dict]:
 
 def _segments(counts: dict[str, int]) -> list[dict]:
     """A stacked bar: one segment per status in workflow order, widths in whole percent."""
-    total = sum(counts.values())
+    percents = _whole_percents([counts.get(status, 0) for status in Status])
     return [
         {
             "status": status.value,
             "label": status.label,
             "count": counts.get(status, 0),
-            "percent": round(100 * counts.get(status, 0) / total) if total else 0,
+            "percent": percent,
         }
-        for status in Status
+        for status, percent in zip(Status, percents, strict=True)
     ]
+
+
+def _whole_percents(values: list[int]) -> list[int]:
+    """Whole percents that add up to exactly 100 (largest remainder), so a bar has no gap."""
+    total = sum(values)
+    if not total:
+        return [0] * len(values)
+    exact = [100 * value / total for value in values]
+    percents = [int(share) for share in exact]
+    by_remainder = sorted(range(len(values)), key=lambda i: exact[i] - percents[i], reverse=True)
+    for i in by_remainder[: 100 - sum(percents)]:
+        percents[i] += 1
+    return percents
 
 
 CHART_LABEL_WIDTH = 48

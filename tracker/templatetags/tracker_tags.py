@@ -7,11 +7,15 @@ pages keep working under a Content-Security-Policy without 'unsafe-inline'.
 
 from __future__ import annotations
 
+import datetime
+
 from django import template
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.timesince import timesince
 
-from tracker.models import Grade
+from tracker.models import ActionEvent, Grade
 from tracker.workflow import Status
 
 register = template.Library()
@@ -53,6 +57,25 @@ def rag_badge(action) -> str:
     return format_html(
         '<span class="badge badge-rag badge-rag-{}">{}</span>', rag, RAG_LABELS.get(rag, rag)
     )
+
+
+@register.filter
+def ago(moment) -> str:
+    """"just now" under a minute, else "3 hours ago"."""
+    if moment is None:
+        return ""
+    if timezone.now() - moment < datetime.timedelta(minutes=1):
+        return "just now"
+    return f"{timesince(moment)} ago"
+
+
+@register.simple_tag
+def event_summary(event) -> str:
+    """What an event did, in words: "added an impact note", "changed status from … to …"."""
+    if event.kind == ActionEvent.Kind.NOTE:
+        kind = event.new_value.split(" (")[0].lower() or "evidence"
+        return f"added {'an' if kind[0] in 'aeiou' else 'a'} {kind} note"
+    return event.summary
 
 
 @register.filter

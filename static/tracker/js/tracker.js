@@ -2,6 +2,19 @@
 (function () {
   "use strict";
 
+  // Leave empty filters out of the list's URL, so a shared link says only what was chosen.
+  document.addEventListener("htmx:configRequest", function (event) {
+    if (event.detail.verb !== "get") {
+      return;
+    }
+    var params = event.detail.parameters;
+    Object.keys(params).forEach(function (name) {
+      if (params[name] === "") {
+        delete params[name];
+      }
+    });
+  });
+
   // After an htmx form post swaps the page in, move focus where the user needs it: the first
   // field with an error, else the message saying what happened.
   document.addEventListener("htmx:afterSettle", function (event) {
