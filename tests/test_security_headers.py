@@ -34,7 +34,10 @@ def csp_of(response) -> dict[str, str]:
 
 
 def production_env(**extra) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in {"PYTEST_VERSION", "DJANGO_DEBUG"}}
+    # The test run's own switches: PYTEST_VERSION relaxes HTTPS-only settings, and the browser
+    # tests set DJANGO_ALLOW_ASYNC_UNSAFE for Playwright's event loop.
+    test_only = {"PYTEST_VERSION", "DJANGO_DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env = {k: v for k, v in os.environ.items() if k not in test_only}
     env.update(
         DJANGO_SECRET_KEY=secrets.token_urlsafe(64),
         DJANGO_ALLOWED_HOSTS="peel.example.police.uk",
