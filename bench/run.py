@@ -92,6 +92,7 @@ def main() -> None:
     sys.path[:0] = [str(ROOT), str(BENCH)]
 
     prepare_database(args)
+    start_load = load_average()
     import django
 
     django.setup()
@@ -116,12 +117,19 @@ def main() -> None:
     if "load" in phases:
         results["load"] = measure_load()
 
+    # Other work on the machine moves absolute times (not the export's ratio): say how busy.
+    results["data"]["load_average"] = {"start": start_load, "end": load_average()}
     args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print_table(results)
     print(f"\nwritten to {args.out}")
 
 
 # 1. Data ------------------------------------------------------------------------------------
+
+
+def load_average() -> list[float]:
+    """The 1, 5 and 15-minute load averages (runnable processes; this machine has 2 cores)."""
+    return [round(value, 2) for value in os.getloadavg()]
 
 
 def manage(*arguments: str) -> None:
@@ -600,7 +608,9 @@ def print_table(results: dict) -> None:
     data = results["data"]
     print(
         f"\nPEEL Action Tracker on {data['database']}: {data['actions']:,} actions, "
-        f"{data['notes']:,} notes ({data['machine']})\n"
+        f"{data['notes']:,} notes ({data['machine']}; load average "
+        f"{data['load_average']['start'][0]} at the start, {data['load_average']['end'][0]} "
+        "at the end)\n"
     )
     if "pages" in results:
         print(f"{'page':26} {'queries':>7} {'p50 ms':>8} {'p95 ms':>8} {'target':>8}")

@@ -16,10 +16,13 @@ members; timestamps are anchored at today's midnight, never at the wall clock.
 
 Written with `bulk_create` in batches inside one transaction (all or nothing); notes and
 events are made and written a batch at a time, so they never sit in memory together. On
-PostgreSQL the tables are then vacuumed and analysed, as autovacuum would after a bulk load,
-so the first queries have statistics. Users get unusable passwords: nobody can
-sign in as a generated user until someone sets a password (bench/run.py does, for its own
-database). Progress goes to stderr, a line per 10 %; the summary line to stdout.
+PostgreSQL the notes' and events' secondary indexes are built once after the load rather
+than updated row by row, and the tables are then vacuumed and analysed, as autovacuum would
+after a bulk load, so the first queries have statistics.
+
+Users get unusable passwords: nobody can sign in as a generated user until someone sets a
+password (bench/run.py makes its load-test sessions itself). Progress goes to stderr, a line
+per 10 %; the summary line to stdout.
 """
 
 from __future__ import annotations
