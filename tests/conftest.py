@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+import importlib
+
 import pytest
+from django.apps import apps as global_apps
 from django.db.backends.base.operations import BaseDatabaseOperations
+from django.db.models.signals import post_migrate
 
 from tests import factories
 from tracker.db import allow_purge
@@ -17,6 +21,33 @@ def _flush_allowing_purge(self, sql_list):
 
 
 BaseDatabaseOperations.execute_sql_flush = _flush_allowing_purge
+
+_forces_migration = importlib.import_module("tracker.migrations.0003_territorial_forces")
+_group_migration = importlib.import_module("tracker.migrations.0004_inspectors_group")
+
+
+def _restore_reference_data(sender, apps=global_apps, **kwargs):
+    """Put back what the data migrations load, after a transactional test's flush.
+
+    Flushing empties every table, the 43 forces and the Inspectors group included; Django
+    then sends post_migrate (which recreates permissions), and this puts the rest back so
+    that the tests after it see the database that `migrate` makes.
+    """
+    if sender.label != "tracker":
+        return
+    _forces_migration.add_forces(apps, None)
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    group, _ = Group.objects.get_or_create(name="Inspectors")
+    codenames = [
+        f"{verb}_{model}" for model, verbs in _group_migration.PERMISSIONS.items() for verb in verbs
+    ]
+    group.permissions.set(
+        Permission.objects.filter(content_type__app_label="tracker", codename__in=codenames)
+    )
+
+
+post_migrate.connect(_restore_reference_data)
 
 
 @pytest.fixture
