@@ -14,8 +14,16 @@ _execute_sql_flush = BaseDatabaseOperations.execute_sql_flush
 
 
 def _flush_allowing_purge(self, sql_list):
-    # Transactional tests empty the database between tests; on SQLite that is a DELETE,
-    # which the append-only triggers would refuse.
+    # Transactional tests empty the database between tests (DELETE on SQLite, TRUNCATE on
+    # PostgreSQL), which the append-only triggers would refuse.
+    if self.connection.vendor == "postgresql":
+        with self.connection.cursor() as cursor:
+            cursor.execute("SET tracker.allow_purge = 'on'")
+        try:
+            return _execute_sql_flush(self, sql_list)
+        finally:
+            with self.connection.cursor() as cursor:
+                cursor.execute("RESET tracker.allow_purge")
     with allow_purge():
         return _execute_sql_flush(self, sql_list)
 

@@ -154,7 +154,7 @@ def test_restoring_adds_to_the_audit_trail_without_rewriting_it(seeded, empty_sq
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's online backup")
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_an_sqlite_online_backup_restores_unchanged(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     seed(settings.MEDIA_ROOT)  # committed: a backup copies what other connections can see
@@ -170,7 +170,7 @@ def test_an_sqlite_online_backup_restores_unchanged(settings, tmp_path):
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="pg_dump and pg_restore")
 @pytest.mark.skipif(not shutil.which("pg_dump"), reason="pg_dump is not installed")
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_pg_dump_restores_into_an_empty_database_unchanged(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     seed(settings.MEDIA_ROOT)  # committed, so pg_dump sees it

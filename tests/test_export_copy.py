@@ -139,7 +139,7 @@ def test_an_empty_export_is_the_header_alone(db):
 
 
 @postgresql_only
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_download_stopped_early_leaves_the_database_usable(force):
     question = make_question(inspection=make_inspection(force=force))
     long_text = "The force should ensure that every crime is allocated, " * 20

@@ -1,10 +1,14 @@
 """Database-level guards that the ORM cannot express.
 
 The audit trail (ActionEvent) and evidence notes are append-only: triggers refuse UPDATE
-and DELETE on them (migration 0002). On SQLite the trigger consults `tracker_purge_allowed()`,
-a function registered on each connection, so that the test suite can empty the database
-between transactional tests (Django's flush uses DELETE on SQLite; on PostgreSQL it uses
-TRUNCATE, which row triggers do not see). Nothing in the application turns it on.
+and DELETE on them (migration 0002), and on PostgreSQL TRUNCATE too (migration 0006).
+
+The test suite must still empty the database between transactional tests (Django's flush:
+DELETE on SQLite, TRUNCATE on PostgreSQL). On SQLite the trigger consults
+`tracker_purge_allowed()`, a function registered on each connection; on PostgreSQL the
+TRUNCATE trigger consults the session setting `tracker.allow_purge`. Only the tests' flush
+turns either on. They guard against the application and against mistakes, not against a
+database superuser, who can drop triggers anyway.
 """
 
 from __future__ import annotations
@@ -58,6 +62,27 @@ BEGIN
 END;
 $$ LANGUAGE plpgsql;
 """
+
+
+POSTGRESQL_TRUNCATE_FUNCTION_SQL = """
+CREATE OR REPLACE FUNCTION tracker_refuse_truncate() RETURNS trigger AS $$
+BEGIN
+    IF coalesce(current_setting('tracker.allow_purge', true), '') = 'on' THEN
+        RETURN NULL;
+    END IF;
+    RAISE EXCEPTION '% is append-only: TRUNCATE refused', TG_TABLE_NAME
+        USING ERRCODE = 'restrict_violation';
+END;
+$$ LANGUAGE plpgsql;
+"""
+
+
+def postgresql_truncate_trigger_sql(table: str) -> str:
+    return f"""
+        CREATE TRIGGER {table}_no_truncate
+        BEFORE TRUNCATE ON {table}
+        FOR EACH STATEMENT EXECUTE FUNCTION tracker_refuse_truncate();
+        """
 
 
 def postgresql_trigger_sql(table: str) -> list[str]:
