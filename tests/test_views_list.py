@@ -76,12 +76,12 @@ def test_it_shows_fifty_a_page_with_numbered_pages(signed_in, question):
 
 
 @pytest.mark.parametrize(
-    ("page", "expected"),
+    ("number", "expected"),
     [("0", 1), ("-4", 1), ("abc", 1), ("", 1), ("99", 3), ("9" * 40, 3), ("2.5", 1)],
 )
-def test_page_numbers_are_clamped_never_an_error(signed_in, question, page, expected):
+def test_page_numbers_are_clamped_never_an_error(signed_in, question, number, expected):
     many(question, 120)
-    response = signed_in.get(f"/actions/?page={page}")
+    response = signed_in.get(f"/actions/?page={number}")
     assert response.status_code == 200
     assert response.context["page"].number == expected
 

@@ -92,7 +92,6 @@ def dashboard(request):
         "force": force,
         "forces": forces,
         "tiles": _tiles(counts, force if user.is_inspector else None, today),
-        "counts": counts,
         "recent_events": ActionEvent.objects.filter(action__in=actions)
         .select_related("action", "by")
         .order_by("-at", "-id")[:RECENT_EVENTS],

@@ -1,5 +1,11 @@
 """Browser tests: Playwright for Python driving Debian's Chromium against the live server.
 
+The fixtures here (`chromium`, `tab`) launch the system's Chromium themselves, under names
+pytest-playwright does not know: its `page`/`browser` fixtures parametrize a session-wide
+`browser_name`, which makes pytest regroup the tests and run these live-server tests (which
+empty the database) in the middle of the others, and keep Playwright's event loop running
+for the rest of the session.
+
 They are skipped, with the reason in pytest's summary, when /usr/bin/chromium (or the path
 in PEEL_CHROMIUM) is missing, unless PEEL_REQUIRE_BROWSER=1 (CI), which turns a missing
 browser into a failure.
@@ -15,19 +21,27 @@ import re
 from pathlib import Path
 
 import pytest
+from django.db import connections
 from django.utils import timezone
+from playwright.sync_api import sync_playwright
 
 from tests import factories
 from tracker.models import Grade, Pillar, Status
-
-# Playwright's sync API runs an event loop in the test thread, and Django refuses ORM calls
-# from a thread with a running loop. Here that loop is Playwright's own, so it is safe.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = Path(os.environ.get("PEEL_CHROMIUM", "/usr/bin/chromium"))
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 AXE_SCRIPT = Path(__file__).parent / "vendor" / "axe.min.js"
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--lang=en-GB",
+]
+EXPECTED_STATUS = re.compile(r"Failed to load resource: .* status of (400|404|409)")
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -39,47 +53,69 @@ def chromium_present():
         pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
-def base_url(live_server):
-    # Replaces pytest-base-url's fixture, which pytest 9 deprecates (an error here), with
-    # the live server's address: page.goto("/actions/") works.
-    return live_server.url
+@pytest.fixture(scope="module")
+def chromium(django_db_blocker):
+    """Debian's Chromium, driven by Playwright, for the tests of one module.
 
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args):
-    return {
-        **browser_type_launch_args,
-        "executable_path": str(CHROMIUM),
-        "headless": True,
-        "args": [
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            "--lang=en-GB",
-        ],
+    Playwright's sync API keeps an event loop marked as running in this thread. Django then
+    (1) refuses ORM calls, unless DJANGO_ALLOW_ASYNC_UNSAFE is set: the loop is Playwright's,
+    not a request's, so it is set while the browser runs, and only then; and (2) keeps a
+    second set of database connections, as it does for async code: those are given the
+    migrated data to restore between tests (serialized_rollback), and closed at the end.
+    """
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    serialized = {
+        alias: connections[alias]._test_serialized_contents
+        for alias in connections
+        if hasattr(connections[alias], "_test_serialized_contents")
     }
+    try:
+        with sync_playwright() as playwright:
+            for alias, contents in serialized.items():
+                connections[alias]._test_serialized_contents = contents
+            browser = playwright.chromium.launch(
+                executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS
+            )
+            yield browser
+            browser.close()
+            connections.close_all()
+        with django_db_blocker.unblock():
+            restore_migrated_data(serialized)
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
-@pytest.fixture(scope="session")
-def browser_context_args(browser_context_args):
-    return {
-        **browser_context_args,
-        "viewport": {"width": 1280, "height": 900},
-        "locale": "en-GB",
-        "timezone_id": "Europe/London",
-        "accept_downloads": True,
-    }
+def restore_migrated_data(serialized: dict[str, str]) -> None:
+    """Put back the rows migrations created (forces, the Inspectors group, permissions).
 
-
-EXPECTED_STATUS = re.compile(r"Failed to load resource: .* status of (400|404|409)")
+    Live-server tests empty the database when they end; the tests that run after them
+    should find it as migrations left it, as they would had these tests not run.
+    """
+    for alias, contents in serialized.items():
+        connections[alias].creation.deserialize_db_from_string(contents)
 
 
 @pytest.fixture
-def console_errors(page):
+def tab(chromium):
+    """A page in a fresh browser context (its own cookies), 1280 pixels wide."""
+    context = chromium.new_context(
+        viewport={"width": 1280, "height": 900},
+        locale="en-GB",
+        timezone_id="Europe/London",
+        accept_downloads=True,
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def console_errors(tab):
     """Errors the page logs: a CSP violation, a missing asset, a script error.
 
     The 400, 404 and 409 answers the app gives on purpose (a refused form, a page that is
@@ -93,12 +129,12 @@ def console_errors(page):
         url = msg.location.get("url", "")
         if EXPECTED_STATUS.search(msg.text) and "/static/" not in url:
             return
-        errors.append(f"{page.url}: {msg.text} ({url})")
+        errors.append(f"{tab.url}: {msg.text} ({url})")
 
-    page.on("console", on_console)
-    page.on("pageerror", lambda exc: errors.append(f"{page.url}: {exc}"))
+    tab.on("console", on_console)
+    tab.on("pageerror", lambda exc: errors.append(f"{tab.url}: {exc}"))
     # axe is injected by the browser before any page script, so the CSP does not apply to it.
-    page.add_init_script(path=str(AXE_SCRIPT))
+    tab.add_init_script(path=str(AXE_SCRIPT))
     return errors
 
 

@@ -34,59 +34,59 @@ def sign_out(page) -> None:
 
 
 def test_staff_filter_open_an_action_add_evidence_submit_and_export(
-    page, live_server, lancashire, console_errors
+    tab, live_server, lancashire, console_errors
 ):
     base = live_server.url
-    page.goto(f"{base}/")
-    expect(page).to_have_url(re.compile(r"/accounts/login/\?next=/$"))
-    check_page(page, "01-sign-in")
+    tab.goto(f"{base}/")
+    expect(tab).to_have_url(re.compile(r"/accounts/login/\?next=/$"))
+    check_page(tab, "01-sign-in")
 
-    sign_in(page, base, "staff", lancashire["password"])
-    expect(page.get_by_text("Lancashire Constabulary").first).to_be_visible()
-    expect(page.locator(".tile", has_text="Overdue")).to_contain_text("1")
-    check_page(page, "02-dashboard-staff")
+    sign_in(tab, base, "staff", lancashire["password"])
+    expect(tab.get_by_text("Lancashire Constabulary").first).to_be_visible()
+    expect(tab.locator(".tile", has_text="Overdue")).to_contain_text("1")
+    check_page(tab, "02-dashboard-staff")
 
     # The list, filtered in place by htmx; the URL keeps the filters so it can be shared.
-    page.get_by_role("link", name="Actions", exact=True).click()
-    expect(page.locator("#result-count")).to_contain_text("7 actions")
-    check_page(page, "03-action-list")
-    page.get_by_label("Not started").check()
-    expect(page.locator("#result-count")).to_contain_text("4 actions")
-    expect(page).to_have_url(re.compile(r"status=not_started"))
-    page.get_by_label("Search").fill("problem solving")
-    page.get_by_label("Search").press("Enter")
-    expect(page.locator("#result-count")).to_contain_text("1 action")
-    expect(page).to_have_url(
+    tab.get_by_role("link", name="Actions", exact=True).click()
+    expect(tab.locator("#result-count")).to_contain_text("7 actions")
+    check_page(tab, "03-action-list")
+    tab.get_by_label("Not started").check()
+    expect(tab.locator("#result-count")).to_contain_text("4 actions")
+    expect(tab).to_have_url(re.compile(r"status=not_started"))
+    tab.get_by_label("Search").fill("problem solving")
+    tab.get_by_label("Search").press("Enter")
+    expect(tab.locator("#result-count")).to_contain_text("1 action")
+    expect(tab).to_have_url(
         re.compile(r"/actions/\?q=problem(\+|%20)solving&status=not_started&sort=due$")
     )
-    expect(page.locator("#export-link")).to_have_attribute("href", re.compile(r"q=problem"))
-    check_page(page, "04-action-list-filtered")
+    expect(tab.locator("#export-link")).to_have_attribute("href", re.compile(r"q=problem"))
+    check_page(tab, "04-action-list-filtered")
 
-    # The action page: add an impact note, start work, submit for review.
-    page.get_by_role("link", name=re.compile(r"robust and structured process")).click()
-    expect(page.get_by_role("heading", name=re.compile(r"^Action \d+$"))).to_be_visible()
-    check_page(page, "05-action-page")
-    page.get_by_label("Impact (outcome)").check()
-    page.get_by_role("textbox", name="Evidence").fill(
+    # The action tab: add an impact note, start work, submit for review.
+    tab.get_by_role("link", name=re.compile(r"robust and structured process")).click()
+    expect(tab.get_by_role("heading", name=re.compile(r"^Action \d+$"))).to_be_visible()
+    check_page(tab, "05-action-tab")
+    tab.get_by_label("Impact (outcome)").check()
+    tab.get_by_role("textbox", name="Evidence").fill(
         "Problem-solving plans now reviewed monthly; repeat calls in Preston down 12%."
     )
-    page.get_by_role("button", name="Add note").click()
-    expect(page.get_by_role("status")).to_have_text("Evidence note added.")
-    expect(page.locator(".timeline-note").first).to_contain_text("repeat calls in Preston")
-    page.get_by_label("Start work").check()
-    page.get_by_role("button", name="Change status").click()
-    expect(page.get_by_role("status")).to_have_text("Status changed.")
-    page.get_by_label("Submit for review").check()
-    page.get_by_role("button", name="Change status").click()
-    expect(page.locator("h1 ~ .badge-status")).to_have_text("Submitted for review")
-    check_page(page, "06-action-submitted")
+    tab.get_by_role("button", name="Add note").click()
+    expect(tab.get_by_role("status")).to_have_text("Evidence note added.")
+    expect(tab.locator(".timeline-note").first).to_contain_text("repeat calls in Preston")
+    tab.get_by_label("Start work").check()
+    tab.get_by_role("button", name="Change status").click()
+    expect(tab.get_by_role("status")).to_have_text("Status changed.")
+    tab.get_by_label("Submit for review").check()
+    tab.get_by_role("button", name="Change status").click()
+    expect(tab.locator("h1 ~ .badge-status")).to_have_text("Submitted for review")
+    check_page(tab, "06-action-submitted")
     action = Action.objects.get(text__contains="robust and structured process")
     assert action.status == Status.SUBMITTED
 
     # Export what the list shows: the download is the CSV with this action in it.
-    page.goto(f"{base}/actions/?status=submitted")
-    with page.expect_download() as download_info:
-        page.get_by_role("link", name=re.compile("Export CSV")).click()
+    tab.goto(f"{base}/actions/?status=submitted")
+    with tab.expect_download() as download_info:
+        tab.get_by_role("link", name=re.compile("Export CSV")).click()
     download = download_info.value
     assert re.fullmatch(
         r"peel-actions-lancashire-\d{4}-\d{2}-\d{2}\.csv", download.suggested_filename
@@ -98,91 +98,91 @@ def test_staff_filter_open_an_action_add_evidence_submit_and_export(
     assert len(rows) == 2
 
     # The reports, and the other pages every user reaches.
-    page.get_by_role("link", name="Reports", exact=True).click()
-    check_page(page, "07-reports")
-    page.get_by_role("link", name=re.compile("PEEL 2016 Effectiveness")).click()
-    expect(page.get_by_role("heading", name="PEEL 2016: Effectiveness")).to_be_visible()
-    page.locator("#question-2 summary").click()
-    check_page(page, "08-report")
-    page.emulate_media(media="print")
-    screenshot(page, "09-report-print")
-    page.emulate_media(media="screen")
-    page.get_by_role("link", name="Change password").click()
-    check_page(page, "10-password-change")
-    page.goto(f"{base}/actions/999999/")
-    check_page(page, "11-not-found")
+    tab.get_by_role("link", name="Reports", exact=True).click()
+    check_page(tab, "07-reports")
+    tab.get_by_role("link", name=re.compile("PEEL 2016 Effectiveness")).click()
+    expect(tab.get_by_role("heading", name="PEEL 2016: Effectiveness")).to_be_visible()
+    tab.locator("#question-2 summary").click()
+    check_page(tab, "08-report")
+    tab.emulate_media(media="print")
+    screenshot(tab, "09-report-print")
+    tab.emulate_media(media="screen")
+    tab.get_by_role("link", name="Change password").click()
+    check_page(tab, "10-password-change")
+    tab.goto(f"{base}/actions/999999/")
+    check_page(tab, "11-not-found")
 
-    sign_out(page)
+    sign_out(tab)
     assert console_errors == []
 
 
-def test_an_inspector_closes_a_submitted_action(page, live_server, lancashire, console_errors):
+def test_an_inspector_closes_a_submitted_action(tab, live_server, lancashire, console_errors):
     base = live_server.url
     submitted = Action.objects.get(status=Status.SUBMITTED)
-    sign_in(page, base, "inspector", lancashire["password"])
-    expect(page.get_by_label("Force", exact=True)).to_be_visible()
-    check_page(page, "12-dashboard-inspector-all-forces")
-    page.get_by_label("Force", exact=True).select_option("lancashire")
-    page.get_by_role("button", name="Show").click()
-    expect(page.get_by_role("heading", name="Waiting for your review")).to_be_visible()
-    check_page(page, "13-dashboard-inspector-lancashire")
+    sign_in(tab, base, "inspector", lancashire["password"])
+    expect(tab.get_by_label("Force", exact=True)).to_be_visible()
+    check_page(tab, "12-dashboard-inspector-all-forces")
+    tab.get_by_label("Force", exact=True).select_option("lancashire")
+    tab.get_by_role("button", name="Show").click()
+    expect(tab.get_by_role("heading", name="Waiting for your review")).to_be_visible()
+    check_page(tab, "13-dashboard-inspector-lancashire")
 
-    page.goto(f"{base}/actions/{submitted.pk}/")
-    page.get_by_label(re.compile("Close — evidence accepted")).check()
-    page.get_by_role("button", name="Change status").click()
+    tab.goto(f"{base}/actions/{submitted.pk}/")
+    tab.get_by_label(re.compile("Close — evidence accepted")).check()
+    tab.get_by_role("button", name="Change status").click()
     # A close needs a reason: the error is next to the field, and focus goes to it.
-    reason = page.get_by_label("Reason", exact=True)
+    reason = tab.get_by_label("Reason", exact=True)
     expect(reason).to_have_attribute("aria-invalid", "true")
     expect(reason).to_be_focused()
-    check_page(page, "14-action-close-needs-reason")
+    check_page(tab, "14-action-close-needs-reason")
     reason.fill("Checklist in use; dip sample shows supervision in 94% of files.")
-    page.get_by_role("button", name="Change status").click()
-    expect(page.locator("h1 ~ .badge-status")).to_have_text("Closed — evidence accepted")
-    check_page(page, "15-action-closed")
+    tab.get_by_role("button", name="Change status").click()
+    expect(tab.locator("h1 ~ .badge-status")).to_have_text("Closed — evidence accepted")
+    check_page(tab, "15-action-closed")
     submitted.refresh_from_db()
     assert (submitted.status, submitted.closed_by) == (Status.CLOSED, lancashire["inspector"])
     assert console_errors == []
 
 
 def test_a_stale_form_is_refused_and_keeps_the_typed_text(
-    page, live_server, lancashire, console_errors
+    tab, live_server, lancashire, console_errors
 ):
     base = live_server.url
     action = lancashire["actions"][0]
-    sign_in(page, base, "staff", lancashire["password"])
-    page.goto(f"{base}/actions/{action.pk}/")
-    # Someone else changes the action while this page is open.
+    sign_in(tab, base, "staff", lancashire["password"])
+    tab.goto(f"{base}/actions/{action.pk}/")
+    # Someone else changes the action while this tab is open.
     action.refresh_from_db()
     action.set_blocked("Waiting on the Home Office", by=lancashire["inspector"])
-    page.get_by_role("textbox", name="Evidence").fill("My long careful note.")
-    page.get_by_role("button", name="Add note").click()
-    expect(page.get_by_role("alert").first).to_contain_text("since you opened it")
-    expect(page.get_by_role("textbox", name="Evidence")).to_have_value("My long careful note.")
-    check_page(page, "16-action-stale")
-    page.get_by_role("button", name="Add note").click()
-    expect(page.get_by_role("status")).to_have_text("Evidence note added.")
+    tab.get_by_role("textbox", name="Evidence").fill("My long careful note.")
+    tab.get_by_role("button", name="Add note").click()
+    expect(tab.get_by_role("alert").first).to_contain_text("since you opened it")
+    expect(tab.get_by_role("textbox", name="Evidence")).to_have_value("My long careful note.")
+    check_page(tab, "16-action-stale")
+    tab.get_by_role("button", name="Add note").click()
+    expect(tab.get_by_role("status")).to_have_text("Evidence note added.")
     assert action.notes.filter(body="My long careful note.").exists()
     assert console_errors == []
 
 
-def test_everything_works_without_javascript(browser, live_server, lancashire):
+def test_everything_works_without_javascript(chromium, live_server, lancashire):
     base = live_server.url
-    context = browser.new_context(
+    context = chromium.new_context(
         java_script_enabled=False, viewport={"width": 1280, "height": 900}
     )
-    page = context.new_page()
+    tab = context.new_page()
     action = lancashire["actions"][0]
-    sign_in(page, base, "staff", lancashire["password"])
-    page.goto(f"{base}/actions/?status=not_started")
-    page.get_by_label("Search").fill("problem")
-    page.get_by_role("button", name="Apply filters").click()
-    expect(page.locator("#result-count")).to_contain_text("1 action")
-    page.goto(f"{base}/actions/{action.pk}/")
-    page.get_by_role("button", name="Add note").click()
-    expect(page.locator("#id_note-body")).to_have_attribute("aria-invalid", "true")
-    page.get_by_role("textbox", name="Evidence").fill("Sent without JavaScript.")
-    page.get_by_role("button", name="Add note").click()
-    expect(page).to_have_url(f"{base}/actions/{action.pk}/")
-    expect(page.get_by_role("status")).to_have_text("Evidence note added.")
-    screenshot(page, "17-action-no-javascript")
+    sign_in(tab, base, "staff", lancashire["password"])
+    tab.goto(f"{base}/actions/?status=not_started")
+    tab.get_by_label("Search").fill("problem")
+    tab.get_by_role("button", name="Apply filters").click()
+    expect(tab.locator("#result-count")).to_contain_text("1 action")
+    tab.goto(f"{base}/actions/{action.pk}/")
+    tab.get_by_role("button", name="Add note").click()
+    expect(tab.locator("#id_note-body")).to_have_attribute("aria-invalid", "true")
+    tab.get_by_role("textbox", name="Evidence").fill("Sent without JavaScript.")
+    tab.get_by_role("button", name="Add note").click()
+    expect(tab).to_have_url(f"{base}/actions/{action.pk}/")
+    expect(tab.get_by_role("status")).to_have_text("Evidence note added.")
+    screenshot(tab, "17-action-no-javascript")
     context.close()
