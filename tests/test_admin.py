@@ -217,3 +217,13 @@ def test_every_admin_list_opens_for_an_inspector(client, inspector, force, url):
     make_action(force=force)
     client.force_login(inspector)
     assert client.get(url).status_code == 200
+
+
+def test_an_inspector_filters_by_report(client, inspector, force):
+    wanted = make_action(force=force, text="In the wanted report")
+    make_action(force=force, text="In another report")
+    client.force_login(inspector)
+    response = client.get(CHANGELIST, {"inspection": wanted.question.inspection_id})
+    assert b"In the wanted report" in response.content
+    assert b"In another report" not in response.content
+    assert client.get(CHANGELIST, {"inspection": "nonsense"}).status_code == 200

@@ -137,13 +137,6 @@ def test_the_csv_export(client, staff, workload):
     assert len(sql) == 4
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="tracker/admin.py: list_filter 'question__inspection' labels each report with "
-    "Inspection.__str__, which reads its force: one query per report. Fix in the admin "
-    "(choices with select_related('force')), then drop this mark.",
-)
 @pytest.mark.parametrize("query", ["", "?status__exact=in_progress&overdue=yes"])
 def test_the_admin_changelist(client, inspector, force, staff, query):
     url = f"/admin/tracker/action/{query}"
