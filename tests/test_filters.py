@@ -192,3 +192,16 @@ def test_bad_values_are_ignored_not_errors(staff, inspector, question, query):
     make_action(question=question)
     assert len(filtered(staff, query)) == 1
     assert len(filtered(inspector, query)) == 1
+
+
+def test_question_choices_name_the_force_for_inspectors_only(staff, inspector, force):
+    make_question(inspection=make_inspection(force=force, year=2016), text="Why?")
+    for user, expected in (
+        (staff, "2016 Effectiveness Q1: Why?"),
+        (inspector, "Lancashire 2016 Effectiveness Q1: Why?"),
+    ):
+        request = RequestFactory().get("/actions/")
+        request.user = user
+        f = ActionFilter(request.GET, queryset=Action.objects.visible_to(user), request=request)
+        labels = [label for value, label in f.form.fields["question"].choices if value]
+        assert labels == [expected]

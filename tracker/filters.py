@@ -69,10 +69,17 @@ class FlagInput(forms.CheckboxInput):
 
 
 class QuestionChoiceField(forms.ModelChoiceField):
+    def __init__(self, *args, show_force: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.show_force = show_force
+
     def label_from_instance(self, question: Question) -> str:
         inspection = question.inspection
         text = question.text if len(question.text) <= 70 else question.text[:69].rstrip() + "…"
-        return f"{inspection.year} {inspection.get_pillar_display()} Q{question.number}: {text}"
+        force = f"{inspection.force.short_name} " if self.show_force else ""
+        return (
+            f"{force}{inspection.year} {inspection.get_pillar_display()} Q{question.number}: {text}"
+        )
 
 
 class QuestionFilter(django_filters.ModelChoiceFilter):
@@ -143,9 +150,11 @@ class ActionFilter(django_filters.FilterSet):
             # An inspector looking at every force: a list of every officer would not help.
             owners = owners.none()
         self.filters["inspection"].queryset = inspections
+        # Inspectors see several forces' questions, so their labels name the force.
+        self.filters["question"].extra["show_force"] = user.is_inspector
         self.filters["question"].queryset = (
             Question.objects.filter(inspection__in=inspections)
-            .select_related("inspection")
+            .select_related("inspection__force")
             .order_by(
                 "inspection__force__name", "-inspection__year", "inspection__pillar", "number"
             )
