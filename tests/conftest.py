@@ -93,12 +93,6 @@ def action(db, force):
     return factories.make_action(force=force)
 
 
-@pytest.fixture
-def fast_password_hashing(settings):
-    """For tests that sign in many times: real hashing takes a third of a second a time."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def pytest_report_header(config):
     """Say at the top of every run whether the browser tests will run."""
     import os

@@ -23,8 +23,6 @@ SIGNED_IN_PAGE = "/accounts/password_change/"
 HOME_IP, AWAY_IP = "203.0.113.7", "198.51.100.9"
 LOCKED_MESSAGE = b"Too many failed sign-in attempts. Try again in 15 minutes."
 
-pytestmark = pytest.mark.usefixtures("fast_password_hashing")
-
 
 def sign_in(client, username, password, *, url=LOGIN, ip=HOME_IP, **extra):
     return client.post(url, {"username": username, "password": password}, REMOTE_ADDR=ip, **extra)

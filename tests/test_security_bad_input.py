@@ -12,8 +12,6 @@ from tracker.models import ActionEvent, EvidenceNote
 
 HUGE_IDS = [2**63, 2**63 - 1, 10**30]
 
-pytestmark = pytest.mark.usefixtures("fast_password_hashing")
-
 
 @pytest.mark.parametrize("url", ["/healthz", "/accounts/login/", "/actions/", "/admin/"])
 @pytest.mark.parametrize("host", ["evil.example", "evil.example\r\nX-Injected: 1", "a" * 300])
