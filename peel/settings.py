@@ -17,6 +17,11 @@ from csp.constants import NONE, SELF
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
+def env(name: str, default=""):
+    """The variable's value; an empty one counts as unset."""
+    return os.environ.get(name) or default
+
+
 def env_bool(name: str, default: bool = False) -> bool:
     value = os.environ.get(name)
     if value is None or value == "":
@@ -34,7 +39,7 @@ TESTING = "PYTEST_VERSION" in os.environ
 
 # With DEBUG off and no key, Django refuses to sign anything (sessions, CSRF) the moment a
 # key is needed, while commands that need none (import_report, migrate) still run.
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
+SECRET_KEY = env("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY and (DEBUG or TESTING):
     SECRET_KEY = "insecure-development-key-only-for-debug-and-tests"  # noqa: S105
 
@@ -96,8 +101,8 @@ TEMPLATES = [
 
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-        conn_max_age=int(os.environ.get("DJANGO_CONN_MAX_AGE", "60")),
+        env("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+        conn_max_age=int(env("DJANGO_CONN_MAX_AGE", "60")),
         conn_health_checks=True,
     )
 }
@@ -135,12 +140,12 @@ AXES_CLIENT_STR_CALLABLE = "tracker.security.axes_client_str"
 AXES_USERNAME_CALLABLE = "tracker.security.axes_username"
 # How many proxies (load balancer, TLS terminator) append to X-Forwarded-For in front of us;
 # 0 trusts only the socket's address.
-TRUSTED_PROXY_COUNT = int(os.environ.get("DJANGO_TRUSTED_PROXY_COUNT", "0"))
+TRUSTED_PROXY_COUNT = int(env("DJANGO_TRUSTED_PROXY_COUNT", "0"))
 
 # Sessions end after 30 minutes without a request and 8 hours after sign-in at the latest
 # (tracker.security.SessionTimeoutMiddleware), and when the browser closes.
-SESSION_IDLE_TIMEOUT = int(os.environ.get("DJANGO_SESSION_IDLE_TIMEOUT", str(30 * 60)))
-SESSION_ABSOLUTE_TIMEOUT = int(os.environ.get("DJANGO_SESSION_ABSOLUTE_TIMEOUT", str(8 * 3600)))
+SESSION_IDLE_TIMEOUT = int(env("DJANGO_SESSION_IDLE_TIMEOUT", str(30 * 60)))
+SESSION_ABSOLUTE_TIMEOUT = int(env("DJANGO_SESSION_ABSOLUTE_TIMEOUT", str(8 * 3600)))
 SESSION_COOKIE_AGE = SESSION_ABSOLUTE_TIMEOUT
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
@@ -164,7 +169,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles"))
+STATIC_ROOT = Path(env("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -181,7 +186,7 @@ WHITENOISE_USE_FINDERS = DEBUG or TESTING
 WHITENOISE_AUTOREFRESH = DEBUG or TESTING
 # Evidence files are private: they live outside STATIC_ROOT, are never served by URL,
 # and only reach a browser through the permission-checked download view.
-MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+MEDIA_ROOT = Path(env("MEDIA_ROOT", BASE_DIR / "media"))
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
@@ -198,7 +203,7 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("DJANGO_BEHIND_TLS_PROXY") else None
 )
-SECURE_HSTS_SECONDS = 0 if DEBUG else int(os.environ.get("DJANGO_HSTS_SECONDS", "31536000"))
+SECURE_HSTS_SECONDS = 0 if DEBUG else int(env("DJANGO_HSTS_SECONDS", "31536000"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -219,25 +224,25 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-EMAIL_BACKEND = os.environ.get(
+EMAIL_BACKEND = env(
     "EMAIL_BACKEND",
     "django.core.mail.backends.console.EmailBackend"
     if DEBUG
     else "django.core.mail.backends.smtp.EmailBackend",
 )
-EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
-EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
-EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
-EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_HOST = env("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(env("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
-DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "peel-tracker@localhost")
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "peel-tracker@localhost")
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "{asctime} {levelname} {name} {message}", "style": "{"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", "INFO")},
     "loggers": {
         # One line per sign-in, lockout, cross-force 404, export and import (tracker.security).
         "peel.security": {"level": "INFO"},

@@ -227,3 +227,24 @@ def test_an_inspector_filters_by_report(client, inspector, force):
     assert b"In the wanted report" in response.content
     assert b"In another report" not in response.content
     assert client.get(CHANGELIST, {"inspection": "nonsense"}).status_code == 200
+
+
+def test_after_a_conflict_the_inspector_can_save_on_purpose(client, inspector, staff, force):
+    action = submitted(force)
+    client.force_login(inspector)
+    page = client.get(f"{CHANGELIST}{action.pk}/change/")
+    action.set_blocked("Waiting on the Home Office", by=staff)
+    data = {
+        **form_fields(page),
+        "status": "closed",
+        "reason": "Evidence accepted",
+        "owner": "",
+        "due_date": "",
+        "blocked_reason": "Waiting on the Home Office",
+    }
+    conflict = client.post(f"{CHANGELIST}{action.pk}/change/", data)
+    assert conflict.status_code == 200
+    again = client.post(f"{CHANGELIST}{action.pk}/change/", {**data, **form_fields(conflict)})
+    assert again.status_code == 302
+    action.refresh_from_db()
+    assert action.status == Status.CLOSED

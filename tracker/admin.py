@@ -301,6 +301,11 @@ class ActionAdminForm(forms.ModelForm):
         # Lock the row for the rest of the admin's transaction, so the check holds at save.
         current = Action.objects.select_for_update().filter(pk=action.pk).first()
         if current is None or current.version != data.get("version"):
+            if current is not None:
+                # The inspector sees the latest values beside their own and can save again
+                # on purpose; their typed input stays in the form.
+                self.data = self.data.copy()
+                self.data["version"] = current.version
             raise forms.ValidationError(str(StaleVersion(current or action)))
         reason = data.get("reason") or ""
         if "status" in self.changed_data:
