@@ -54,49 +54,30 @@ def chromium_present():
 
 
 @pytest.fixture(scope="module")
-def chromium(django_db_blocker):
+def chromium():
     """Debian's Chromium, driven by Playwright, for the tests of one module.
 
     Playwright's sync API keeps an event loop marked as running in this thread. Django then
     (1) refuses ORM calls, unless DJANGO_ALLOW_ASYNC_UNSAFE is set: the loop is Playwright's,
     not a request's, so it is set while the browser runs, and only then; and (2) keeps a
-    second set of database connections, as it does for async code: those are given the
-    migrated data to restore between tests (serialized_rollback), and closed at the end.
+    second set of database connections, as it does for async code, which are closed here
+    before Playwright stops.
     """
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    serialized = {
-        alias: connections[alias]._test_serialized_contents
-        for alias in connections
-        if hasattr(connections[alias], "_test_serialized_contents")
-    }
     try:
         with sync_playwright() as playwright:
-            for alias, contents in serialized.items():
-                connections[alias]._test_serialized_contents = contents
             browser = playwright.chromium.launch(
                 executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS
             )
             yield browser
             browser.close()
             connections.close_all()
-        with django_db_blocker.unblock():
-            restore_migrated_data(serialized)
     finally:
         if previous is None:
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         else:
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
-
-
-def restore_migrated_data(serialized: dict[str, str]) -> None:
-    """Put back the rows migrations created (forces, the Inspectors group, permissions).
-
-    Live-server tests empty the database when they end; the tests that run after them
-    should find it as migrations left it, as they would had these tests not run.
-    """
-    for alias, contents in serialized.items():
-        connections[alias].creation.deserialize_db_from_string(contents)
 
 
 @pytest.fixture

@@ -13,11 +13,7 @@ from playwright.sync_api import expect
 from tests.browser.conftest import check_page, screenshot
 from tracker.models import Action, Status
 
-pytestmark = [
-    pytest.mark.browser,
-    # Live-server tests empty the database afterwards; restore the migrated forces and groups.
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def sign_in(page, base_url: str, username: str, password: str) -> None:
