@@ -857,11 +857,15 @@ class Command(BaseCommand):
             inspectors=options["inspectors"],
             progress=Progress(self.stderr, options["actions"] * 2 + options["notes"]),
         )
+        postgresql = connection.vendor == "postgresql"
         with transaction.atomic(), _indexes_built_after(EvidenceNote, ActionEvent):
             totals = generator.run()
-        if connection.vendor == "postgresql" and not connection.in_atomic_block:
+            if postgresql:
+                self.stderr.write("generate_data: building indexes, checking foreign keys")
+        if postgresql and not connection.in_atomic_block:
             # What autovacuum would do after a bulk load, done now so that the first queries
             # have statistics and index-only scans (VACUUM cannot run inside a transaction).
+            self.stderr.write("generate_data: vacuuming and analysing")
             with connection.cursor() as cursor:
                 for model in (Action, EvidenceNote, ActionEvent, Question, Inspection, User):
                     cursor.execute(f"VACUUM ANALYZE {model._meta.db_table}")
