@@ -159,3 +159,12 @@ def test_one_report_per_force_year_and_pillar(force):
     make_inspection(force=force, year=2016)
     with pytest.raises(IntegrityError), transaction.atomic():
         make_inspection(force=force, year=2016)
+
+
+def test_a_note_event_reads_as_plain_english(staff, action):
+    action.add_note("Crime data shows a 12% fall.", by=staff, kind="impact")
+    action.add_note("Training delivered.", by=staff, kind="progress")
+    assert [e.summary for e in action.events.all()] == [
+        "added a progress note",
+        "added an impact note",
+    ]

@@ -602,7 +602,9 @@ class ActionEvent(models.Model):
     @property
     def summary(self) -> str:
         if self.kind == self.Kind.NOTE:
-            return f"added a {self.new_value.lower()} note"
+            # new_value is the note kind's label, e.g. "Impact (outcome)".
+            kind = self.new_value.split(" (")[0].lower() or "evidence"
+            return f"added {'an' if kind[0] in 'aeiou' else 'a'} {kind} note"
         if self.kind in (self.Kind.CREATED, self.Kind.IMPORTED):
             return "imported from the report" if self.kind == self.Kind.IMPORTED else "created"
         label = self.get_kind_display().lower()

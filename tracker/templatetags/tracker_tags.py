@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.timesince import timesince
 
-from tracker.models import ActionEvent, Grade
+from tracker.models import Grade
 from tracker.workflow import Status
 
 register = template.Library()
@@ -67,15 +67,6 @@ def ago(moment) -> str:
     if timezone.now() - moment < datetime.timedelta(minutes=1):
         return "just now"
     return f"{timesince(moment)} ago"
-
-
-@register.simple_tag
-def event_summary(event) -> str:
-    """What an event did, in words: "added an impact note", "changed status from … to …"."""
-    if event.kind == ActionEvent.Kind.NOTE:
-        kind = event.new_value.split(" (")[0].lower() or "evidence"
-        return f"added {'an' if kind[0] in 'aeiou' else 'a'} {kind} note"
-    return event.summary
 
 
 @register.filter
