@@ -49,6 +49,7 @@ def add_workload(n: int, force, staff, first_year: int = 2014) -> dict:
             due_date=TODAY + datetime.timedelta(days=i - n // 2),
             original_due_date=TODAY + datetime.timedelta(days=i - n // 2),
             closed_at=timezone.now() if statuses[i % len(statuses)] == Status.CLOSED else None,
+            closed_by=staff if statuses[i % len(statuses)] == Status.CLOSED else None,
             blocked_reason="National programme" if i % 7 == 0 else "",
         )
         for i in range(n)
@@ -117,10 +118,11 @@ def test_the_action_list_of_an_inspector_across_forces(client, inspector, worklo
     assert len(queries_for(client, inspector, "/actions/")) == 9
 
 
-def test_the_action_page(client, staff, workload):
-    # session, user, the action (question, report, force and owner joined), notes (with
-    # authors), events (with who), the user's force, owner choices
-    action = workload["actions"][-1]
+@pytest.mark.parametrize("status", [Status.IN_PROGRESS, Status.CLOSED])
+def test_the_action_page(client, staff, workload, status):
+    # session, user, the action (question, report, force, owner and closer joined), notes
+    # (with authors), events (with who), the user's force, owner choices
+    action = [a for a in workload["actions"] if a.status == status][-1]
     assert len(queries_for(client, staff, f"/actions/{action.pk}/")) == 7
 
 

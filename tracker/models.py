@@ -221,7 +221,7 @@ class ActionQuerySet(models.QuerySet):
         return self.open().exclude(blocked_reason="")
 
     def with_related(self) -> ActionQuerySet:
-        return self.select_related("force", "question__inspection__force", "owner")
+        return self.select_related("force", "question__inspection__force", "owner", "closed_by")
 
     def counts(self, today: datetime.date | None = None) -> dict[str, int]:
         """The dashboard's tiles in one query (see `count_expressions`)."""
