@@ -49,8 +49,8 @@ class Command(BaseCommand):
                 user.set_password(password)
                 user.save(update_fields=["password"])
             self.stdout.write(
-                f"Sign in at http://127.0.0.1:8000/ as 'staff' (Lancashire Constabulary) or "
-                f"'inspector' (all forces, and /admin/), password: {password}"
+                "Sign in as 'staff' (Lancashire Constabulary) or 'inspector' (all forces, "
+                f"and /admin/), password: {password}"
             )
         else:
             self.stdout.write(
