@@ -3,13 +3,16 @@
 An Action changes only through its state-change methods (`move_to`, `assign`,
 `set_due_date`, `set_blocked`, `add_note`). Each one checks the optimistic-lock `version`,
 bumps it in the same UPDATE, and writes the ActionEvent in the same transaction, so the
-audit trail and the action can never disagree. ActionEvent and EvidenceNote are append-only;
-a database trigger (migration 0002) refuses UPDATE and DELETE on them.
+audit trail and the action can never disagree. ActionEvent, EvidenceNote and EvidenceFile
+are append-only; database triggers (migrations 0002, 0006, 0007) refuse UPDATE and DELETE
+on them, and TRUNCATE on PostgreSQL.
 """
 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
@@ -20,7 +23,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 
+from tracker import evidence
 from tracker.workflow import DONE_STATUSES, OPEN_STATUSES, Role, Status, check_move
+
+if TYPE_CHECKING:
+    from tracker.evidence import CheckedFile
 
 INSPECTORS_GROUP = "Inspectors"
 
@@ -113,8 +120,12 @@ class User(AbstractUser):
         return None
 
 
-class InspectionQuerySet(models.QuerySet):
-    def visible_to(self, user) -> InspectionQuerySet:
+class ForceScopedQuerySet(models.QuerySet):
+    """Rows that belong to one force (they have a `force` foreign key)."""
+
+    def visible_to(self, user):
+        """The one place that decides what a user may see: their force's rows, or all for
+        inspectors, or nothing."""
         if not user.is_authenticated or not user.is_active:
             return self.none()
         if user.is_inspector:
@@ -142,7 +153,7 @@ class Inspection(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
 
-    objects = InspectionQuerySet.as_manager()
+    objects = ForceScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["force__name", "-year", "pillar"]
@@ -194,17 +205,7 @@ class Question(models.Model):
         return f"{self.inspection.get_absolute_url()}#question-{self.number}"
 
 
-class ActionQuerySet(models.QuerySet):
-    def visible_to(self, user) -> ActionQuerySet:
-        """The one place that decides which actions a user may see."""
-        if not user.is_authenticated or not user.is_active:
-            return self.none()
-        if user.is_inspector:
-            return self.all()
-        if user.force_id is None:
-            return self.none()
-        return self.filter(force_id=user.force_id)
-
+class ActionQuerySet(ForceScopedQuerySet):
     def open(self) -> ActionQuerySet:
         return self.filter(status__in=OPEN_STATUSES)
 
@@ -462,7 +463,21 @@ class Action(models.Model):
             version=version,
         )
 
-    def add_note(self, body: str, *, by, kind: str = "progress", via: str = "web", version=None):
+    def add_note(
+        self,
+        body: str,
+        *,
+        by,
+        kind: str = "progress",
+        via: str = "web",
+        version=None,
+        files: Sequence[CheckedFile] = (),
+    ):
+        """Add an evidence note, with files that passed `evidence.check_upload()`.
+
+        The note, its files' rows and the event are one transaction; the files' bytes are
+        written only once it commits, so a refused or failed note leaves nothing in storage.
+        """
         self._require_editor(by)
         body = body.strip()
         if not body:
@@ -477,7 +492,19 @@ class Action(models.Model):
                 via=via,
                 version=version,
             )
-            return EvidenceNote.objects.create(action=self, author=by, kind=kind, body=body)
+            note = EvidenceNote.objects.create(action=self, author=by, kind=kind, body=body)
+            for checked in files:
+                stored_name = evidence.new_stored_name()
+                EvidenceFile.objects.create(
+                    note=note,
+                    stored_name=stored_name,
+                    original_name=checked.original_name,
+                    content_type=checked.content_type,
+                    size=checked.size,
+                    sha256=checked.sha256,
+                )
+                evidence.store_after_commit(stored_name, checked.file)
+            return note
 
     def _require_editor(self, user) -> None:
         if user.role_for(self) is None:
@@ -535,6 +562,47 @@ class EvidenceNote(models.Model):
 
     def get_absolute_url(self) -> str:
         return f"{self.action.get_absolute_url()}#note-{self.pk}"
+
+
+class EvidenceFile(models.Model):
+    """A file attached to an evidence note. Append-only, enforced by a database trigger.
+
+    The bytes are in storage under `stored_name`, which holds nothing the user chose; they
+    reach a browser only through the download view (tracker/views.py, `evidence_download`).
+    """
+
+    note = models.ForeignKey(EvidenceNote, on_delete=models.PROTECT, related_name="files")
+    stored_name = models.CharField(max_length=100, unique=True, editable=False)
+    original_name = models.CharField(
+        max_length=255, help_text="As the user named it, cleaned for display."
+    )
+    content_type = models.CharField(
+        max_length=100, help_text="The type its content was checked to be (not the browser's)."
+    )
+    size = models.PositiveBigIntegerField(help_text="In bytes.")
+    sha256 = models.CharField("SHA-256", max_length=64)
+    uploaded_at = models.DateTimeField(db_default=Now())
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                # The allow-list's types: adding one to tracker/evidence.py needs a migration.
+                condition=Q(content_type__in=evidence.CONTENT_TYPES),
+                name="tracker_evidencefile_content_type_allowed",
+            ),
+            models.CheckConstraint(condition=Q(size__gt=0), name="tracker_evidencefile_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("evidence-download", args=[self.pk])
+
+    @property
+    def short_sha256(self) -> str:
+        return self.sha256[:12]
 
 
 class ActionEvent(models.Model):
