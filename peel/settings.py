@@ -187,6 +187,14 @@ WHITENOISE_AUTOREFRESH = DEBUG or TESTING
 # Evidence files are private: they live outside STATIC_ROOT, are never served by URL,
 # and only reach a browser through the permission-checked download view.
 MEDIA_ROOT = Path(env("MEDIA_ROOT", BASE_DIR / "media"))
+# Readable by the app's own user and group only.
+FILE_UPLOAD_PERMISSIONS = 0o640
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
+# Evidence files (tracker/evidence.py has the allowed types): the largest file, in bytes, and
+# the most files on one note. Django refuses a request with more than
+# DATA_UPLOAD_MAX_NUMBER_FILES (100) files outright, with a 400.
+EVIDENCE_MAX_FILE_SIZE = int(env("DJANGO_EVIDENCE_MAX_FILE_SIZE", str(20 * 1024 * 1024)))
+EVIDENCE_MAX_FILES = 10
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

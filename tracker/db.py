@@ -1,7 +1,9 @@
 """Database-level guards that the ORM cannot express.
 
-The audit trail (ActionEvent) and evidence notes are append-only: triggers refuse UPDATE
-and DELETE on them (migration 0002), and on PostgreSQL TRUNCATE too (migration 0006).
+The audit trail (ActionEvent), evidence notes and their files are append-only: triggers
+refuse UPDATE and DELETE on them (migrations 0002 and 0007), and on PostgreSQL TRUNCATE too
+(migrations 0006 and 0007). Each migration names the tables it covers itself, so that what
+an old migration creates never changes when a table is added here.
 
 The test suite must still empty the database between transactional tests (Django's flush:
 DELETE on SQLite, TRUNCATE on PostgreSQL). On SQLite the trigger consults
@@ -16,7 +18,7 @@ from __future__ import annotations
 import contextlib
 import threading
 
-APPEND_ONLY_TABLES = ("tracker_actionevent", "tracker_evidencenote")
+APPEND_ONLY_TABLES = ("tracker_actionevent", "tracker_evidencenote", "tracker_evidencefile")
 
 _purge = threading.local()
 

@@ -3,11 +3,14 @@
 from django.db import migrations
 
 from tracker.db import (
-    APPEND_ONLY_TABLES,
     POSTGRESQL_FUNCTION_SQL,
     postgresql_trigger_sql,
     sqlite_trigger_sql,
 )
+
+# The tables as they were when this migration was written (tracker.db.APPEND_ONLY_TABLES has
+# grown since; 0007 covers the evidence files).
+APPEND_ONLY_TABLES = ("tracker_actionevent", "tracker_evidencenote")
 
 
 def create_triggers(apps, schema_editor):
