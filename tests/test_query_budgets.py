@@ -121,9 +121,10 @@ def test_the_action_list_of_an_inspector_across_forces(client, inspector, worklo
 @pytest.mark.parametrize("status", [Status.IN_PROGRESS, Status.CLOSED])
 def test_the_action_page(client, staff, workload, status):
     # session, user, the action (question, report, force, owner and closer joined), notes
-    # (with authors), events (with who), the user's force, owner choices
+    # (with authors), the notes' files (one query for all of them), events (with who), the
+    # user's force, owner choices
     action = [a for a in workload["actions"] if a.status == status][-1]
-    assert len(queries_for(client, staff, f"/actions/{action.pk}/")) == 7
+    assert len(queries_for(client, staff, f"/actions/{action.pk}/")) == 8
 
 
 def test_the_report_page(client, staff, workload):

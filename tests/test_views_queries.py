@@ -72,13 +72,13 @@ def test_the_action_list_costs_nine_queries(
     measure(client, staff, f"/actions/{query}", django_assert_max_num_queries, 9)
 
 
-def test_the_action_page_costs_seven_queries(
+def test_the_action_page_costs_eight_queries(
     client, staff, workload, django_assert_max_num_queries
 ):
     # session, user, the action (with question, report, force, owner joined), the user's
-    # force (header), notes, events, owner choices
+    # force (header), notes, the notes' files (one query for all), events, owner choices
     action = workload["actions"][-1]
-    measure(client, staff, f"/actions/{action.pk}/", django_assert_max_num_queries, 7)
+    measure(client, staff, f"/actions/{action.pk}/", django_assert_max_num_queries, 8)
 
 
 def test_the_report_page_costs_six_queries(client, staff, workload, django_assert_max_num_queries):

@@ -211,8 +211,8 @@ def _check_no_markup(name: str, head: bytes, markers: tuple[bytes, ...]) -> None
     if found is not None:
         raise _refusal(
             name,
-            f"it contains web-page markup ({found.decode()}…) that a browser could run. "
-            "Save it as a PDF or plain text instead.",
+            f"it contains web-page markup ({found.decode()}…), which a browser could run. "
+            "Evidence must be a document, not a web page: save a web page as PDF.",
         )
 
 

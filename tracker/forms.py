@@ -8,7 +8,9 @@ action page shows them all at once and their field ids must not clash.
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 
+from tracker.evidence import ACCEPT, ACCEPTED_TEXT, check_upload
 from tracker.models import Action, EvidenceNote, User
 from tracker.workflow import allowed_moves, find_move
 
@@ -20,6 +22,25 @@ class DateInput(forms.DateInput):
 
     def __init__(self, attrs=None):
         super().__init__(attrs, format="%Y-%m-%d")
+
+
+class MultipleFileInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input (Django's "Uploading multiple files" recipe); cleans to a list."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        clean_one = super().clean
+        uploads = [upload for upload in (data or []) if upload]
+        if not uploads and self.required:
+            raise forms.ValidationError(self.error_messages["required"], code="required")
+        return [clean_one(upload, initial) for upload in uploads]
 
 
 class ActionForm(forms.Form):
@@ -37,6 +58,7 @@ class ActionForm(forms.Form):
         initial.setdefault("version", action.version)
         super().__init__(data, initial=initial, **kwargs)
         self.stale_message = ""
+        self.files_to_choose_again: list[str] = []
 
     def initial_for(self, action: Action) -> dict:
         return {}
@@ -58,6 +80,10 @@ class ActionForm(forms.Form):
             action=action, user=self.user, initial={**typed, "version": action.version}
         )
         retry.stale_message = message
+        # A browser cannot be given chosen files back; the user is asked to choose them again.
+        retry.files_to_choose_again = [
+            upload.name for key in self.files for upload in self.files.getlist(key)
+        ]
         return retry
 
 
@@ -76,6 +102,45 @@ class NoteForm(ActionForm):
     body = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4}), label="Evidence", max_length=20_000
     )
+    files = MultipleFileField(
+        required=False,
+        label="Files (optional)",
+        widget=MultipleFileInput(attrs={"accept": ACCEPT}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["files"].help_text = (
+            f"Up to {settings.EVIDENCE_MAX_FILES} files, each up to "
+            f"{settings.EVIDENCE_MAX_FILE_SIZE // (1024 * 1024)} MB: {ACCEPTED_TEXT}."
+        )
+
+    def clean_files(self):
+        uploads = self.cleaned_data["files"]
+        most = settings.EVIDENCE_MAX_FILES
+        if len(uploads) > most:
+            raise forms.ValidationError(
+                f"Attach at most {most} files to one note; you chose {len(uploads)}."
+            )
+        checked, refusals = [], []
+        for upload in uploads:
+            try:
+                checked.append(check_upload(upload))
+            except forms.ValidationError as refusal:
+                refusals.extend(refusal.messages)
+        if refusals:
+            raise forms.ValidationError(refusals)
+        return checked
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors and self.files.getlist(self.add_prefix("files")):
+            self.add_error(
+                "files",
+                "Nothing was saved. Choose the files again: a browser cannot keep them "
+                "after a refused form.",
+            )
+        return cleaned
 
     def save(self) -> None:
         self.action.add_note(
@@ -83,6 +148,7 @@ class NoteForm(ActionForm):
             kind=self.cleaned_data["kind"],
             by=self.user,
             version=self.cleaned_data["version"],
+            files=self.cleaned_data["files"],
         )
 
 

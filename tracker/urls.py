@@ -12,4 +12,5 @@ urlpatterns = [
     path("actions/<int:pk>/<slug:form_name>/", views.action_update, name="action-update"),
     path("inspections/", views.inspection_list, name="inspection-list"),
     path("inspections/<int:pk>/", views.inspection_detail, name="inspection-detail"),
+    path("evidence/<int:pk>/", views.evidence_download, name="evidence-download"),
 ]

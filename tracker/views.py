@@ -1,6 +1,7 @@
 """Staff-facing pages. Each view starts from `visible_to(request.user)`.
 
-Another force's action or report answers 404, never 403, so its existence is not revealed.
+Another force's action, report or evidence file answers 404, never 403, so its existence is
+not revealed; the 404 is logged (`other_force_404`) when the object does exist.
 Forms on the action page post to `action-update`, which redirects back on success
 (POST-redirect-GET) and re-renders the page with the bound form on a refusal: 400 for a
 validation error, 409 for a stale version. htmx posts the same forms and swaps the page's
@@ -17,26 +18,35 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import Count, F, Prefetch, Q
-from django.http import Http404, HttpResponse, HttpResponseServerError, StreamingHttpResponse
+from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpResponse,
+    HttpResponseServerError,
+    StreamingHttpResponse,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from tracker.evidence import open_stored
 from tracker.exports import export_filename, stream_actions_csv
 from tracker.filters import ActionFilter
 from tracker.forms import ACTION_FORMS, ActionForm
 from tracker.models import (
     Action,
     ActionEvent,
+    EvidenceFile,
     EvidenceNote,
     Force,
     Inspection,
     StaleVersion,
     count_expressions,
 )
+from tracker.security import log_event
 from tracker.workflow import OPEN_STATUSES, Status, TransitionError
 
 PAGE_SIZE = 50
@@ -56,8 +66,20 @@ def healthz(request):
     return HttpResponse("ok", content_type="text/plain")
 
 
-def _get_action_for_user(user, pk: int) -> Action:
-    return get_object_or_404(Action.objects.visible_to(user).with_related(), pk=pk)
+def _get_visible_or_404(request, visible: QuerySet, pk: int, model: str):
+    """The object if `visible` holds it; a plain 404 if not, logged if it exists elsewhere."""
+    try:
+        return get_object_or_404(visible, pk=pk)
+    except Http404:
+        # Only on this path: someone asked for another force's object by its id.
+        if visible.model._base_manager.filter(pk=pk).exists():
+            log_event("other_force_404", request, model=model, id=pk)
+        raise
+
+
+def _get_action_for_user(request, pk: int) -> Action:
+    visible = Action.objects.visible_to(request.user).with_related()
+    return _get_visible_or_404(request, visible, pk, "action")
 
 
 def _list_url(force: Force | None = None, **params) -> str:
@@ -321,13 +343,25 @@ def _with_note_counts(actions: list[Action]) -> list[Action]:
 def action_export(request):
     f = ActionFilter(request.GET, queryset=Action.objects.visible_to(request.user), request=request)
     force = request.user.force if request.user.force_id else f.chosen_force
+    chunks = stream_actions_csv(f.qs, base_url=request.build_absolute_uri("/"))
     response = StreamingHttpResponse(
-        stream_actions_csv(f.qs, base_url=request.build_absolute_uri("/")),
-        content_type="text/csv; charset=utf-8",
+        _logged_export(request, chunks), content_type="text/csv; charset=utf-8"
     )
     filename = export_filename(force.slug if force else None)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+def _logged_export(request, chunks):
+    """Pass the export through, then log it with its row count (counted as it streams).
+
+    A download cut short is logged too, with `rows=-`: part of the data did leave.
+    """
+    rows = None
+    try:
+        rows = yield from chunks
+    finally:
+        log_event("export", request, filters=request.GET.urlencode(), rows=rows)
 
 
 # One action ----------------------------------------------------------------------------------
@@ -336,18 +370,18 @@ def action_export(request):
 @login_required
 @require_GET
 def action_detail(request, pk: int):
-    action = _get_action_for_user(request.user, pk)
+    action = _get_action_for_user(request, pk)
     return _render_action(request, action)
 
 
 @login_required
 @require_POST
 def action_update(request, pk: int, form_name: str):
-    action = _get_action_for_user(request.user, pk)
+    action = _get_action_for_user(request, pk)
     form_class = ACTION_FORMS.get(form_name)
     if form_class is None:
         raise Http404("No such form.")
-    form = form_class(request.POST, action=action, user=request.user)
+    form = form_class(request.POST, files=request.FILES, action=action, user=request.user)
     posted = form.posted_version()
     if posted is not None and posted != action.version:
         return _refuse_stale(request, action, form_name, form)
@@ -367,7 +401,7 @@ def action_update(request, pk: int, form_name: str):
 
 def _refuse_stale(request, action: Action, form_name: str, form: ActionForm) -> HttpResponse:
     """409: show the latest action, with the user's text kept in a form they can resend."""
-    latest = _get_action_for_user(request.user, action.pk)
+    latest = _get_action_for_user(request, action.pk)
     message = str(StaleVersion(latest))
     messages.error(request, message)
     return _render_action(
@@ -381,7 +415,7 @@ def _render_action(request, action: Action, bound=None, status: int = 200) -> Ht
         for name, form_class in ACTION_FORMS.items()
     }
     forms.update(bound or {})
-    notes = list(action.notes.select_related("author"))
+    notes = list(action.notes.select_related("author").prefetch_related("files"))
     events = list(action.events.exclude(kind=ActionEvent.Kind.NOTE).select_related("by"))
     timeline = sorted(
         [("note", note.created_at, note) for note in notes]
@@ -424,9 +458,8 @@ def inspection_list(request):
 @login_required
 @require_GET
 def inspection_detail(request, pk: int):
-    inspection = get_object_or_404(
-        Inspection.objects.visible_to(request.user).select_related("force"), pk=pk
-    )
+    visible = Inspection.objects.visible_to(request.user).select_related("force")
+    inspection = _get_visible_or_404(request, visible, pk, "inspection")
     actions = Action.objects.visible_to(request.user).select_related("owner").order_by("position")
     questions = inspection.questions.prefetch_related(Prefetch("actions", queryset=actions))
     return render(
@@ -434,3 +467,33 @@ def inspection_detail(request, pk: int):
         "tracker/inspection_detail.html",
         {"inspection": inspection, "questions": questions},
     )
+
+
+# Evidence files ------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def evidence_download(request, pk: int):
+    """An evidence file, to save, never to view in the browser: only from visible actions."""
+    visible = EvidenceFile.objects.filter(
+        note__action__in=Action.objects.visible_to(request.user)
+    ).select_related("note__action")
+    evidence_file = _get_visible_or_404(request, visible, pk, "evidence_file")
+    try:
+        content = open_stored(evidence_file.stored_name)
+    except FileNotFoundError:
+        context = {"evidence_file": evidence_file, "action": evidence_file.note.action}
+        return render(request, "tracker/evidence_missing.html", context, status=404)
+    response = FileResponse(
+        content,
+        as_attachment=True,
+        filename=evidence_file.original_name,
+        content_type=evidence_file.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    # Should a browser ever render the file anyway, it runs in a sandbox (an opaque origin:
+    # no scripts, no cookies, no forms) and loads nothing. django-csp leaves a header that
+    # is already set, so this replaces the pages' policy rather than adding to it.
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    return response

@@ -1,0 +1,445 @@
+"""Evidence files: only honest documents and images are kept, privately, and only the
+action's own force (and inspectors) can download them, as attachments."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import stat
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, IntegrityError, connection, transaction
+
+from tests import evidence_samples as samples
+from tests.evidence_samples import PDF, SAMPLES, upload
+from tests.factories import make_action, make_user
+from tracker import evidence
+from tracker.evidence import check_upload, sanitise_name
+from tracker.models import EvidenceFile, EvidenceNote
+
+SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
+STORED_NAME = re.compile(r"^evidence/\d{4}/[0-9a-f]{32}$")
+on_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="TRUNCATE is PostgreSQL's"
+)
+
+
+@pytest.fixture
+def storage(settings, tmp_path) -> dict[str, Path]:
+    """MEDIA_ROOT and the upload temporary folder in tmp_path; every upload goes to disk."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.FILE_UPLOAD_TEMP_DIR = tmp_path / "uploads"
+    settings.FILE_UPLOAD_TEMP_DIR.mkdir()
+    # Even the smallest upload becomes a temporary file, so a leftover one would show.
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 0
+    return {"media": settings.MEDIA_ROOT, "temp": settings.FILE_UPLOAD_TEMP_DIR}
+
+
+def files_in(folder: Path) -> list[Path]:
+    return sorted(path for path in folder.rglob("*") if path.is_file()) if folder.exists() else []
+
+
+@pytest.fixture
+def signed_in(client, staff):
+    client.force_login(staff)
+    return client
+
+
+def post_note(client, action, *files, body="Dip sample attached.", version=None):
+    return client.post(
+        f"/actions/{action.pk}/note/",
+        {
+            "note-version": action.version if version is None else version,
+            "note-kind": "impact",
+            "note-body": body,
+            "note-files": list(files),
+        },
+    )
+
+
+def add_note_with_files(action, by, *files):
+    """A note with files, stored (the bytes are written once the test's 'commit' runs)."""
+    with transaction.atomic():
+        return action.add_note("Evidence attached.", by=by, files=[check_upload(f) for f in files])
+
+
+# What is accepted --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("extension", list(SAMPLES))
+def test_each_allowed_type_is_accepted_as_its_own_type(extension):
+    content = SAMPLES[extension]
+    checked = check_upload(upload(f"evidence.{extension}", content))
+    assert checked.content_type == evidence.ALLOWED_KINDS[extension].content_type
+    assert checked.size == len(content)
+    assert checked.sha256 == hashlib.sha256(content).hexdigest()
+    assert checked.original_name == f"evidence.{extension}"
+
+
+def test_extensions_are_matched_whatever_their_case():
+    assert check_upload(upload("SCAN.PNG", samples.png())).content_type == "image/png"
+    assert check_upload(upload("photo.jpeg", samples.JPEG)).content_type == "image/jpeg"
+
+
+def test_the_browsers_content_type_is_ignored_for_the_sniffed_one():
+    checked = check_upload(upload("scan.png", samples.png(), content_type="text/html"))
+    assert checked.content_type == "image/png"
+
+
+def test_windows_1252_text_is_accepted():
+    assert (
+        check_upload(upload("notes.txt", "Café £5".encode("cp1252"))).content_type == "text/plain"
+    )
+
+
+def test_an_email_with_an_html_body_is_accepted_as_it_is_only_ever_downloaded():
+    message = samples.EML.replace(b"96% of files checked.", b"<html><body>96%</body></html>")
+    assert check_upload(upload("email.eml", message)).content_type == "message/rfc822"
+
+
+def test_the_models_constraint_allows_exactly_the_allow_lists_types():
+    constraint = next(
+        c for c in EvidenceFile._meta.constraints if c.name.endswith("content_type_allowed")
+    )
+    assert sorted(dict(constraint.condition.children)["content_type__in"]) == sorted(
+        {kind.content_type for kind in evidence.ALLOWED_KINDS.values()}
+    )
+
+
+# What is refused ---------------------------------------------------------------------------
+
+REFUSED = {
+    "html": ("page.html", b"<!DOCTYPE html><html><body>Hi</body></html>", ".html files are not"),
+    "svg": ("chart.svg", b'<svg xmlns="http://www.w3.org/2000/svg"/>', ".svg files are not"),
+    "js": ("script.js", b"alert(document.cookie)", ".js files are not"),
+    "exe": ("tool.exe", b"MZ\x90\x00\x03" + b"\x00" * 60, ".exe files are not"),
+    "double extension": ("report.pdf.html", b"<html><script>x</script>", ".html files are not"),
+    "hidden executable": ("minutes.exe.pdf", PDF, "hides a .exe extension"),
+    "hidden page": ("notes.html.txt", b"plain words", "hides a .html extension"),
+    "bidi override": ("invoice\u202efdp.exe", b"MZ\x90\x00", ".exe files are not"),
+    "no extension": ("README", b"plain words", "has no extension"),
+    "pdf named png": ("scan.png", PDF, "says PNG image but its content is a .pdf file"),
+    "exe named pdf": ("report.pdf", b"MZ\x90\x00\x03" + b"\x00" * 60, "content is a .exe file"),
+    "html named txt": (
+        "notes.txt",
+        b"<!DOCTYPE html><html><script>fetch('/actions/export.csv')</script></html>",
+        "web-page markup",
+    ),
+    "script in a csv": ("data.csv", b"a,b\n1,<script>alert(1)</script>\n", "web-page markup"),
+    "png then html (polyglot)": (
+        "scan.png",
+        samples.png() + b"<html><script>alert(1)</script>",
+        "web-page markup",
+    ),
+    "pdf then html (polyglot)": ("report.pdf", PDF + b"<iframe src=x>", "web-page markup"),
+    "any zip named docx": ("plan.docx", samples.plain_zip(), "content is a .zip file"),
+    "workbook named docx": ("plan.docx", samples.ooxml("xlsx"), "content is a .xlsx file"),
+    "text named docx": ("plan.docx", b"just text", "content is not a type we recognise"),
+    "OLE file that is no email": ("mail.msg", samples.ole(("WordDocument", 2)), "not one"),
+    "page named eml": ("mail.eml", b"<html><body>Hi</body></html>", "email's headers"),
+    "utf-16 text": ("notes.txt", "notes".encode("utf-16"), "NUL bytes"),
+    "binary named txt": ("notes.txt", b"\x81\x8d\x8f\x90\x9d\xff", "not readable text"),
+}
+
+
+@pytest.mark.parametrize(("name", "content", "reason"), REFUSED.values(), ids=REFUSED.keys())
+def test_dangerous_or_dishonest_files_are_refused_saying_why(name, content, reason):
+    with pytest.raises(ValidationError) as refused:
+        check_upload(upload(name, content))
+    assert reason in refused.value.messages[0]
+    assert refused.value.messages[0].startswith(f"“{sanitise_name(name)}” was refused: ")
+
+
+def test_a_file_over_the_limit_is_refused(settings):
+    settings.EVIDENCE_MAX_FILE_SIZE = 100
+    with pytest.raises(ValidationError, match="each file may be at most 100"):
+        check_upload(upload("report.pdf", PDF))
+
+
+@pytest.mark.parametrize(
+    ("given", "shown"),
+    [
+        ("../../etc/passwd", "passwd"),
+        ("..\\..\\windows\\system.ini", "system.ini"),
+        ("a\x00b.pdf", "ab.pdf"),
+        ("line\r\nbreak.pdf", "linebreak.pdf"),
+        ("invoice\u202efdp.exe", "invoicefdp.exe"),
+        ("zero\u200bwidth.pdf", "zerowidth.pdf"),
+        ('what: "why"?.pdf', "what_ _why__.pdf"),
+        (".hidden.pdf", "hidden.pdf"),
+        ("Café plan.pdf", "Café plan.pdf"),
+        ("", "file"),
+    ],
+)
+def test_names_are_cleaned_for_display(given, shown):
+    assert sanitise_name(given) == shown
+
+
+def test_a_long_name_is_cut_to_255_characters_keeping_its_extension():
+    name = sanitise_name("x" * 300 + ".pdf")
+    assert len(name) == 255
+    assert name.endswith("x.pdf")
+
+
+# Through the action page -------------------------------------------------------------------
+
+
+def test_the_note_form_sends_files(signed_in, action):
+    page = signed_in.get(f"/actions/{action.pk}/").content.decode()
+    form = page[page.index('id="note-form"') :]
+    form = form[: form.index("</form>")]
+    assert 'enctype="multipart/form-data"' in form
+    assert re.search(r'<input type="file" name="note-files"[^>]* multiple', form)
+    assert 'accept=".pdf,.docx,' in form
+    assert "Up to 10 files, each up to 20 MB" in form
+
+
+@pytest.mark.parametrize(
+    "refused", ["html", "svg", "js", "exe", "double extension", "pdf named png", "html named txt"]
+)
+def test_a_refused_file_saves_nothing_and_leaves_no_temporary_file(
+    signed_in, action, storage, refused, django_capture_on_commit_callbacks
+):
+    name, content, reason = REFUSED[refused]
+    good = upload("fine.pdf", PDF)
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = post_note(signed_in, action, good, upload(name, content, "application/pdf"))
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert reason in page
+    assert "Choose the files again" in page
+    assert "Dip sample attached.</textarea>" in page  # what was typed is kept
+    assert not EvidenceNote.objects.exists()
+    assert not EvidenceFile.objects.exists()
+    assert callbacks == []
+    assert files_in(storage["media"]) == []
+    assert files_in(storage["temp"]) == []
+
+
+def test_a_file_over_the_limit_is_refused_on_the_page(signed_in, action, settings, storage):
+    settings.EVIDENCE_MAX_FILE_SIZE = 100
+    response = post_note(signed_in, action, upload("report.pdf", PDF))
+    assert response.status_code == 400
+    assert "each file may be at most 100" in response.content.decode()
+    assert files_in(storage["temp"]) == []
+
+
+def test_more_files_than_a_note_takes_are_refused(signed_in, action, storage):
+    response = post_note(signed_in, action, *(upload(f"page{i}.pdf", PDF) for i in range(11)))
+    assert response.status_code == 400
+    assert "Attach at most 10 files to one note; you chose 11." in response.content.decode()
+    assert not EvidenceNote.objects.exists()
+    assert files_in(storage["temp"]) == []
+
+
+def test_more_files_than_django_parses_is_a_400_not_a_500(signed_in, action, storage):
+    response = post_note(signed_in, action, *(upload(f"page{i}.pdf", PDF) for i in range(101)))
+    assert response.status_code == 400
+    assert not EvidenceNote.objects.exists()
+    assert files_in(storage["temp"]) == []
+
+
+def test_a_note_with_an_empty_body_asks_for_the_files_again(signed_in, action, storage):
+    response = post_note(signed_in, action, upload("fine.pdf", PDF), body="  ")
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "This field is required." in page
+    assert "Choose the files again" in page
+
+
+def test_a_stale_note_with_files_asks_for_them_again(signed_in, staff, colleague, action, storage):
+    seen = action.version
+    action.assign(colleague, by=colleague)
+    response = post_note(signed_in, action, upload("dip sample.pdf", PDF), version=seen)
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert "Choose the files again too (dip sample.pdf)" in page
+    assert "Dip sample attached.</textarea>" in page
+    assert not EvidenceFile.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_accepted_files_are_stored_after_the_commit_under_generated_names(client, storage):
+    staff = make_user(username="staff")
+    action = make_action(force=staff.force)
+    client.force_login(staff)
+    names = [f"evidence.{extension}" for extension in SAMPLES]
+    for batch in (names[:6], names[6:]):
+        response = post_note(client, action, *(upload(name, SAMPLES[name[9:]]) for name in batch))
+        assert response.status_code == 302
+        action.refresh_from_db()
+
+    assert action.notes.count() == 2
+    rows = list(EvidenceFile.objects.order_by("id"))
+    assert [row.original_name for row in rows] == names
+    for row in rows:
+        content = SAMPLES[row.original_name.split(".")[-1]]
+        path = storage["media"] / row.stored_name
+        assert STORED_NAME.match(row.stored_name)
+        assert path.read_bytes() == content
+        assert row.sha256 == hashlib.sha256(content).hexdigest() and SHA256_HEX.match(row.sha256)
+        assert row.size == len(content)
+        assert stat.S_IMODE(path.stat().st_mode) == 0o640
+    assert len(files_in(storage["media"])) == len(SAMPLES)
+    assert files_in(storage["temp"]) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_note_transaction_leaves_no_file(storage, monkeypatch):
+    staff = make_user(username="staff")
+    action = make_action(force=staff.force)
+    # Two files given one stored name: the second row breaks the unique constraint, after
+    # the first file's write was queued for the commit.
+    monkeypatch.setattr(evidence, "new_stored_name", lambda: "evidence/2025/" + "0" * 32)
+    files = [check_upload(upload("a.pdf", PDF)), check_upload(upload("b.png", samples.png()))]
+    with pytest.raises(IntegrityError):
+        action.add_note("Two files", by=staff, files=files)
+    assert not EvidenceNote.objects.exists()
+    assert not EvidenceFile.objects.exists()
+    assert files_in(storage["media"]) == []
+
+
+def test_files_are_written_only_when_the_note_commits(
+    staff, action, storage, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks() as callbacks:
+        add_note_with_files(action, staff, upload("a.pdf", PDF))
+        assert files_in(storage["media"]) == []
+    assert len(callbacks) == 1
+    callbacks[0]()
+    assert [path.read_bytes() for path in files_in(storage["media"])] == [PDF]
+
+
+# Append-only -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def stored(staff, action, storage, django_capture_on_commit_callbacks) -> EvidenceFile:
+    with django_capture_on_commit_callbacks(execute=True):
+        note = add_note_with_files(action, staff, upload("dip-sample.png", samples.png()))
+    return note.files.get()
+
+
+@pytest.mark.parametrize(
+    "sql", ["UPDATE {table} SET original_name = 'other.pdf'", "DELETE FROM {table}"]
+)
+def test_evidence_files_cannot_be_changed_even_by_sql(stored, sql):
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(sql.format(table=EvidenceFile._meta.db_table))
+    stored.refresh_from_db()
+    assert stored.original_name == "dip-sample.png"
+
+
+def test_evidence_files_cannot_be_changed_through_the_orm(stored):
+    stored.original_name = "other.pdf"
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        stored.save()
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        EvidenceFile.objects.all().delete()
+
+
+@on_postgresql
+def test_evidence_files_cannot_be_truncated_on_postgresql(stored):
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute(f"TRUNCATE {EvidenceFile._meta.db_table}")
+
+
+# On the page and in the admin --------------------------------------------------------------
+
+
+def test_the_timeline_shows_each_files_name_size_and_hash_with_a_download_link(
+    signed_in, action, stored
+):
+    page = signed_in.get(f"/actions/{action.pk}/").content.decode()
+    note = page[page.index(f'id="note-{stored.note_id}"') :]
+    assert f'<a href="/evidence/{stored.pk}/" class="note-file-name">dip-sample.png</a>' in note
+    assert f"{stored.size}\xa0bytes" in note
+    assert f"<code>{stored.sha256[:12]}…</code>" in note
+    assert f'<code class="sha256">{stored.sha256}</code>' in note
+
+
+def test_the_admin_shows_a_notes_files_read_only(client, inspector, stored):
+    client.force_login(inspector)
+    page = client.get(f"/admin/tracker/evidencenote/{stored.note_id}/change/").content.decode()
+    assert f'<a href="/evidence/{stored.pk}/">dip-sample.png</a>' in page
+    assert stored.sha256 in page
+    assert 'name="files-0-original_name"' not in page  # nothing editable
+
+
+# Downloads ---------------------------------------------------------------------------------
+
+
+def test_the_actions_force_downloads_the_exact_bytes_as_an_attachment(signed_in, stored):
+    response = signed_in.get(f"/evidence/{stored.pk}/")
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == samples.png()
+    assert response["Content-Type"] == "image/png"
+    assert response["Content-Disposition"] == 'attachment; filename="dip-sample.png"'
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Content-Security-Policy"] == "sandbox; default-src 'none'"
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_a_non_ascii_name_is_offered_encoded(
+    signed_in, staff, action, storage, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        note = add_note_with_files(action, staff, upload("Café plan.pdf", PDF))
+    response = signed_in.get(f"/evidence/{note.files.get().pk}/")
+    assert response["Content-Disposition"] == "attachment; filename*=utf-8''Caf%C3%A9%20plan.pdf"
+
+
+def test_inspectors_download_any_forces_files(client, inspector, stored):
+    client.force_login(inspector)
+    assert client.get(f"/evidence/{stored.pk}/").status_code == 200
+
+
+def test_another_force_gets_a_404_and_the_attempt_is_logged(client, other_force, stored, caplog):
+    caplog.set_level(logging.INFO, logger="peel.security")
+    client.force_login(make_user(username="outsider", force=other_force))
+    response = client.get(f"/evidence/{stored.pk}/")
+    assert response.status_code == 404
+    assert "dip-sample" not in response.content.decode()
+    assert (
+        f"event=other_force_404 user=outsider ip=127.0.0.1 model=evidence_file id={stored.pk}"
+        in caplog.messages
+    )
+
+
+def test_a_missing_id_is_the_same_404_and_not_logged(signed_in, stored, caplog):
+    caplog.set_level(logging.INFO, logger="peel.security")
+    response = signed_in.get(f"/evidence/{stored.pk + 1000}/")
+    assert response.status_code == 404
+    assert not [m for m in caplog.messages if "other_force_404" in m]
+
+
+def test_signing_in_is_needed(client, stored):
+    response = client.get(f"/evidence/{stored.pk}/")
+    assert response.status_code == 302
+    assert response.url == f"/accounts/login/?next=/evidence/{stored.pk}/"
+
+
+def test_stored_files_have_no_public_url(signed_in, stored):
+    assert signed_in.get(f"/media/{stored.stored_name}").status_code == 404
+    assert signed_in.get(f"/{stored.stored_name}").status_code == 404
+
+
+def test_a_file_missing_from_storage_is_a_404_that_says_so(signed_in, stored, storage):
+    (storage["media"] / stored.stored_name).unlink()
+    response = signed_in.get(f"/evidence/{stored.pk}/")
+    assert response.status_code == 404
+    page = response.content.decode()
+    assert "File missing" in page
+    assert stored.sha256 in page
