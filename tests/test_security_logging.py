@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from io import StringIO
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 from django.core.management import call_command
 from django.test import RequestFactory
 
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, make_action
 from tracker.security import escape, log_event
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "reports"
@@ -140,3 +141,80 @@ def test_the_admin_import_is_logged_with_the_inspector(client, inspector, securi
         'event=import user=inspector ip=- report="Lancashire Constabulary PEEL 2016 '
         'Effectiveness" created=True actions=7 via=admin'
     ]
+
+
+# Requests for another force's objects, and exports ------------------------------------------
+
+
+def test_another_forces_action_is_a_404_and_logged(client, staff, other_force, security_log):
+    theirs = make_action(force=other_force)
+    client.force_login(staff)
+    security_log.clear()
+    assert client.get(f"/actions/{theirs.pk}/").status_code == 404
+    assert client.post(f"/actions/{theirs.pk}/note/", {"note-body": "x"}).status_code == 404
+    line = f"event=other_force_404 user=staff ip=127.0.0.1 model=action id={theirs.pk}"
+    assert lines(security_log) == [line, line]
+
+
+def test_another_forces_report_is_a_404_and_logged(client, staff, other_force, security_log):
+    theirs = make_action(force=other_force).question.inspection
+    client.force_login(staff)
+    security_log.clear()
+    assert client.get(f"/inspections/{theirs.pk}/").status_code == 404
+    assert lines(security_log) == [
+        f"event=other_force_404 user=staff ip=127.0.0.1 model=inspection id={theirs.pk}"
+    ]
+
+
+def test_a_404_for_an_id_that_does_not_exist_is_not_logged(client, staff, security_log):
+    client.force_login(staff)
+    security_log.clear()
+    assert client.get("/actions/999999/").status_code == 404
+    assert client.get("/inspections/999999/").status_code == 404
+    assert client.get(f"/actions/{2**63}/").status_code == 404
+    assert lines(security_log) == []
+
+
+def test_the_logged_404_is_the_same_page_as_a_plain_one(client, staff, other_force):
+    theirs = make_action(force=other_force)
+    client.force_login(staff)
+    logged = client.get(f"/actions/{theirs.pk}/")
+    plain = client.get("/actions/999999/")
+    assert logged.status_code == plain.status_code == 404
+    # The CSRF token in the sign-out form is masked afresh on every page.
+    token = re.compile(r'name="csrfmiddlewaretoken" value="\w+"')
+    assert token.sub("", logged.content.decode()) == token.sub("", plain.content.decode())
+
+
+def test_an_export_is_logged_with_its_filters_and_rows(client, staff, force, security_log):
+    for _ in range(3):
+        make_action(force=force)
+    client.force_login(staff)
+    security_log.clear()
+    response = client.get("/actions/export.csv?status=not_started&q=crime")
+    b"".join(response.streaming_content)
+    assert lines(security_log) == [
+        'event=export user=staff ip=127.0.0.1 filters="status=not_started&q=crime" rows=3'
+    ]
+
+
+def test_an_export_cut_short_is_logged_without_a_row_count(client, staff, force, security_log):
+    make_action(force=force)
+    client.force_login(staff)
+    security_log.clear()
+    response = client.get("/actions/export.csv")
+    next(iter(response.streaming_content))
+    response.close()  # the client went away after the first piece
+    assert lines(security_log) == ['event=export user=staff ip=127.0.0.1 filters="" rows=-']
+
+
+def test_the_admin_export_is_logged_with_its_rows(client, inspector, force, security_log):
+    actions = [make_action(force=force) for _ in range(2)]
+    client.force_login(inspector)
+    security_log.clear()
+    response = client.post(
+        "/admin/tracker/action/",
+        {"action": "export_selected_csv", "_selected_action": [a.pk for a in actions]},
+    )
+    assert response.status_code == 200
+    assert lines(security_log) == ["event=export user=inspector ip=127.0.0.1 via=admin rows=2"]

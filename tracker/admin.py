@@ -17,11 +17,13 @@ from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.html import format_html
 
 from tracker.exports import export_filename, write_actions_csv
 from tracker.models import (
     Action,
     ActionEvent,
+    EvidenceFile,
     EvidenceNote,
     Force,
     Inspection,
@@ -33,6 +35,7 @@ from tracker.reports import decode_report
 from tracker.reports.document import report_json
 from tracker.reports.load import ReportImportError, check_complete, load_report, resolve_force
 from tracker.reports.parse import ReportParseError, parse_report
+from tracker.security import log_event
 from tracker.workflow import Status, TransitionError, check_move
 
 
@@ -476,10 +479,37 @@ class ActionAdmin(admin.ModelAdmin):
     def export_selected_csv(self, request, queryset):
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{export_filename("selected")}"'
-        write_actions_csv(
+        rows = write_actions_csv(
             queryset.order_by("pk"), response, base_url=request.build_absolute_uri("/")
         )
+        log_event("export", request, via="admin", rows=rows)
         return response
+
+
+class EvidenceFileInline(admin.TabularInline):
+    """A note's files, read-only; the name links to the download view.
+
+    The files are part of the note: whoever may view the note may view them.
+    """
+
+    model = EvidenceFile
+    fields = ["download", "content_type", "size", "sha256", "uploaded_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    @admin.display(description="File")
+    def download(self, obj):
+        return format_html('<a href="{}">{}</a>', obj.get_absolute_url(), obj.original_name)
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("tracker.view_evidencenote")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(EvidenceNote)
@@ -489,6 +519,10 @@ class EvidenceNoteAdmin(admin.ModelAdmin):
     list_select_related = ["action", "author"]
     raw_id_fields = ["action"]
     fields = ["action", "kind", "body"]
+    inlines = [EvidenceFileInline]
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else []  # files come with notes from the site
 
     def has_change_permission(self, request, obj=None):
         return False

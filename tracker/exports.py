@@ -100,9 +100,12 @@ def write_actions_csv(queryset: QuerySet, out: TextIO, base_url: str = "") -> in
             return done.value
 
 
-def stream_actions_csv(queryset: QuerySet, base_url: str = "") -> Iterable[str]:
-    """Yield the export in pieces (for StreamingHttpResponse): constant memory."""
-    yield from _chunks(queryset, base_url)
+def stream_actions_csv(queryset: QuerySet, base_url: str = "") -> Iterator[str]:
+    """Yield the export in pieces (for StreamingHttpResponse): constant memory.
+
+    The generator returns the number of actions written (`rows = yield from ...`).
+    """
+    return (yield from _chunks(queryset, base_url))
 
 
 def _chunks(queryset: QuerySet, base_url: str, today=None) -> Iterator[str]:
