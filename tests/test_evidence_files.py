@@ -121,6 +121,7 @@ REFUSED = {
     "hidden page": ("notes.html.txt", b"plain words", "hides a .html extension"),
     "bidi override": ("invoice\u202efdp.exe", b"MZ\x90\x00", ".exe files are not"),
     "no extension": ("README", b"plain words", "has no extension"),
+    "empty": ("empty.pdf", b"", "the file is empty"),
     "pdf named png": ("scan.png", PDF, "says PNG image but its content is a .pdf file"),
     "exe named pdf": ("report.pdf", b"MZ\x90\x00\x03" + b"\x00" * 60, "content is a .exe file"),
     "html named txt": (

@@ -11,7 +11,8 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import check_page, screenshot
-from tracker.models import Action, Status
+from tests.evidence_samples import PDF, png
+from tracker.models import Action, EvidenceFile, Status
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -182,3 +183,50 @@ def test_everything_works_without_javascript(chromium, live_server, lancashire):
     expect(tab.get_by_role("status")).to_have_text("Evidence note added.")
     screenshot(tab, "17-action-no-javascript")
     context.close()
+
+
+def test_staff_attach_files_to_a_note_and_download_one(
+    tab, live_server, lancashire, console_errors, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    base = live_server.url
+    action = lancashire["actions"][0]
+    sign_in(tab, base, "staff", lancashire["password"])
+    tab.goto(f"{base}/actions/{action.pk}/")
+
+    # A refused file: the error names it, the typed text stays, the files must be chosen again.
+    tab.get_by_role("textbox", name="Evidence").fill("Supervision dip sample, March.")
+    tab.get_by_label("Files (optional)").set_input_files(
+        [{"name": "dip-sample.pdf.html", "mimeType": "application/pdf", "buffer": b"<html>"}]
+    )
+    tab.get_by_role("button", name="Add note").click()
+    expect(tab.locator("#note-form")).to_contain_text("“dip-sample.pdf.html” was refused")
+    expect(tab.locator("#note-form")).to_contain_text("Choose the files again")
+    expect(tab.get_by_role("textbox", name="Evidence")).to_have_value(
+        "Supervision dip sample, March."
+    )
+    assert not EvidenceFile.objects.exists()
+    check_page(tab, "18-action-evidence-refused")
+
+    tab.get_by_label("Files (optional)").set_input_files(
+        [
+            {"name": "dip-sample-march.pdf", "mimeType": "application/pdf", "buffer": PDF},
+            {"name": "case-file-checklist.png", "mimeType": "image/png", "buffer": png()},
+        ]
+    )
+    tab.get_by_role("button", name="Add note").click()
+    expect(tab.get_by_role("status")).to_have_text("Evidence note added.")
+    note = tab.locator(".timeline-note").first
+    expect(note.get_by_role("link", name="dip-sample-march.pdf")).to_be_visible()
+    expect(note.get_by_role("link", name="case-file-checklist.png")).to_be_visible()
+    note.locator("summary").first.click()
+    pdf = EvidenceFile.objects.get(original_name="dip-sample-march.pdf")
+    expect(note.locator("code.sha256").first).to_have_text(pdf.sha256)
+    check_page(tab, "19-action-evidence-files")
+
+    with tab.expect_download() as download_info:
+        note.get_by_role("link", name="dip-sample-march.pdf").click()
+    download = download_info.value
+    assert download.suggested_filename == "dip-sample-march.pdf"
+    assert download.path().read_bytes() == PDF
+    assert console_errors == []
