@@ -262,6 +262,44 @@ def test_a_stale_note_with_files_asks_for_them_again(signed_in, staff, colleague
     assert not EvidenceFile.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("sent", "shown"),
+    [
+        (b"../../etc/passwd.pdf", "passwd.pdf"),
+        (b"..\\..\\boot.pdf", "boot.pdf"),
+        (b"a\x00b.pdf", "ab.pdf"),
+        ("invoice\u202efdp.pdf".encode(), "invoicefdp.pdf"),
+        (b"x" * 300 + b".pdf", "x" * 251 + ".pdf"),
+    ],
+)
+def test_a_hostile_file_name_in_the_request_is_cleaned(
+    signed_in, action, storage, sent, shown, django_capture_on_commit_callbacks
+):
+    """The name as a hostile client writes it in the multipart body, not as a browser would."""
+    boundary = "peel-boundary"
+    fields = {"note-version": str(action.version), "note-kind": "progress", "note-body": "x"}
+    body = b"".join(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        for name, value in fields.items()
+    )
+    body += (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="note-files"; filename="'.encode()
+        + sent
+        + b'"\r\nContent-Type: text/html\r\n\r\n'
+        + PDF
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    with django_capture_on_commit_callbacks():
+        response = signed_in.post(
+            f"/actions/{action.pk}/note/",
+            body,
+            content_type=f"multipart/form-data; boundary={boundary}",
+        )
+    assert response.status_code == 302
+    stored = EvidenceFile.objects.get()
+    assert (stored.original_name, stored.content_type) == (shown, "application/pdf")
+
+
 @pytest.mark.django_db(transaction=True)
 def test_accepted_files_are_stored_after_the_commit_under_generated_names(client, storage):
     staff = make_user(username="staff")

@@ -107,6 +107,7 @@ def test_an_id_beyond_bigint_is_a_404(client, staff, pk):
     client.force_login(staff)
     assert client.get(f"/actions/{pk}/").status_code == 404
     assert client.get(f"/inspections/{pk}/").status_code == 404
+    assert client.get(f"/evidence/{pk}/").status_code == 404
     assert client.post(f"/actions/{pk}/note/", {"body": "x", "version": "1"}).status_code == 404
 
 
