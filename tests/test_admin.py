@@ -223,10 +223,16 @@ def test_an_inspector_filters_by_report(client, inspector, force):
     wanted = make_action(force=force, text="In the wanted report")
     make_action(force=force, text="In another report")
     client.force_login(inspector)
-    response = client.get(CHANGELIST, {"inspection": wanted.question.inspection_id})
+    assert b"?inspection=" not in client.get(CHANGELIST).content  # choose a force first
+    offered = client.get(CHANGELIST, {"force__id__exact": force.pk})
+    assert f"inspection={wanted.question.inspection_id}".encode() in offered.content
+    response = client.get(
+        CHANGELIST, {"force__id__exact": force.pk, "inspection": wanted.question.inspection_id}
+    )
     assert b"In the wanted report" in response.content
     assert b"In another report" not in response.content
-    assert client.get(CHANGELIST, {"inspection": "nonsense"}).status_code == 200
+    nonsense = client.get(CHANGELIST, {"force__id__exact": force.pk, "inspection": "nonsense"})
+    assert nonsense.status_code == 200
 
 
 def test_after_a_conflict_the_inspector_can_save_on_purpose(client, inspector, staff, force):
