@@ -195,13 +195,49 @@ def test_bad_values_are_ignored_not_errors(staff, inspector, question, query):
 
 
 def test_question_choices_name_the_force_for_inspectors_only(staff, inspector, force):
-    make_question(inspection=make_inspection(force=force, year=2016), text="Why?")
+    report = make_inspection(force=force, year=2016)
+    make_question(inspection=report, text="Why?")
     for user, expected in (
         (staff, "2016 Effectiveness Q1: Why?"),
         (inspector, "Lancashire 2016 Effectiveness Q1: Why?"),
     ):
-        request = RequestFactory().get("/actions/")
+        request = RequestFactory().get(f"/actions/?force={force.slug}&inspection={report.pk}")
         request.user = user
         f = ActionFilter(request.GET, queryset=Action.objects.visible_to(user), request=request)
         labels = [label for value, label in f.form.fields["question"].choices if value]
         assert labels == [expected]
+
+
+def offered(user, query: str, field: str) -> list[int]:
+    request = RequestFactory().get(f"/actions/?{query}")
+    request.user = user
+    f = ActionFilter(request.GET, queryset=Action.objects.visible_to(user), request=request)
+    return [int(str(value)) for value, _ in f.form.fields[field].choices if value]
+
+
+def test_questions_are_offered_for_the_chosen_report_only(staff, force):
+    first = make_action(force=force)
+    second = make_action(force=force)
+    assert offered(staff, "", "question") == []
+    assert offered(staff, f"inspection={first.question.inspection_id}", "question") == [
+        first.question_id
+    ]
+    # A question in a shared link stays offered (and filters) without its report.
+    assert offered(staff, f"question={second.question_id}", "question") == [second.question_id]
+    # Staff are offered every report of their force.
+    assert set(offered(staff, "", "inspection")) == {
+        first.question.inspection_id,
+        second.question.inspection_id,
+    }
+
+
+def test_inspectors_are_offered_reports_once_a_force_is_chosen(inspector, force, other_force):
+    mine = make_action(force=force)
+    theirs = make_action(force=other_force)
+    assert offered(inspector, "", "inspection") == []
+    assert offered(inspector, f"force={force.slug}", "inspection") == [mine.question.inspection_id]
+    # A report in a shared link stays offered and filters without its force.
+    report = theirs.question.inspection_id
+    assert offered(inspector, f"inspection={report}", "inspection") == [report]
+    assert filtered(inspector, f"inspection={report}") == [theirs]
+    assert filtered(inspector, f"question={theirs.question_id}") == [theirs]

@@ -106,16 +106,30 @@ def test_the_dashboard_of_an_inspector(client, inspector, force, workload):
 def test_the_action_list(client, staff, workload, query):
     # session, user, count, the page's rows (question, report, force and owner joined),
     # note counts for the rows shown, the user's force (header), and the filter form's
-    # choices: owners, reports, questions
+    # choices: owners, reports (questions are offered for a chosen report only, so no query)
     sql = queries_for(client, staff, f"/actions/{query}")
-    assert len(sql) == 9
+    assert len(sql) == 8
     counts = [q for q in sql if "COUNT" in q and '"tracker_evidencenote"."action_id" IN' in q]
     assert len(counts) == 1, "notes are counted for the rows shown only"
 
 
+def test_the_action_list_for_a_report(client, staff, workload):
+    # as above, plus checking the chosen report and offering its questions
+    report = workload["reports"][0].pk
+    assert len(queries_for(client, staff, f"/actions/?inspection={report}")) == 10
+
+
 def test_the_action_list_of_an_inspector_across_forces(client, inspector, workload):
-    # session, user, Inspectors group, count, rows, note counts, forces, reports, questions
-    assert len(queries_for(client, inspector, "/actions/")) == 9
+    # session, user, Inspectors group, count, rows, note counts, forces (reports and
+    # questions are offered once a force and a report are chosen, so no query for either)
+    assert len(queries_for(client, inspector, "/actions/")) == 7
+    # one force (checked, and a header row): its owners and reports; one report (checked):
+    # its questions
+    force = workload["reports"][0].force
+    report = workload["reports"][0].pk
+    assert len(queries_for(client, inspector, f"/actions/?force={force.slug}")) == 10
+    url = f"/actions/?force={force.slug}&inspection={report}"
+    assert len(queries_for(client, inspector, url)) == 12
 
 
 @pytest.mark.parametrize("status", [Status.IN_PROGRESS, Status.CLOSED])
