@@ -166,3 +166,27 @@ def test_an_inspector_is_shown_what_waits_for_review(client, inspector, spread):
     response = client.get("/")
     assert list(response.context["my_actions"]) == [spread["submitted"]]
     assert "Waiting for your review" in response.content.decode()
+
+
+def test_the_five_latest_reports_are_shown_in_full_and_older_ones_listed(signed_in, force):
+    reports = [make_inspection(force=force, year=2014 + year) for year in range(7)]
+    for report in reports:
+        make_action(question=make_question(inspection=report))
+    page = signed_in.get("/").content.decode()
+    assert page.count('class="card report-card') == 5
+    assert page.count("<figcaption") == 5
+    expanded = page[: page.index('id="older-reports-heading"')]
+    older = page[page.index('id="older-reports-heading"') :]
+    for report in reports[2:]:
+        assert f'id="report-{report.pk}-title"' in expanded
+    for report in reports[:2]:
+        assert f'<a href="{report.get_absolute_url()}">{report}</a>' in older
+        assert f'id="report-{report.pk}-title"' not in page
+    assert "1 action</span>" in older
+    assert '<a href="/inspections/">Show all reports' in older
+
+
+def test_with_five_reports_or_fewer_there_is_no_older_list(signed_in, spread):
+    page = signed_in.get("/").content.decode()
+    assert "Earlier reports" not in page
+    assert "Show all reports" not in page

@@ -51,6 +51,9 @@ from tracker.workflow import OPEN_STATUSES, Status, TransitionError
 
 PAGE_SIZE = 50
 RECENT_EVENTS = 10
+# The dashboard shows the most recent reports in full; older ones are a list of links (43
+# reports' charts made a 316 KB page).
+EXPANDED_REPORTS = 5
 MY_ACTIONS = 10
 
 
@@ -134,7 +137,9 @@ def dashboard(request):
     if user.is_inspector and force is None:
         context["force_rows"] = _force_rows(actions, forces, today)
     else:
-        context["reports"] = _report_summaries(actions, inspections)
+        summaries = _report_summaries(actions, inspections, expanded=EXPANDED_REPORTS)
+        context["reports"] = summaries[:EXPANDED_REPORTS]
+        context["older_reports"] = summaries[EXPANDED_REPORTS:]
     return render(request, "tracker/dashboard.html", context)
 
 
@@ -201,15 +206,20 @@ def _force_rows(actions, forces: list[Force], today: datetime.date) -> list[dict
     return [{**by_force[force.pk], "force": force} for force in forces if force.pk in by_force]
 
 
-def _report_summaries(actions, inspections) -> list[dict]:
-    """Each report with its questions and their actions' statuses (three queries in all)."""
+def _report_summaries(actions, inspections, expanded: int | None = None) -> list[dict]:
+    """Each report with its questions and their actions' statuses (three queries in all).
+
+    Only the first `expanded` reports (the most recent) get a chart; the rest are listed.
+    """
     per_question: dict[int, dict[str, int]] = defaultdict(dict)
     for question_id, status, n in (
         actions.order_by().values_list("question_id", "status").annotate(n=Count("pk"))
     ):
         per_question[question_id][status] = n
     summaries = []
-    for inspection in inspections.select_related("force").prefetch_related("questions"):
+    for i, inspection in enumerate(
+        inspections.select_related("force").prefetch_related("questions")
+    ):
         questions = []
         report_counts: dict[str, int] = defaultdict(int)
         for question in inspection.questions.all():
@@ -223,7 +233,7 @@ def _report_summaries(actions, inspections) -> list[dict]:
                 "questions": questions,
                 "segments": _segments(report_counts),
                 "total": sum(report_counts.values()),
-                "chart": _chart(questions),
+                "chart": _chart(questions) if expanded is None or i < expanded else None,
             }
         )
     return summaries
