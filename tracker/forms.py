@@ -12,6 +12,7 @@ from django.conf import settings
 
 from tracker.evidence import ACCEPT, ACCEPTED_TEXT, check_upload
 from tracker.models import Action, EvidenceNote, User
+from tracker.widgets import Select
 from tracker.workflow import allowed_moves, find_move
 
 
@@ -204,7 +205,11 @@ class AssignForm(ActionForm):
     success_message = "Owner changed."
 
     owner = OwnerChoiceField(
-        queryset=User.objects.none(), required=False, empty_label="Unassigned", label="Assign to"
+        queryset=User.objects.none(),
+        required=False,
+        empty_label="Unassigned",
+        label="Assign to",
+        widget=Select,  # the same HTML as Django's, without a template per officer
     )
 
     def __init__(self, *args, action: Action, user: User, **kwargs):

@@ -13,7 +13,7 @@ from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 
 
-def _attrs(attrs: dict) -> str:
+def attrs_html(attrs: dict) -> str:
     """As `django/forms/widgets/attrs.html`: False is left out, True is a bare name."""
     parts = []
     for name, value in attrs.items():
@@ -23,21 +23,23 @@ def _attrs(attrs: dict) -> str:
             parts.append(f" {conditional_escape(name)}")
         else:
             parts.append(f' {conditional_escape(name)}="{conditional_escape(str(value))}"')
-    return "".join(parts)
+    return mark_safe("".join(parts))  # noqa: S308 - names and values are escaped
 
 
 class Select(forms.Select):
     def render(self, name, value, attrs=None, renderer=None):
         widget = self.get_context(name, value, attrs)["widget"]
         # The same whitespace as the templates, so the page is byte for byte what it was.
-        html = [f'<select name="{conditional_escape(widget["name"])}"{_attrs(widget["attrs"])}>\n']
+        html = [
+            f'<select name="{conditional_escape(widget["name"])}"{attrs_html(widget["attrs"])}>\n'
+        ]
         for group_name, group_choices, _index in widget["optgroups"]:
             if group_name:
                 html.append(f'  <optgroup label="{conditional_escape(group_name)}">\n')
             for option in group_choices:
                 html.append(
                     f'  <option value="{conditional_escape(str(option["value"]))}"'
-                    f"{_attrs(option['attrs'])}>{conditional_escape(option['label'])}</option>\n\n"
+                    f"{attrs_html(option['attrs'])}>{conditional_escape(option['label'])}</option>\n\n"
                 )
             if group_name:
                 html.append("  </optgroup>\n")
