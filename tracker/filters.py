@@ -11,11 +11,12 @@ from __future__ import annotations
 import django_filters
 from django import forms
 from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, Value, When
+from django_filters import fields as filter_fields
 
 from tracker.forms import DateInput
 from tracker.models import Action, EvidenceNote, Force, Grade, Inspection, Question, User
 from tracker.models import grade_severity as grade_severity_expression
-from tracker.widgets import Select
+from tracker.widgets import OneQueryModelChoiceIterator, Select
 from tracker.workflow import Status
 
 STATUS_ORDER = Case(
@@ -69,7 +70,21 @@ class FlagInput(forms.CheckboxInput):
         return str(data.get(name, "")).strip().lower() in {"1", "true", "on", "yes"}
 
 
+class FilterModelChoiceIterator(filter_fields.ModelChoiceIterator, OneQueryModelChoiceIterator):
+    pass
+
+
+class ModelChoiceField(filter_fields.ModelChoiceField):
+    iterator = FilterModelChoiceIterator
+
+
+class ModelChoiceFilter(django_filters.ModelChoiceFilter):
+    field_class = ModelChoiceField
+
+
 class QuestionChoiceField(forms.ModelChoiceField):
+    iterator = OneQueryModelChoiceIterator
+
     def __init__(self, *args, show_force: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.show_force = show_force
@@ -111,10 +126,10 @@ class ActionFilter(django_filters.FilterSet):
         choices=Status.choices, widget=forms.CheckboxSelectMultiple, distinct=False
     )
     owner = django_filters.ChoiceFilter(method="filter_owner", empty_label="Anyone", widget=Select)
-    force = django_filters.ModelChoiceFilter(
+    force = ModelChoiceFilter(
         queryset=Force.objects.all(), to_field_name="slug", empty_label="All forces", widget=Select
     )
-    inspection = django_filters.ModelChoiceFilter(
+    inspection = ModelChoiceFilter(
         field_name="question__inspection",
         queryset=Inspection.objects.none(),
         label="Report",

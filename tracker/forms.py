@@ -12,7 +12,7 @@ from django.conf import settings
 
 from tracker.evidence import ACCEPT, ACCEPTED_TEXT, check_upload
 from tracker.models import Action, EvidenceNote, User
-from tracker.widgets import Select
+from tracker.widgets import OneQueryModelChoiceIterator, Select
 from tracker.workflow import allowed_moves, find_move
 
 
@@ -195,6 +195,8 @@ class MoveForm(ActionForm):
 
 
 class OwnerChoiceField(forms.ModelChoiceField):
+    iterator = OneQueryModelChoiceIterator
+
     def label_from_instance(self, user: User) -> str:
         return user.get_full_name() or user.username
 

@@ -9,6 +9,7 @@ most of the page's time. `Select` here writes the identical markup in Python; it
 from __future__ import annotations
 
 from django import forms
+from django.forms.models import ModelChoiceIterator
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 
@@ -45,3 +46,17 @@ class Select(forms.Select):
                 html.append("  </optgroup>\n")
         html.append("</select>")
         return mark_safe("".join(html))  # noqa: S308 - every value above is escaped
+
+
+class OneQueryModelChoiceIterator(ModelChoiceIterator):
+    """A model choice field's options from one plain query.
+
+    Django's iterator uses `QuerySet.iterator()`, which on PostgreSQL opens a server-side
+    cursor (DECLARE … WITH HOLD, FETCH, CLOSE) for what is a few dozen rows.
+    """
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.queryset:
+            yield self.choice(obj)

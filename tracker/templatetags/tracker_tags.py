@@ -37,9 +37,15 @@ SORT_COLUMNS = {
 }
 
 
+# Built once: `Status.values` and `Status(value).label` build lists on every call, and the list
+# page shows a hundred badges.
+STATUS_LABELS = dict(Status.choices)
+GRADE_LABELS = dict(Grade.choices)
+
+
 @register.simple_tag
 def status_badge(status: str) -> str:
-    label = Status(status).label if status in Status.values else status
+    label = STATUS_LABELS.get(status, status)
     return format_html('<span class="badge badge-status badge-status-{}">{}</span>', status, label)
 
 
@@ -47,7 +53,7 @@ def status_badge(status: str) -> str:
 def grade_badge(grade: str) -> str:
     if not grade:
         return format_html('<span class="badge badge-grade badge-grade-none">{}</span>', "No grade")
-    label = Grade(grade).label if grade in Grade.values else grade
+    label = GRADE_LABELS.get(grade, grade)
     return format_html('<span class="badge badge-grade badge-grade-{}">{}</span>', grade, label)
 
 
