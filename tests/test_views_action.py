@@ -83,6 +83,26 @@ def test_the_timeline_shows_notes_and_events_newest_first(signed_in, staff, acti
     assert "Impact (outcome)" in timeline
 
 
+def test_timeline_events_say_who_how_and_why(signed_in, staff, action):
+    ActionEvent.objects.create(
+        action=action, kind="owner", old_value="", new_value="<b>Jo</b>", via="admin", by=None
+    )
+    ActionEvent.objects.create(
+        action=action, kind="blocked", new_value="x", reason="Waiting <on> IT", by=staff
+    )
+    action.add_note("First line\nsecond line", by=make_user(force=action.force, first_name=""))
+    timeline = signed_in.get(url(action)).content.decode()
+    timeline = timeline[timeline.index('id="timeline-heading"') :]
+    assert '<span class="fw-semibold">The importer</span>' in timeline
+    assert "changed owner from none to &lt;b&gt;Jo&lt;/b&gt;" in timeline
+    assert '<span class="text-body-secondary">(via admin)</span>' in timeline
+    assert '<p class="mb-0 event-reason">Reason: Waiting &lt;on&gt; IT</p>' in timeline
+    assert '<div class="note-body"><p>First line<br>second line</p></div>' in timeline
+    assert re.search(
+        r'<time datetime="\d{4}-\d\d-\d\dT[^"]+" class="text-body-secondary">', timeline
+    )
+
+
 def test_note_bodies_are_escaped(signed_in, staff, action):
     action.add_note("<script>alert(1)</script>", by=staff)
     page = signed_in.get(url(action)).content.decode()

@@ -1,0 +1,119 @@
+"""The action page's timeline, written out in Python.
+
+An action's notes and events (forty or more on a busy one) each took a dozen template lookups
+and filters; this writes the same markup in one pass, escaping every value.
+"""
+
+from __future__ import annotations
+
+from django import template
+from django.template.defaultfilters import date, filesizeformat, linebreaks_filter
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.timezone import template_localtime
+
+register = template.Library()
+EMPTY = mark_safe("")
+
+
+def _name(user) -> str:
+    return user.get_full_name() or user.username
+
+
+def _time(at) -> SafeString:
+    local = template_localtime(at)
+    return format_html(
+        '<time datetime="{}" class="text-body-secondary">{}</time>',
+        date(local, "c"),
+        date(local, "j M Y, H:i"),
+    )
+
+
+def _size(file) -> str:
+    return filesizeformat(file.size)
+
+
+def _files(note) -> SafeString:
+    files = note.files.all()
+    if not files:
+        return EMPTY
+    items = format_html_join(
+        "\n",
+        '                      <li class="note-file">\n'
+        '                        <a href="{}" class="note-file-name">{}</a>\n'
+        '                        <span class="text-body-secondary">{}</span>\n'
+        '                        <details class="note-file-hash">\n'
+        "                          <summary>SHA-256 <code>{}…</code></summary>\n"
+        '                          <code class="sha256">{}</code>\n'
+        "                        </details>\n"
+        "                      </li>",
+        (
+            (f.get_absolute_url(), f.original_name, _size(f), f.short_sha256, f.sha256)
+            for f in files
+        ),
+    )
+    return format_html(
+        '\n                  <ul class="note-files list-unstyled"'
+        ' aria-label="Files attached to this note">\n{}\n                  </ul>',
+        items,
+    )
+
+
+def _note(note, at) -> SafeString:
+    return format_html(
+        '<li class="timeline-note" id="note-{}">\n'
+        '                <div class="timeline-meta">\n'
+        '                  <span class="badge badge-note badge-note-{}">{}</span>\n'
+        '                  <span class="fw-semibold">{}</span>\n'
+        "                  {}\n"
+        "                </div>\n"
+        '                <div class="note-body">{}</div>{}\n'
+        "              </li>",
+        note.pk,
+        note.kind,
+        note.get_kind_display(),
+        _name(note.author),
+        _time(at),
+        linebreaks_filter(note.body, autoescape=True),
+        _files(note),
+    )
+
+
+def _event(event, at) -> SafeString:
+    via = (
+        format_html(
+            ' <span class="text-body-secondary">(via {})</span>', event.get_via_display().lower()
+        )
+        if event.via != "web"
+        else EMPTY
+    )
+    reason = (
+        format_html('\n                <p class="mb-0 event-reason">Reason: {}</p>', event.reason)
+        if event.reason
+        else EMPTY
+    )
+    return format_html(
+        '<li class="timeline-event">\n'
+        '                <div class="timeline-meta">\n'
+        '                  <span class="fw-semibold">{}</span>\n'
+        "                  {}{}\n"
+        "                  {}\n"
+        "                </div>{}\n"
+        "              </li>",
+        _name(event.by) if event.by else "The importer",
+        event.summary,
+        via,
+        _time(at),
+        reason,
+    )
+
+
+@register.simple_tag
+def timeline_entries(timeline) -> SafeString:
+    """Each (kind, at, entry) of the action page's timeline as an <li>."""
+    return mark_safe(  # noqa: S308 - every entry is built by format_html
+        "\n              ".join(
+            _note(entry, at) if kind == "note" else _event(entry, at)
+            for kind, at, entry in timeline
+        )
+    )
