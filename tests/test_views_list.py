@@ -173,3 +173,29 @@ def test_an_inspector_sees_every_force_or_the_chosen_one(client, inspector, forc
     client.force_login(inspector)
     assert set(row_ids(client.get("/actions/"))) == {mine.pk, theirs.pk}
     assert row_ids(client.get(f"/actions/?force={other_force.slug}")) == [theirs.pk]
+
+
+def test_each_row_says_what_where_who_and_when(client, signed_in, inspector, force, question):
+    blocked = make_action(
+        question=question,
+        text="Improve <triage> & call handling",
+        blocked_reason="National programme",
+        due_date=datetime.date(2027, 3, 1),
+        original_due_date=datetime.date(2027, 3, 1),
+    )
+    page = signed_in.get("/actions/").content.decode()
+    row = page[page.index(f"<td>{blocked.pk}</td>") : page.index("</tr>", page.index("afi-cell"))]
+    assert (
+        f'<a href="/actions/{blocked.pk}/">Improve &lt;triage&gt; &amp; call handling</a>'
+        ' <span class="badge badge-blocked">Blocked</span>'
+    ) in row
+    inspection = question.inspection
+    source = f"{inspection.programme} {inspection.year} {inspection.get_pillar_display()} · Q"
+    assert f'<span class="afi-source">{source}{question.number}</span>' in row
+    assert '<span class="text-body-secondary">Unassigned</span>' in row
+    assert "1 Mar 2027<br>" in row
+    assert re.search(r'<time datetime="\d{4}-\d\d-\d\dT[^"]+">\d{1,2} \w{3} \d{4}</time>', row)
+    # An inspector sees which force each action belongs to.
+    client.force_login(inspector)
+    page = client.get("/actions/").content.decode()
+    assert f'<span class="afi-source">{force.short_name} · {source}' in page

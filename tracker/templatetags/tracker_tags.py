@@ -10,15 +10,21 @@ from __future__ import annotations
 import datetime
 
 from django import template
+from django.template.defaultfilters import date
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.timesince import timesince
 
 from tracker.models import Grade
 from tracker.workflow import Status
 
 register = template.Library()
+EMPTY = mark_safe("")
+BLOCKED = mark_safe(' <span class="badge badge-blocked">Blocked</span>')
+UNASSIGNED = mark_safe('<span class="text-body-secondary">Unassigned</span>')
+NO_DUE_DATE = mark_safe('<span class="text-body-secondary">None</span>')
 
 RAG_LABELS = {
     "red": "Overdue",
@@ -123,3 +129,53 @@ def export_url(context) -> str:
     params.pop("page", None)
     query = params.urlencode()
     return reverse("action-export") + (f"?{query}" if query else "")
+
+
+def _row(action, show_force: bool) -> SafeString:
+    """One row of the action list (the same markup the template wrote, values escaped)."""
+    question = action.question
+    inspection = question.inspection
+    owner = action.owner
+    updated = timezone.template_localtime(action.updated_at)
+    return format_html(
+        "<tr>\n"
+        "                  <td>{}</td>\n"
+        '                  <td class="afi-cell">\n'
+        '                    <a href="{}">{}</a>{}\n'
+        '                    <span class="afi-source">{}{} {} {} · Q{}</span>\n'
+        "                  </td>\n"
+        "                  <td>{}</td>\n"
+        "                  <td>{}</td>\n"
+        "                  <td>{}</td>\n"
+        '                  <td class="text-nowrap">{}</td>\n'
+        '                  <td class="text-end">{}</td>\n'
+        '                  <td class="text-nowrap"><time datetime="{}">{}</time></td>\n'
+        "                </tr>",
+        action.pk,
+        action.get_absolute_url(),
+        action.short_text,
+        BLOCKED if action.is_blocked else EMPTY,
+        format_html("{} · ", inspection.force.short_name) if show_force else EMPTY,
+        inspection.programme,
+        inspection.year,
+        inspection.get_pillar_display(),
+        question.number,
+        grade_badge(question.grade),
+        (owner.get_full_name() or owner.username) if owner else UNASSIGNED,
+        status_badge(action.status),
+        format_html("{}<br>{}", date(action.due_date, "j M Y"), rag_badge(action))
+        if action.due_date
+        else NO_DUE_DATE,
+        action.note_count,
+        date(updated, "c"),
+        date(updated, "j M Y"),
+    )
+
+
+@register.simple_tag(takes_context=True)
+def action_rows(context, actions) -> SafeString:
+    """The action list's rows: fifty rows of a dozen lookups each were most of its rendering."""
+    show_force = context["user"].is_inspector
+    return mark_safe(  # noqa: S308 - every row is built by format_html
+        "\n                ".join(_row(action, show_force) for action in actions)
+    )
