@@ -230,3 +230,17 @@ def test_staff_attach_files_to_a_note_and_download_one(
     assert download.suggested_filename == "dip-sample-march.pdf"
     assert download.path().read_bytes() == PDF
     assert console_errors == []
+
+
+def test_choosing_a_report_offers_its_questions(tab, live_server, lancashire, console_errors):
+    sign_in(tab, live_server.url, "staff", lancashire["password"])
+    tab.goto(f"{live_server.url}/actions/")
+    question = tab.get_by_label("Question", exact=True)
+    expect(question.locator("option")).to_have_count(1)  # "All questions" until a report
+    tab.get_by_label("Report", exact=True).select_option(index=1)
+    expect(tab).to_have_url(re.compile(r"inspection=\d+"))
+    expect(question.locator("option")).not_to_have_count(1)
+    expect(tab.get_by_label("Report", exact=True)).not_to_have_value("")
+    question.select_option(index=1)
+    expect(tab).to_have_url(re.compile(r"question=\d+"))
+    assert console_errors == []
