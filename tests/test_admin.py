@@ -5,19 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import re
-from pathlib import Path
 
 import pytest
 
 from tests.factories import make_action
+from tests.reports import SAMPLE
 from tracker.models import Action, ActionEvent, Inspection, Status
 
-SAMPLE = (
-    Path(__file__).resolve().parents[1]
-    / "data"
-    / "reports"
-    / "lancashire-peel-2016-effectiveness.txt"
-)
 CHANGELIST = "/admin/tracker/action/"
 
 

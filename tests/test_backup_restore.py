@@ -25,6 +25,7 @@ from django.db import connection
 from django.utils import timezone
 
 from tests.factories import get_force, make_inspector, make_user
+from tests.reports import SAMPLE
 from tracker.exports import write_actions_csv
 from tracker.models import Action, ActionEvent, Status
 from tracker.reports import read_report_file
@@ -32,7 +33,6 @@ from tracker.reports.load import load_report
 from tracker.reports.parse import parse_report
 
 ROOT = Path(__file__).resolve().parents[1]
-SAMPLE = ROOT / "data" / "reports" / "lancashire-peel-2016-effectiveness.txt"
 # What `dumpdata` must hold: the app's rows, and the Inspectors group by name.
 DUMP_ARGS = ["tracker", "auth.group", "--natural-foreign", "--natural-primary", "--indent", "1"]
 EXPORT = (

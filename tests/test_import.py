@@ -3,23 +3,15 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
 
 from tests.factories import make_user
+from tests.reports import EXCERPTS, SAMPLE
 from tracker.models import Action, ActionEvent, Grade, Inspection, Question, Status
 from tracker.reports.load import load_report
 from tracker.reports.parse import parse_report
-
-SAMPLE = (
-    Path(__file__).resolve().parents[1]
-    / "data"
-    / "reports"
-    / "lancashire-peel-2016-effectiveness.txt"
-)
-EXCERPTS = Path(__file__).resolve().parent / "fixtures" / "reports" / "excerpts"
 
 
 def run(*args) -> tuple[str, str]:

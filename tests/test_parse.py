@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime
 import json
 import time
-from pathlib import Path
 
 import pytest
 
+from tests.reports import EXCERPTS, SAMPLE
 from tracker.reports.parse import (
     GRADES,
     PILLARS,
@@ -16,14 +16,6 @@ from tracker.reports.parse import (
     ReportParseError,
     parse_report,
 )
-
-SAMPLE = (
-    Path(__file__).resolve().parents[1]
-    / "data"
-    / "reports"
-    / "lancashire-peel-2016-effectiveness.txt"
-)
-EXCERPTS = Path(__file__).resolve().parent / "fixtures" / "reports" / "excerpts"
 
 
 def read_sample() -> ParsedReport:

@@ -5,17 +5,14 @@ from __future__ import annotations
 import logging
 import re
 from io import StringIO
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 from django.test import RequestFactory
 
 from tests.factories import PASSWORD, make_action
+from tests.reports import SAMPLE
 from tracker.security import escape, log_event
-
-SAMPLE = Path(__file__).resolve().parents[1] / "data" / "reports"
-SAMPLE = SAMPLE / "lancashire-peel-2016-effectiveness.txt"
 
 
 @pytest.fixture
