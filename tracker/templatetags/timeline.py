@@ -7,10 +7,11 @@ and filters; this writes the same markup in one pass, escaping every value.
 from __future__ import annotations
 
 from django import template
-from django.template.defaultfilters import date, filesizeformat, linebreaks_filter
+from django.template.defaultfilters import filesizeformat, linebreaks_filter
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.timezone import template_localtime
+
+from tracker import dates
 
 register = template.Library()
 EMPTY = mark_safe("")
@@ -21,11 +22,11 @@ def _name(user) -> str:
 
 
 def _time(at) -> SafeString:
-    local = template_localtime(at)
+    local = dates.local(at)
     return format_html(
         '<time datetime="{}" class="text-body-secondary">{}</time>',
-        date(local, "c"),
-        date(local, "j M Y, H:i"),
+        dates.iso(local),
+        dates.day_month_year_time(local),
     )
 
 

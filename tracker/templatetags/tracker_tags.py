@@ -10,13 +10,13 @@ from __future__ import annotations
 import datetime
 
 from django import template
-from django.template.defaultfilters import date
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timesince import timesince
 
+from tracker import dates
 from tracker.models import Grade
 from tracker.workflow import Status
 
@@ -73,7 +73,7 @@ def rag_badge(action) -> str:
 
 @register.filter
 def ago(moment) -> str:
-    """"just now" under a minute, else "3 hours ago"."""
+    """ "just now" under a minute, else "3 hours ago"."""
     if moment is None:
         return ""
     if timezone.now() - moment < datetime.timedelta(minutes=1):
@@ -136,7 +136,7 @@ def _row(action, show_force: bool) -> SafeString:
     question = action.question
     inspection = question.inspection
     owner = action.owner
-    updated = timezone.template_localtime(action.updated_at)
+    updated = dates.local(action.updated_at)
     return format_html(
         "<tr>\n"
         "                  <td>{}</td>\n"
@@ -163,12 +163,12 @@ def _row(action, show_force: bool) -> SafeString:
         grade_badge(question.grade),
         (owner.get_full_name() or owner.username) if owner else UNASSIGNED,
         status_badge(action.status),
-        format_html("{}<br>{}", date(action.due_date, "j M Y"), rag_badge(action))
+        format_html("{}<br>{}", dates.day_month_year(action.due_date), rag_badge(action))
         if action.due_date
         else NO_DUE_DATE,
         action.note_count,
-        date(updated, "c"),
-        date(updated, "j M Y"),
+        dates.iso(updated),
+        dates.day_month_year(updated),
     )
 
 
