@@ -126,7 +126,7 @@ LOGOUT_REDIRECT_URL = "login"
 # for 15 minutes; the same person elsewhere, and everyone else, can still sign in.
 AUTHENTICATION_BACKENDS = [
     "tracker.security.LockoutBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "tracker.security.UserBackend",
 ]
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=15)

@@ -15,7 +15,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from tests.factories import make_inspection, make_question, make_user
+from tests.factories import PASSWORD, make_inspection, make_question, make_user
 from tracker.filters import ActionFilter
 from tracker.models import Action, ActionEvent, EvidenceNote, Pillar, Status
 
@@ -79,9 +79,9 @@ def queries_for(client, user, url) -> list[str]:
 
 
 def test_the_dashboard_of_force_staff(client, staff, workload):
-    # session, user, the user's force, the tiles (one aggregate), my actions, statuses per
-    # question, reports, their questions, recent activity
-    assert len(queries_for(client, staff, "/")) == 9
+    # session, user (with their force, for the header), the tiles (one aggregate), my
+    # actions, statuses per question, reports, their questions, recent activity
+    assert len(queries_for(client, staff, "/")) == 8
 
 
 def test_the_dashboard_of_an_inspector(client, inspector, force, workload):
@@ -104,11 +104,11 @@ def test_the_dashboard_of_an_inspector(client, inspector, force, workload):
     ids=["plain", "filtered", "mine-page-2", "searched", "searched-and-filtered"],
 )
 def test_the_action_list(client, staff, workload, query):
-    # session, user, count, the page's rows (question, report, force and owner joined),
-    # note counts for the rows shown, the user's force (header), and the filter form's
+    # session, user (with their force, for the header), count, the page's rows (question,
+    # report, force and owner joined), note counts for the rows shown, and the filter form's
     # choices: owners, reports (questions are offered for a chosen report only, so no query)
     sql = queries_for(client, staff, f"/actions/{query}")
-    assert len(sql) == 8
+    assert len(sql) == 7
     counts = [q for q in sql if "COUNT" in q and '"tracker_evidencenote"."action_id" IN' in q]
     assert len(counts) == 1, "notes are counted for the rows shown only"
 
@@ -116,7 +116,7 @@ def test_the_action_list(client, staff, workload, query):
 def test_the_action_list_for_a_report(client, staff, workload):
     # as above, plus checking the chosen report and offering its questions
     report = workload["reports"][0].pk
-    assert len(queries_for(client, staff, f"/actions/?inspection={report}")) == 10
+    assert len(queries_for(client, staff, f"/actions/?inspection={report}")) == 9
 
 
 def test_the_action_list_of_an_inspector_across_forces(client, inspector, workload):
@@ -134,24 +134,24 @@ def test_the_action_list_of_an_inspector_across_forces(client, inspector, worklo
 
 @pytest.mark.parametrize("status", [Status.IN_PROGRESS, Status.CLOSED])
 def test_the_action_page(client, staff, workload, status):
-    # session, user, the action (question, report, force, owner and closer joined), notes
-    # (with authors), the notes' files (one query for all of them), events (with who), the
-    # user's force, owner choices
+    # session, user (with their force), the action (question, report, force, owner and
+    # closer joined), notes (with authors), the notes' files (one query for all of them),
+    # events (with who), owner choices
     action = [a for a in workload["actions"] if a.status == status][-1]
-    assert len(queries_for(client, staff, f"/actions/{action.pk}/")) == 8
+    assert len(queries_for(client, staff, f"/actions/{action.pk}/")) == 7
 
 
 def test_the_report_page(client, staff, workload):
-    # session, user, the report (with force), the user's force, questions, their actions
+    # session, user (with their force), the report (with force), questions, their actions
     report = workload["reports"][-1]
-    assert len(queries_for(client, staff, f"/inspections/{report.pk}/")) == 6
+    assert len(queries_for(client, staff, f"/inspections/{report.pk}/")) == 5
 
 
 def test_the_csv_export(client, staff, workload):
-    # session, user, the user's force (file name), then every row in one query: COPY on
-    # PostgreSQL, one chunked SELECT elsewhere
+    # session, user (with their force, for the file name), then every row in one query:
+    # COPY on PostgreSQL, one chunked SELECT elsewhere
     sql = queries_for(client, staff, "/actions/export.csv?status=in_progress&q=dip")
-    assert len(sql) == 4
+    assert len(sql) == 3
 
 
 @pytest.mark.parametrize("query", ["", "?status__exact=in_progress&overdue=yes"])
@@ -175,3 +175,18 @@ def test_the_search_reads_the_trigram_index_on_postgresql(rf, staff, workload):
         cursor.execute("EXPLAIN " + sql, params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "tracker_note_body_trgm" in plan
+
+
+def test_signing_in_loads_the_user_with_their_force(client, staff, force):
+    """Every page's header names the force: it comes with the user, not in a query."""
+    response = client.post("/accounts/login/", {"username": staff.username, "password": PASSWORD})
+    assert response.status_code == 302
+    client.get("/inspections/")
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/inspections/")
+    assert force.name in response.content.decode()
+    user_queries = [q["sql"] for q in queries.captured_queries if '"tracker_user"' in q["sql"]]
+    assert len(user_queries) == 1 and '"tracker_force"' in user_queries[0]
+    assert not [
+        q for q in queries.captured_queries if q["sql"].startswith('SELECT "tracker_force"')
+    ]

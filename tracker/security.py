@@ -22,6 +22,7 @@ from axes.backends import AxesStandaloneBackend
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, logout
+from django.contrib.auth.backends import ModelBackend
 from django.utils.cache import add_never_cache_headers
 
 logger = logging.getLogger("peel.security")
@@ -152,6 +153,21 @@ class LockoutBackend(AxesStandaloneBackend):
         if request is None:
             return None
         return super().authenticate(request, username=username, password=password, **kwargs)
+
+
+class UserBackend(ModelBackend):
+    """Django's username and password check; the signed-in user comes with their force.
+
+    Every page's header names the user's force: loading both in one query saves a query on
+    every request.
+    """
+
+    def get_user(self, user_id):
+        try:
+            user = get_user_model()._default_manager.select_related("force").get(pk=user_id)
+        except get_user_model().DoesNotExist:
+            return None
+        return user if self.user_can_authenticate(user) else None
 
 
 # Signal receivers, connected in TrackerConfig.ready() ---------------------------------------

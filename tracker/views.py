@@ -81,8 +81,17 @@ def _get_visible_or_404(request, visible: QuerySet, pk: int, model: str):
 
 
 def _get_action_for_user(request, pk: int) -> Action:
-    visible = Action.objects.visible_to(request.user).with_related()
-    return _get_visible_or_404(request, visible, pk, "action")
+    """The action with its question, report, owner and closer in one query.
+
+    One join fewer than `with_related()`: planning this query costs more than running it, and
+    the report's force is the action's own (`Action.force` is stored from it).
+    """
+    visible = Action.objects.visible_to(request.user).select_related(
+        "force", "question__inspection", "owner", "closed_by"
+    )
+    action = _get_visible_or_404(request, visible, pk, "action")
+    action.question.inspection.force = action.force
+    return action
 
 
 def _list_url(force: Force | None = None, **params) -> str:
