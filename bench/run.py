@@ -109,6 +109,10 @@ def main() -> None:
             f"{platform.python_version()}",
         }
     }
+    # Absolute times follow the machine: the same commit has measured 2-3 times slower on one
+    # machine of this kind than on another. This fixed workload, measured before and after,
+    # says how fast this machine was during this run, so that runs can be compared.
+    start_reference = cpu_reference_ms()
     if "pages" in phases:
         results["pages"] = measure_pages()
     if "export" in phases:
@@ -120,6 +124,7 @@ def main() -> None:
 
     # Other work on the machine moves absolute times (not the export's ratio): say how busy.
     results["data"]["load_average"] = {"start": start_load, "end": load_average()}
+    results["data"]["cpu_reference_ms"] = {"start": start_reference, "end": cpu_reference_ms()}
     args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print_table(results)
     print(f"\nwritten to {args.out}")
@@ -131,6 +136,29 @@ def main() -> None:
 def load_average() -> list[float]:
     """The 1, 5 and 15-minute load averages (runnable processes; this machine has 2 cores)."""
     return [round(value, 2) for value in os.getloadavg()]
+
+
+def cpu_reference_ms() -> float:
+    """The median time of a fixed piece of work like a page's, on this machine, now.
+
+    Django's template engine renders 500 rows with a lookup and a filter each (no database,
+    none of this project's code), seven times. Compare it between runs before comparing
+    their page times: a reference twice as long means page times about twice as long for the
+    same code.
+    """
+    from django.template import Context, Engine
+
+    template = Engine().from_string(
+        "{% for row in rows %}<tr><td>{{ row.name|upper }}</td><td>{{ row.n }}</td></tr>"
+        "{% endfor %}"
+    )
+    rows = [{"name": f"row {n}", "n": n} for n in range(500)]
+    times = []
+    for _ in range(7):
+        started = time.perf_counter()
+        template.render(Context({"rows": rows}))
+        times.append((time.perf_counter() - started) * 1000)
+    return round(statistics.median(times), 1)
 
 
 def manage(*arguments: str) -> None:
@@ -629,7 +657,8 @@ def print_table(results: dict) -> None:
         f"\nPEEL Action Tracker on {data['database']}: {data['actions']:,} actions, "
         f"{data['notes']:,} notes ({data['machine']}; load average "
         f"{data['load_average']['start'][0]} at the start, {data['load_average']['end'][0]} "
-        "at the end)\n"
+        f"at the end; CPU reference {data['cpu_reference_ms']['start']} ms at the start, "
+        f"{data['cpu_reference_ms']['end']} ms at the end)\n"
     )
     if "pages" in results:
         print(f"{'page':26} {'queries':>7} {'p50 ms':>8} {'p95 ms':>8} {'target':>8}")
