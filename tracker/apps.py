@@ -17,4 +17,3 @@ class TrackerConfig(AppConfig):
         auth_signals.user_logged_out.connect(security.on_user_logged_out)
         auth_signals.user_login_failed.connect(security.on_user_login_failed)
         user_locked_out.connect(security.on_user_locked_out)
-
