@@ -3,6 +3,7 @@ action's own force (and inspectors) can download them, as attachments."""
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import logging
 import re
@@ -11,14 +12,15 @@ from pathlib import Path
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.core.files.storage import FileSystemStorage
+from django.db import DatabaseError, IntegrityError, OperationalError, connection, transaction
 
 from tests import evidence_samples as samples
 from tests.evidence_samples import PDF, SAMPLES, upload
 from tests.factories import make_action, make_user
 from tracker import evidence
 from tracker.evidence import check_upload, sanitise_name
-from tracker.models import EvidenceFile, EvidenceNote
+from tracker.models import ActionEvent, EvidenceFile, EvidenceNote, StaleVersion
 
 SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
 STORED_NAME = re.compile(r"^evidence/\d{4}/[0-9a-f]{32}$")
@@ -61,9 +63,8 @@ def post_note(client, action, *files, body="Dip sample attached.", version=None)
 
 
 def add_note_with_files(action, by, *files):
-    """A note with files, stored (the bytes are written once the test's 'commit' runs)."""
-    with transaction.atomic():
-        return action.add_note("Evidence attached.", by=by, files=[check_upload(f) for f in files])
+    """A note with files, their bytes stored."""
+    return action.add_note("Evidence attached.", by=by, files=[check_upload(f) for f in files])
 
 
 # What is accepted --------------------------------------------------------------------------
@@ -272,9 +273,7 @@ def test_a_stale_note_with_files_asks_for_them_again(signed_in, staff, colleague
         (b"x" * 300 + b".pdf", "x" * 251 + ".pdf"),
     ],
 )
-def test_a_hostile_file_name_in_the_request_is_cleaned(
-    signed_in, action, storage, sent, shown, django_capture_on_commit_callbacks
-):
+def test_a_hostile_file_name_in_the_request_is_cleaned(signed_in, action, storage, sent, shown):
     """The name as a hostile client writes it in the multipart body, not as a browser would."""
     boundary = "peel-boundary"
     fields = {"note-version": str(action.version), "note-kind": "progress", "note-body": "x"}
@@ -289,19 +288,18 @@ def test_a_hostile_file_name_in_the_request_is_cleaned(
         + PDF
         + f"\r\n--{boundary}--\r\n".encode()
     )
-    with django_capture_on_commit_callbacks():
-        response = signed_in.post(
-            f"/actions/{action.pk}/note/",
-            body,
-            content_type=f"multipart/form-data; boundary={boundary}",
-        )
+    response = signed_in.post(
+        f"/actions/{action.pk}/note/",
+        body,
+        content_type=f"multipart/form-data; boundary={boundary}",
+    )
     assert response.status_code == 302
     stored = EvidenceFile.objects.get()
     assert (stored.original_name, stored.content_type) == (shown, "application/pdf")
 
 
 @pytest.mark.django_db(transaction=True)
-def test_accepted_files_are_stored_after_the_commit_under_generated_names(client, storage):
+def test_accepted_files_are_stored_under_generated_names(client, storage):
     staff = make_user(username="staff")
     action = make_action(force=staff.force)
     client.force_login(staff)
@@ -331,7 +329,7 @@ def test_a_failed_note_transaction_leaves_no_file(storage, monkeypatch):
     staff = make_user(username="staff")
     action = make_action(force=staff.force)
     # Two files given one stored name: the second row breaks the unique constraint, after
-    # the first file's write was queued for the commit.
+    # the first file's bytes were written.
     monkeypatch.setattr(evidence, "new_stored_name", lambda: "evidence/2025/" + "0" * 32)
     files = [check_upload(upload("a.pdf", PDF)), check_upload(upload("b.png", samples.png()))]
     with pytest.raises(IntegrityError):
@@ -341,24 +339,129 @@ def test_a_failed_note_transaction_leaves_no_file(storage, monkeypatch):
     assert files_in(storage["media"]) == []
 
 
-def test_files_are_written_only_when_the_note_commits(
+def test_files_are_written_before_the_note_commits(
     staff, action, storage, django_capture_on_commit_callbacks
 ):
-    with django_capture_on_commit_callbacks() as callbacks:
+    """So that a failed write can still roll the note back (nothing waits for the commit)."""
+    with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
         add_note_with_files(action, staff, upload("a.pdf", PDF))
-        assert files_in(storage["media"]) == []
-    assert len(callbacks) == 1
-    callbacks[0]()
-    assert [path.read_bytes() for path in files_in(storage["media"])] == [PDF]
+        assert [path.read_bytes() for path in files_in(storage["media"])] == [PDF]
+    assert callbacks == []
+
+
+# When storage fails ------------------------------------------------------------------------
+
+
+def fill_the_disk(monkeypatch, after: int = 0) -> list[str]:
+    """Storage whose writes, after the first `after`, stop part-way: no space left on device.
+
+    Returns the names of the writes that succeeded.
+    """
+    real_save = FileSystemStorage._save
+    written = []
+
+    def save(storage, name, content):
+        if len(written) < after:
+            written.append(real_save(storage, name, content))
+            return written[-1]
+        path = Path(storage.path(name))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content.read(10))
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(FileSystemStorage, "_save", save)
+    return written
+
+
+def what_is_saved(action) -> tuple:
+    action.refresh_from_db()
+    return (
+        action.version,
+        EvidenceNote.objects.count(),
+        EvidenceFile.objects.count(),
+        ActionEvent.objects.count(),
+    )
+
+
+def test_a_storage_failure_is_raised_as_storage_failed_and_saves_nothing(
+    staff, action, storage, monkeypatch
+):
+    fill_the_disk(monkeypatch)
+    before = what_is_saved(action)
+    with pytest.raises(evidence.StorageFailed) as failed:
+        add_note_with_files(action, staff, upload("a.pdf", PDF))
+    assert failed.value.__cause__.errno == errno.ENOSPC
+    assert action.version == before[0]  # the instance too, not only the database
+    assert what_is_saved(action) == before
+    assert files_in(storage["media"]) == []
+
+
+def test_bytes_that_cannot_be_deleted_are_logged_and_the_storage_failure_still_raised(
+    staff, action, storage, monkeypatch, caplog
+):
+    fill_the_disk(monkeypatch, after=1)
+
+    def delete(storage, name):
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(FileSystemStorage, "delete", delete)
+    with pytest.raises(evidence.StorageFailed):
+        add_note_with_files(action, staff, upload("a.pdf", PDF), upload("b.pdf", PDF))
+    errors = [r for r in caplog.records if r.name == "tracker.evidence"]
+    # The second file's part-written bytes, then the first file's.
+    assert [r.levelname for r in errors] == ["ERROR", "ERROR"]
+    assert all("could not be removed from storage" in r.getMessage() for r in errors)
+    assert not EvidenceNote.objects.exists()
+
+
+def test_bytes_the_storage_saved_under_another_name_are_a_storage_failure(
+    staff, action, storage, monkeypatch
+):
+    # Storage saves under another name when the one asked for is taken (here by a stray file).
+    taken = "evidence/2025/" + "0" * 32
+    (storage["media"] / "evidence" / "2025").mkdir(parents=True)
+    (storage["media"] / taken).write_bytes(b"stray")
+    monkeypatch.setattr(evidence, "new_stored_name", lambda: taken)
+    with pytest.raises(evidence.StorageFailed, match="not 'evidence/2025/0+'"):
+        add_note_with_files(action, staff, upload("a.pdf", PDF))
+    assert files_in(storage["media"]) == [storage["media"] / taken]
+    assert not EvidenceNote.objects.exists()
+
+
+def test_a_stale_note_writes_no_bytes(staff, colleague, action, storage):
+    seen = action.version
+    action.assign(colleague, by=colleague)
+    with pytest.raises(StaleVersion):
+        action.add_note("Late", by=staff, version=seen, files=[check_upload(upload("a.pdf", PDF))])
+    assert files_in(storage["media"]) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_note_whose_commit_fails_leaves_no_bytes(storage, monkeypatch):
+    staff = make_user(username="staff")
+    action = make_action(force=staff.force)
+    before = what_is_saved(action)
+    stored_at_commit = []
+
+    def commit():
+        stored_at_commit.extend(files_in(storage["media"]))
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(connection, "commit", commit)
+    with pytest.raises(OperationalError):
+        add_note_with_files(action, staff, upload("a.pdf", PDF), upload("b.png", samples.png()))
+    monkeypatch.undo()
+    assert len(stored_at_commit) == 2
+    assert what_is_saved(action) == before
+    assert files_in(storage["media"]) == []
 
 
 # Append-only -------------------------------------------------------------------------------
 
 
 @pytest.fixture
-def stored(staff, action, storage, django_capture_on_commit_callbacks) -> EvidenceFile:
-    with django_capture_on_commit_callbacks(execute=True):
-        note = add_note_with_files(action, staff, upload("dip-sample.png", samples.png()))
+def stored(staff, action, storage) -> EvidenceFile:
+    note = add_note_with_files(action, staff, upload("dip-sample.png", samples.png()))
     return note.files.get()
 
 
@@ -431,11 +534,8 @@ def test_the_actions_force_downloads_the_exact_bytes_as_an_attachment(signed_in,
     assert "no-store" in response["Cache-Control"]
 
 
-def test_a_non_ascii_name_is_offered_encoded(
-    signed_in, staff, action, storage, django_capture_on_commit_callbacks
-):
-    with django_capture_on_commit_callbacks(execute=True):
-        note = add_note_with_files(action, staff, upload("Café plan.pdf", PDF))
+def test_a_non_ascii_name_is_offered_encoded(signed_in, staff, action, storage):
+    note = add_note_with_files(action, staff, upload("Café plan.pdf", PDF))
     response = signed_in.get(f"/evidence/{note.files.get().pk}/")
     assert response["Content-Disposition"] == "attachment; filename*=utf-8''Caf%C3%A9%20plan.pdf"
 

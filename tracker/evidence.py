@@ -11,8 +11,8 @@ allow-list below **and** its content is that type:
 
 The type stored, and later sent, is the allow-list's, never the browser's `Content-Type`.
 The name a user gave is kept only for display, cleaned by `sanitise_name()`; the bytes are
-stored under a generated name (`evidence/<year>/<uuid4 hex>`), only after the note's
-transaction commits (`store_after_commit()`), and are read back only by the download view.
+stored under a generated name (`evidence/<year>/<uuid4 hex>`) by `store()`, inside the note's
+transaction (`Action.add_note`), and are read back only by the download view.
 """
 
 from __future__ import annotations
@@ -21,11 +21,12 @@ import codecs
 import email.parser
 import email.policy
 import hashlib
+import logging
 import re
 import unicodedata
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import partial
 
 import filetype
 import olefile
@@ -33,7 +34,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import storages
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
@@ -41,6 +41,8 @@ from django.utils import timezone
 # the first 1,445 bytes (WHATWG MIME Sniffing); filetype reads 8,192.
 HEAD_SIZE = 8192
 MAX_NAME_LENGTH = 255
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -303,19 +305,38 @@ def new_stored_name() -> str:
     return f"evidence/{timezone.now():%Y}/{uuid.uuid4().hex}"
 
 
-def store_after_commit(stored_name: str, upload: UploadedFile) -> None:
-    """Write the bytes once the current transaction commits; nothing if it rolls back.
+class StorageFailed(OSError):
+    """A file's bytes could not be written to storage, so its note was not saved."""
 
-    The upload is still open then: the request that carried it is still being handled
-    (Django closes uploaded files, and removes their temporary files, when it ends).
+
+def store(stored_name: str, upload: UploadedFile) -> None:
+    """Write all the bytes under `stored_name`, or none of them and raise StorageFailed.
+
+    Called once the file's row holds `stored_name` (it is unique), so no other note's bytes
+    can be under it, and whatever a write that stopped part-way left there is deleted.
     """
-    transaction.on_commit(partial(_store, stored_name, upload))
-
-
-def _store(stored_name: str, upload: UploadedFile) -> None:
-    saved = storages["default"].save(stored_name, upload)
+    try:
+        saved = storages["default"].save(stored_name, upload)
+    except Exception as error:  # each storage backend raises its own errors (OSError, boto…)
+        delete_stored([stored_name])
+        raise StorageFailed(f"Evidence could not be stored as {stored_name!r}.") from error
     if saved != stored_name:
-        raise RuntimeError(f"Evidence stored as {saved!r}, not {stored_name!r}.")
+        delete_stored([saved])
+        raise StorageFailed(f"Evidence stored as {saved!r}, not {stored_name!r}.")
+
+
+def delete_stored(stored_names: Iterable[str]) -> None:
+    """Remove the bytes written for a note that was not saved; a name never written is fine.
+
+    A failure is logged, not raised, so that it cannot hide why the note failed: what is left
+    is bytes that no row points at, never a row without its bytes.
+    """
+    storage = storages["default"]
+    for stored_name in stored_names:
+        try:
+            storage.delete(stored_name)
+        except Exception:
+            logger.exception("Unsaved evidence %r could not be removed from storage.", stored_name)
 
 
 def open_stored(stored_name: str):

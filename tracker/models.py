@@ -475,36 +475,49 @@ class Action(models.Model):
     ):
         """Add an evidence note, with files that passed `evidence.check_upload()`.
 
-        The note, its files' rows and the event are one transaction; the files' bytes are
-        written only once it commits, so a refused or failed note leaves nothing in storage.
+        The note, its files' rows and the event are one transaction, and each file's bytes are
+        written to storage inside it, before it commits. If a write fails (StorageFailed), or
+        the transaction fails for any other reason, nothing of the note is saved and the bytes
+        already written for it are deleted: no row points at missing bytes.
+
+        Inside a caller's own transaction, the bytes are written before that one commits; if
+        it then rolls back, they stay in storage, unreferenced and harmless.
         """
         self._require_editor(by)
         body = body.strip()
         if not body:
             raise ValueError("An evidence note needs some text.")
-        with transaction.atomic():
-            self._change(
-                {},
-                ActionEvent.Kind.NOTE,
-                old="",
-                new=EvidenceNote.Kind(kind).label,
-                by=by,
-                via=via,
-                version=version,
-            )
-            note = EvidenceNote.objects.create(action=self, author=by, kind=kind, body=body)
-            for checked in files:
-                stored_name = evidence.new_stored_name()
-                EvidenceFile.objects.create(
-                    note=note,
-                    stored_name=stored_name,
-                    original_name=checked.original_name,
-                    content_type=checked.content_type,
-                    size=checked.size,
-                    sha256=checked.sha256,
+        loaded = (self.version, self.updated_at)
+        written: list[str] = []
+        try:
+            with transaction.atomic():
+                self._change(
+                    {},
+                    ActionEvent.Kind.NOTE,
+                    old="",
+                    new=EvidenceNote.Kind(kind).label,
+                    by=by,
+                    via=via,
+                    version=version,
                 )
-                evidence.store_after_commit(stored_name, checked.file)
-            return note
+                note = EvidenceNote.objects.create(action=self, author=by, kind=kind, body=body)
+                for checked in files:
+                    stored_name = evidence.new_stored_name()
+                    EvidenceFile.objects.create(
+                        note=note,
+                        stored_name=stored_name,
+                        original_name=checked.original_name,
+                        content_type=checked.content_type,
+                        size=checked.size,
+                        sha256=checked.sha256,
+                    )
+                    evidence.store(stored_name, checked.file)
+                    written.append(stored_name)
+        except BaseException:
+            evidence.delete_stored(written)
+            self.version, self.updated_at = loaded  # as in the database: the change rolled back
+            raise
+        return note
 
     def _require_editor(self, user) -> None:
         if user.role_for(self) is None:
