@@ -351,6 +351,11 @@ def test_files_are_written_before_the_note_commits(
 
 # When storage fails ------------------------------------------------------------------------
 
+NOT_STORED = (
+    "Nothing was saved: the files could not be stored. Try again, or ask your administrator "
+    "if it keeps happening. Choose the files again"
+)
+
 
 def fill_the_disk(monkeypatch, after: int = 0) -> list[str]:
     """Storage whose writes, after the first `after`, stop part-way: no space left on device.
@@ -381,6 +386,44 @@ def what_is_saved(action) -> tuple:
         EvidenceFile.objects.count(),
         ActionEvent.objects.count(),
     )
+
+
+def test_when_storage_fails_nothing_is_saved_and_the_typed_text_is_kept(
+    signed_in, action, storage, monkeypatch, caplog
+):
+    fill_the_disk(monkeypatch)
+    before = what_is_saved(action)
+    response = post_note(signed_in, action, upload("dip sample.pdf", PDF))
+    assert response.status_code == 507
+    page = response.content.decode()
+    assert NOT_STORED in page
+    assert "Dip sample attached.</textarea>" in page
+    # Every form on the page, not only the note's, starts from the version that is saved.
+    assert f'name="note-version" value="{before[0]}"' in page
+    assert f'name="move-version" value="{before[0]}"' in page
+    assert what_is_saved(action) == before
+    assert files_in(storage["media"]) == []
+    assert files_in(storage["temp"]) == []
+    [record] = [r for r in caplog.records if r.name == "tracker.views"]
+    assert record.levelname == "ERROR"
+    assert record.getMessage() == (
+        f"Note on action {action.pk} by staff not saved: its files could not be stored."
+    )
+    assert isinstance(record.exc_info[1], evidence.StorageFailed)
+    assert "No space left on device" in caplog.text
+
+
+def test_when_the_second_file_fails_the_first_files_bytes_are_deleted_too(
+    signed_in, action, storage, monkeypatch
+):
+    written = fill_the_disk(monkeypatch, after=1)
+    before = what_is_saved(action)
+    response = post_note(signed_in, action, upload("a.pdf", PDF), upload("b.png", samples.png()))
+    assert response.status_code == 507
+    assert NOT_STORED in response.content.decode()
+    assert len(written) == 1  # the first file's bytes were written…
+    assert files_in(storage["media"]) == []  # …and deleted with the note
+    assert what_is_saved(action) == before
 
 
 def test_a_storage_failure_is_raised_as_storage_failed_and_saves_nothing(

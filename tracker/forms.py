@@ -15,6 +15,8 @@ from tracker.models import Action, EvidenceNote, User
 from tracker.widgets import OneQueryModelChoiceIterator, Select
 from tracker.workflow import allowed_moves, find_move
 
+CHOOSE_FILES_AGAIN = "Choose the files again: a browser cannot keep them after a refused form."
+
 
 class DateInput(forms.DateInput):
     """<input type="date">, which takes and gives ISO dates whatever the user's locale."""
@@ -136,12 +138,16 @@ class NoteForm(ActionForm):
     def clean(self):
         cleaned = super().clean()
         if self.errors and self.files.getlist(self.add_prefix("files")):
-            self.add_error(
-                "files",
-                "Nothing was saved. Choose the files again: a browser cannot keep them "
-                "after a refused form.",
-            )
+            self.add_error("files", f"Nothing was saved. {CHOOSE_FILES_AGAIN}")
         return cleaned
+
+    def refuse_unstored_files(self) -> None:
+        """The files could not be written to storage (`evidence.StorageFailed`): say so."""
+        self.add_error(
+            "files",
+            "Nothing was saved: the files could not be stored. Try again, or ask your "
+            f"administrator if it keeps happening. {CHOOSE_FILES_AGAIN}",
+        )
 
     def save(self) -> None:
         self.action.add_note(

@@ -4,13 +4,15 @@ Another force's action, report or evidence file answers 404, never 403, so its e
 not revealed; the 404 is logged (`other_force_404`) when the object does exist.
 Forms on the action page post to `action-update`, which redirects back on success
 (POST-redirect-GET) and re-renders the page with the bound form on a refusal: 400 for a
-validation error, 409 for a stale version. htmx posts the same forms and swaps the page's
-main region from the same responses, so the pages work the same without JavaScript.
+validation error, 409 for a stale version, 507 when a note's files could not be stored.
+htmx posts the same forms and swaps the page's main region from the same responses, so the
+pages work the same without JavaScript.
 """
 
 from __future__ import annotations
 
 import datetime
+import logging
 from collections import defaultdict
 from urllib.parse import urlencode
 
@@ -32,7 +34,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from tracker.evidence import open_stored
+from tracker.evidence import StorageFailed, open_stored
 from tracker.exports import export_filename, stream_actions_csv
 from tracker.filters import ActionFilter
 from tracker.forms import ACTION_FORMS, ActionForm
@@ -48,6 +50,8 @@ from tracker.models import (
 )
 from tracker.security import log_event
 from tracker.workflow import OPEN_STATUSES, Status, TransitionError
+
+logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 50
 RECENT_EVENTS = 10
@@ -409,6 +413,16 @@ def action_update(request, pk: int, form_name: str):
             form.save()
         except StaleVersion:
             return _refuse_stale(request, action, form_name, form)
+        except StorageFailed:
+            # Only the note form stores files. Nothing was saved; the typed text is kept.
+            # 507 Insufficient Storage, not 503: a proxy sends 503s, which htmx must not swap in.
+            logger.exception(
+                "Note on action %s by %s not saved: its files could not be stored.",
+                pk,
+                request.user.username,
+            )
+            form.refuse_unstored_files()
+            return _render_action(request, action, {form_name: form}, status=507)
         except (TransitionError, ValueError) as refusal:
             # The model's own checks, worded for the user (e.g. no evidence to submit).
             form.add_error(form.error_field, str(refusal))

@@ -41,7 +41,7 @@ LAUNCH_ARGS = [
     "--no-first-run",
     "--lang=en-GB",
 ]
-EXPECTED_STATUS = re.compile(r"Failed to load resource: .* status of (400|404|409)")
+EXPECTED_STATUS = re.compile(r"Failed to load resource: .* status of (400|404|409|507)")
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -99,8 +99,9 @@ def tab(chromium):
 def console_errors(tab):
     """Errors the page logs: a CSP violation, a missing asset, a script error.
 
-    The 400, 404 and 409 answers the app gives on purpose (a refused form, a page that is
-    not there) are logged by the browser too; those are left out unless an asset failed.
+    The 400, 404, 409 and 507 answers the app gives on purpose (a refused form, a page that
+    is not there, files that could not be stored) are logged by the browser too; those are
+    left out unless an asset failed.
     """
     errors: list[str] = []
 

@@ -4,15 +4,17 @@ and a screenshot of every page (test-artifacts/screenshots/)."""
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import re
 
 import pytest
+from django.core.files.storage import FileSystemStorage
 from playwright.sync_api import expect
 
 from tests.browser.conftest import check_page, screenshot
 from tests.evidence_samples import PDF, png
-from tracker.models import Action, EvidenceFile, Status
+from tracker.models import Action, EvidenceFile, EvidenceNote, Status
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -229,6 +231,36 @@ def test_staff_attach_files_to_a_note_and_download_one(
     download = download_info.value
     assert download.suggested_filename == "dip-sample-march.pdf"
     assert download.path().read_bytes() == PDF
+    assert console_errors == []
+
+
+def test_a_note_whose_files_cannot_be_stored_is_not_saved_and_keeps_the_text(
+    tab, live_server, lancashire, console_errors, settings, tmp_path, monkeypatch
+):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+    def disk_full(storage, name, content):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(FileSystemStorage, "_save", disk_full)
+    action = lancashire["actions"][0]
+    sign_in(tab, live_server.url, "staff", lancashire["password"])
+    tab.goto(f"{live_server.url}/actions/{action.pk}/")
+
+    tab.get_by_role("textbox", name="Evidence").fill("Supervision dip sample, March.")
+    tab.get_by_label("Files (optional)").set_input_files(
+        [{"name": "dip-sample-march.pdf", "mimeType": "application/pdf", "buffer": PDF}]
+    )
+    tab.get_by_role("button", name="Add note").click()
+    expect(tab.locator("#note-form")).to_contain_text(
+        "Nothing was saved: the files could not be stored."
+    )
+    expect(tab.locator("#note-form")).to_contain_text("Choose the files again")
+    expect(tab.get_by_role("textbox", name="Evidence")).to_have_value(
+        "Supervision dip sample, March."
+    )
+    assert not EvidenceNote.objects.filter(action=action).exists()
+    check_page(tab, "20-action-evidence-not-stored")
     assert console_errors == []
 
 
