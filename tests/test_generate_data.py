@@ -2,19 +2,35 @@
 
 from __future__ import annotations
 
+import datetime
+import zoneinfo
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, F
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from tests.factories import make_action
-from tracker.models import INSPECTORS_GROUP, Action, ActionEvent, EvidenceNote, Status, User
+from tests.factories import make_action, make_user
+from tracker.management.commands import generate_data
+from tracker.models import (
+    INSPECTORS_GROUP,
+    Action,
+    ActionEvent,
+    EvidenceNote,
+    Inspection,
+    Question,
+    Status,
+    User,
+)
 
 SMALL = {"forces": 2, "actions": 50, "notes": 200, "users_per_force": 3, "inspectors": 2}
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="COPY is PostgreSQL's; SQLite uses bulk_create"
+)
 
 
 def generate(**options) -> tuple[str, str]:
@@ -140,3 +156,78 @@ def test_it_refuses_a_database_that_already_has_actions(force):
     with pytest.raises(CommandError, match=r"already has actions \(1\)"):
         generate()
     assert Action.objects.count() == 1
+
+
+def every_generated_row() -> list:
+    """Each generated table, ordered by id, every column (ids and foreign keys included)."""
+    models = (User, Inspection, Question, Action, EvidenceNote, ActionEvent)
+    return [list(model.objects.order_by("pk").values_list()) for model in models]
+
+
+def statements(queries, verb: str, model) -> int:
+    """How many of the captured queries begin `verb "model's table"`."""
+    return sum(q["sql"].startswith(f'{verb} "{model._meta.db_table}"') for q in queries)
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_copy_writes_exactly_the_rows_bulk_create_writes(monkeypatch):
+    monkeypatch.setattr(generate_data, "BATCH_SIZE", 500)
+    # flush empties the tables and restarts their ids, so both runs number rows from 1.
+    call_command("flush", interactive=False)
+    with CaptureQueriesContext(connection) as copied_queries:
+        generate(seed=5, notes=3000)
+    copied = every_generated_row()
+
+    call_command("flush", interactive=False)
+    monkeypatch.setattr(generate_data, "USE_COPY", False)
+    with CaptureQueriesContext(connection) as inserted_queries:
+        generate(seed=5, notes=3000)
+
+    assert every_generated_row() == copied
+    assert len(copied[4]) == 3000, "notes in several batches"
+    for model in (EvidenceNote, ActionEvent):
+        assert statements(copied_queries, "COPY", model) > 1, "in batches"
+        assert statements(copied_queries, "INSERT INTO", model) == 0
+        assert statements(inserted_queries, "COPY", model) == 0
+        assert statements(inserted_queries, "INSERT INTO", model) > 1
+
+
+AWKWARD_TEXT = [
+    "",
+    "tab\there",
+    "two\nlines\n",
+    "windows\r\nline end and a lone \r",
+    "back\\slash, and one at the end \\",
+    "\\N",
+    "\\.",
+    "\\t is not a tab",
+    "a \"quoted\" word, an 'apostrophe', a comma",
+    "unicode: café – “curly” £10 ✓ 日本 😀",
+    "\t\n",
+]
+
+
+def test_awkward_text_empty_strings_nulls_and_timestamps_are_written_exactly(db):
+    """Through COPY on PostgreSQL: what its text format escapes, and what it must not."""
+    action, author = make_action(), make_user()
+    london = timezone.make_aware(datetime.datetime(2025, 7, 1, 9, 30, 15, 123456))
+    kolkata = datetime.datetime(2025, 1, 31, 23, 59, 59, tzinfo=zoneinfo.ZoneInfo("Asia/Kolkata"))
+    notes = [
+        (action.pk, author.pk, EvidenceNote.Kind.PROGRESS, text, london) for text in AWKWARD_TEXT
+    ]
+    events = [
+        (action.pk, ActionEvent.Kind.NOTE, "", text, "", None, ActionEvent.Via.WEB, kolkata)
+        for text in AWKWARD_TEXT
+    ]
+
+    generate_data.write_rows(EvidenceNote, generate_data.NOTE_COLUMNS, notes)
+    generate_data.write_rows(ActionEvent, generate_data.EVENT_COLUMNS, events)
+
+    assert (
+        list(EvidenceNote.objects.order_by("pk").values_list(*generate_data.NOTE_COLUMNS)) == notes
+    )
+    assert (
+        list(ActionEvent.objects.order_by("pk").values_list(*generate_data.EVENT_COLUMNS)) == events
+    )
+    assert ActionEvent.objects.filter(reason="", by__isnull=True).count() == len(AWKWARD_TEXT)
