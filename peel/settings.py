@@ -99,6 +99,9 @@ TEMPLATES = [
     },
 ]
 
+# Django's form renderer, with the plain <input> and <textarea> written without templates.
+FORM_RENDERER = "tracker.widgets.FormRenderer"
+
 DATABASES = {
     "default": dj_database_url.parse(
         env("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),

@@ -1,14 +1,18 @@
-"""tracker.widgets.Select writes exactly Django's HTML; {% form_fields %} writes crispy's."""
+"""Select and FormRenderer write exactly what Django's templates write; form_fields, crispy's."""
 
 from __future__ import annotations
 
+import datetime
 import re
 
 import pytest
 from django import forms
+from django.forms import widgets
+from django.forms.renderers import DjangoTemplates, get_default_renderer
+from django.utils.safestring import mark_safe
 
 from tracker.templatetags.form_fields import form_fields
-from tracker.widgets import Select
+from tracker.widgets import FormRenderer, Select
 
 CHOICES = [
     ("", "All <reports>"),
@@ -25,6 +29,76 @@ CHOICES = [
 def test_select_renders_as_djangos_does(value, attrs):
     expected = forms.Select(choices=CHOICES).render("name", value, attrs)
     assert Select(choices=CHOICES).render("name", value, attrs) == expected
+
+
+class PlainInput(widgets.Input):
+    input_type = "text"
+
+
+# Every template FormRenderer writes in Python, by a widget that renders it.
+PYTHON_WRITTEN = [
+    PlainInput,
+    forms.CheckboxInput,
+    forms.ColorInput,
+    forms.DateInput,
+    forms.DateTimeInput,
+    forms.EmailInput,
+    forms.FileInput,
+    forms.HiddenInput,
+    forms.NumberInput,
+    lambda: forms.PasswordInput(render_value=True),
+    forms.SearchInput,
+    forms.TelInput,
+    forms.TextInput,
+    forms.TimeInput,
+    forms.URLInput,
+    forms.Textarea,
+]
+VALUES = [
+    None,
+    "",
+    "plain",
+    "a < b & \"c\" 'd'",
+    mark_safe("<b>already safe</b>"),
+    0,
+    42,
+    1.5,
+    True,
+    datetime.date(2026, 11, 26),
+    datetime.datetime(2026, 11, 26, 9, 5),
+    "line one\nline two",
+]
+ATTRS = [
+    {},
+    {"id": "id_x", "class": "form-control is-invalid", "required": True, "disabled": False},
+    {"aria-describedby": "id_x_error id_x_helptext", "data-q": '"quoted" & <tag>', "rows": 3},
+]
+
+
+def test_the_project_renders_forms_with_formrenderer():
+    assert isinstance(get_default_renderer(), FormRenderer)
+
+
+def test_formrenderer_writes_in_python_every_template_it_claims():
+    templates = {widget().template_name for widget in PYTHON_WRITTEN}
+    assert templates == set(FormRenderer.written_in_python)
+
+
+@pytest.mark.parametrize("make_widget", PYTHON_WRITTEN)
+def test_formrenderer_writes_what_djangos_templates_write(make_widget):
+    ours, djangos = FormRenderer(), DjangoTemplates()
+    for value in VALUES:
+        for attrs in ATTRS:
+            widget = make_widget()
+            expected = widget.render("field", value, attrs, renderer=djangos)
+            assert widget.render("field", value, attrs, renderer=ours) == expected, (value, attrs)
+
+
+def test_formrenderer_leaves_other_templates_to_django():
+    widget = forms.RadioSelect(choices=[("a", "A <1>"), ("b", "B")])
+    expected = widget.render("kind", "b", {"id": "id_kind"}, renderer=DjangoTemplates())
+    assert widget.render("kind", "b", {"id": "id_kind"}, renderer=FormRenderer()) == expected
+    assert 'value="b" id="id_kind_1" checked' in expected
 
 
 class Everything(forms.Form):
