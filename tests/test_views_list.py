@@ -86,6 +86,47 @@ def test_page_numbers_are_clamped_never_an_error(signed_in, question, number, ex
     assert response.context["page"].number == expected
 
 
+@pytest.mark.parametrize(
+    ("number", "expected"),
+    [("1", 1), ("2", 2), ("0", 1), ("abc", 1), ("3", 2), ("99", 2), ("9" * 40, 2)],
+)
+def test_a_search_counts_and_pages_as_the_plain_list_does(signed_in, question, number, expected):
+    # A search within one force gets its count from the query of its page (COUNT(*) OVER ())
+    actions = many(question, 70)
+    make_action(question=question, text="Nothing like the others")
+    response = signed_in.get(f"/actions/?q=number&page={number}")
+    assert response.status_code == 200
+    assert response.context["page"].number == expected
+    page = response.content.decode()
+    if expected == 1:
+        assert "70 actions, showing 1–50" in page
+        assert row_ids(response) == [a.pk for a in actions[:50]]
+    else:
+        assert "70 actions, showing 51–70" in page
+        assert row_ids(response) == [a.pk for a in actions[50:]]
+
+
+def test_a_search_that_finds_nothing_says_so(signed_in, question):
+    many(question, 3)
+    response = signed_in.get("/actions/?q=nowhere&page=4")
+    assert response.context["page"].number == 1
+    assert "No actions match these filters." in response.content.decode()
+
+
+def test_an_inspectors_search_counts_within_a_force_and_across_all(
+    client, inspector, force, other_force
+):
+    ours = [make_action(force=force, text=f"Audit the custody suite {i}") for i in range(3)]
+    theirs = make_action(force=other_force, text="Audit the control room")
+    client.force_login(inspector)
+    across = client.get("/actions/?q=audit")
+    assert "4 actions" in across.content.decode()
+    assert set(row_ids(across)) == {a.pk for a in ours} | {theirs.pk}
+    within = client.get(f"/actions/?q=audit&force={force.slug}")
+    assert "3 actions" in within.content.decode()
+    assert set(row_ids(within)) == {a.pk for a in ours}
+
+
 def test_pages_keep_the_filters(signed_in, question):
     many(question, 60)
     page = signed_in.get("/actions/?status=not_started&q=area").content.decode()

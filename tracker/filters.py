@@ -246,6 +246,10 @@ class ActionFilter(django_filters.FilterSet):
         return sort if sort in SORTS else DEFAULT_SORT
 
     @property
+    def search_term(self) -> str:
+        return (self.cleaned_value("q") or "").strip()
+
+    @property
     def chosen_force(self) -> Force | None:
         return self.cleaned_value("force") if "force" in self.filters else None
 

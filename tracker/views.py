@@ -18,9 +18,9 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Window
 from django.http import (
     FileResponse,
     Http404,
@@ -326,8 +326,11 @@ def _chart(questions: list[dict]) -> dict:
 def action_list(request):
     actions = Action.objects.visible_to(request.user).with_related()
     f = ActionFilter(request.GET, queryset=actions, request=request)
-    paginator = Paginator(f.qs, PAGE_SIZE)
-    page = paginator.page(_clamp_page(request.GET.get("page"), paginator.num_pages))
+    if f.search_term and (request.user.force_id or f.chosen_force):
+        page = _page_counted_by_its_query(f.qs, request.GET.get("page"))
+    else:
+        paginator = Paginator(f.qs, PAGE_SIZE)
+        page = paginator.page(_clamp_page(request.GET.get("page"), paginator.num_pages))
     page.object_list = _with_note_counts(list(page.object_list))
     return render(
         request,
@@ -335,9 +338,15 @@ def action_list(request):
         {
             "filter": f,
             "page": page,
-            "page_range": paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
+            "page_range": page.paginator.get_elided_page_range(
+                page.number, on_each_side=2, on_ends=1
+            ),
         },
     )
+
+
+# Further than any list goes; it only keeps a silly ?page= from overflowing the OFFSET.
+BEYOND_EVERY_PAGE = 10**9
 
 
 def _clamp_page(value: str | None, last: int) -> int:
@@ -346,6 +355,24 @@ def _clamp_page(value: str | None, last: int) -> int:
     except ValueError:
         number = 1
     return min(max(number, 1), last)
+
+
+def _page_counted_by_its_query(queryset: QuerySet, requested: str | None) -> Page:
+    """A page of a search within one force, with the total from the same query (OVER ()).
+
+    Finding the notes that match is nearly all of a search's cost, and Paginator would find
+    them twice: once to COUNT, once for the page. One force's actions are few enough to count
+    beside the page; across every force a COUNT of its own is the cheaper of the two.
+    A page past the end shows the last page, as the plain list does.
+    """
+    paginator = Paginator(queryset, PAGE_SIZE)
+    number = _clamp_page(requested, BEYOND_EVERY_PAGE)
+    start = (number - 1) * PAGE_SIZE
+    rows = list(queryset.annotate(found=Window(Count("pk")))[start : start + PAGE_SIZE])
+    if not rows and number > 1:
+        return paginator.page(paginator.num_pages)
+    paginator.count = rows[0].found if rows else 0  # what Paginator would have counted
+    return Page(rows, number, paginator)
 
 
 def _with_note_counts(actions: list[Action]) -> list[Action]:
