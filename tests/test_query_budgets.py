@@ -131,6 +131,9 @@ def test_the_action_list_of_an_inspector_across_forces(client, inspector, worklo
     assert len(queries_for(client, inspector, f"/actions/?force={force.slug}")) == 10
     url = f"/actions/?force={force.slug}&inspection={report}"
     assert len(queries_for(client, inspector, url)) == 12
+    # a search: across every force still counted apart; within one, by its page's query
+    assert len(queries_for(client, inspector, "/actions/?q=dip+sample")) == 7
+    assert len(queries_for(client, inspector, f"/actions/?force={force.slug}&q=dip")) == 9
 
 
 @pytest.mark.parametrize("status", [Status.IN_PROGRESS, Status.CLOSED])
