@@ -138,9 +138,9 @@ def test_the_action_list_of_an_inspector_across_forces(client, inspector, worklo
 
 @pytest.mark.parametrize("status", [Status.IN_PROGRESS, Status.CLOSED])
 def test_the_action_page(client, staff, workload, status):
-    # session, user (with their force), the action (question, report, force, owner and
-    # closer joined), notes (with authors), the notes' files (one query for all of them),
-    # events (with who), owner choices
+    # session, user (with their force, which is the action's), the action (question, report,
+    # owner and closer joined), notes (with authors), the notes' files (one query for all of
+    # them), events (with who), owner choices
     action = [a for a in workload["actions"] if a.status == status][-1]
     assert len(queries_for(client, staff, f"/actions/{action.pk}/")) == 7
 
@@ -151,11 +151,22 @@ def test_the_report_page(client, staff, workload):
     assert len(queries_for(client, staff, f"/inspections/{report.pk}/")) == 5
 
 
+def test_the_reports_list(client, staff, workload):
+    # session, user (with their force), the reports with their counts
+    assert len(queries_for(client, staff, "/inspections/")) == 3
+
+
 def test_the_csv_export(client, staff, workload):
     # session, user (with their force, for the file name), then every row in one query:
     # COPY on PostgreSQL, one chunked SELECT elsewhere
     sql = queries_for(client, staff, "/actions/export.csv?status=in_progress&q=dip")
     assert len(sql) == 3
+    client.force_login(staff)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/actions/export.csv")
+        lines = b"".join(response.streaming_content).count(b"\n")
+    assert lines == len(workload["actions"]) + 1
+    assert len(queries) == 3
 
 
 @pytest.mark.parametrize("query", ["", "?status__exact=in_progress&overdue=yes"])
