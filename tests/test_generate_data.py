@@ -10,7 +10,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection, transaction
-from django.db.models import Count, F
+from django.db.models import Avg, Count, F
+from django.db.models.functions import Length
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -125,6 +126,21 @@ def test_every_status_owners_dates_blocks_and_both_kinds_of_note_are_there(db):
         "status",
         "note",
     }
+
+
+def test_reports_carry_text_the_size_of_a_published_one(db):
+    """Pages that join a report read its text with every row: the bench must carry it too."""
+    generate()
+    sizes = Inspection.objects.aggregate(
+        source=Avg(Length("source_text")), summary=Avg(Length("summary"))
+    )
+    assert 9_000 <= sizes["source"] <= 13_000  # the sample page is 11,400 characters
+    assert 2_500 <= sizes["summary"] <= 3_000
+    narrative = Question.objects.aggregate(n=Avg(Length("narrative")))["n"]
+    assert 1_200 <= narrative <= 1_500
+    report = Inspection.objects.first()
+    assert report.title in report.source_text
+    assert all(q.narrative in report.source_text for q in report.questions.all())
 
 
 def test_the_rows_keep_the_rules_the_app_keeps(db):

@@ -117,6 +117,29 @@ PILLAR_QUESTIONS = {
         ],
     ),
 }
+# A published report's text, at the sizes of the sample (data/reports/): the page as imported
+# about 11,000 characters, the summary about 2,700 and each question's narrative about 1,300.
+# Pages that join a report or a question read these with every row, so the benchmark must too.
+SOURCE_TEXT_LENGTH = 11_000
+SUMMARY_LENGTH = 2_700
+NARRATIVE_LENGTH = 1_300
+REPORT_SENTENCES = [
+    "The force has a good understanding of the demand it faces.",
+    "Leaders have set clear priorities that the workforce understands.",
+    "Neighbourhood officers work with partner organisations to solve local problems.",
+    "The force could do more to evaluate whether its approach is working.",
+    "Investigations are generally thorough, but supervision is not always consistent.",
+    "Vulnerable people are identified at the first point of contact in most cases.",
+    "Call handlers use a structured assessment of threat, harm and risk.",
+    "Officers we spoke to understood the importance of keeping victims informed.",
+    "Some investigations were delayed because digital devices were not examined quickly.",
+    "The force works well with the local authority to safeguard children.",
+    "We found that the force's use of stop and search is fair and effective.",
+    "Workforce wellbeing has improved since our last inspection.",
+    "Multi-agency arrangements for managing offenders are well established.",
+    "The force has invested in training for specialist investigators.",
+    "Performance is scrutinised regularly at a senior level.",
+]
 GRADE_WEIGHTS = {
     Grade.OUTSTANDING: 3,
     Grade.GOOD: 45,
@@ -458,6 +481,7 @@ class Generator:
 
     def make_reports_and_actions(self, forces, staff, inspectors) -> list[Plan]:
         rng = self.rng("reports")
+        self.text_rng = self.rng("report text")
         per_force, extra = divmod(self.action_count, len(forces))
         inspections, questions, plans = [], [], []
         for index, force in enumerate(forces):
@@ -532,8 +556,7 @@ class Generator:
                     grade=self._grade(rng),
                     last_updated=last_updated,
                     summary=f"{force.name}: {pillar.label.lower()} in {year}. "
-                    "A synthetic report for benchmarks.",
-                    source_text="",
+                    + self._prose(SUMMARY_LENGTH),
                     imported_at=imported,
                 )
                 count = min(rng.randint(3, 5), len(texts))
@@ -546,16 +569,30 @@ class Generator:
                             text=text,
                             grade=self._grade(rng),
                             narrative=f"{force.short_name} {pillar.label.lower()}, question "
-                            f"{number}: the inspection's findings, summarised.",
+                            f"{number}. " + self._prose(NARRATIVE_LENGTH),
                         )
                     )
                     take = min(quota, rng.randint(2, 12))
                     afis.append(take)
                     quota -= take
+                inspection.source_text = "\n\n".join(
+                    [title, inspection.summary]
+                    + [f"{q.number}. {q.text}\n{q.narrative}" for q in its_questions]
+                    + [self._prose(SOURCE_TEXT_LENGTH // 4)]
+                )
                 yield inspection, its_questions, afis
             year -= 1
             if year < FIRST_YEAR:
                 year, programme_round = latest, programme_round + 1
+
+    def _prose(self, length: int) -> str:
+        """Sentences of a report, about `length` characters of them."""
+        sentences, size = [], 0
+        while size < length:
+            sentence = self.text_rng.choice(REPORT_SENTENCES)
+            sentences.append(sentence)
+            size += len(sentence) + 1
+        return " ".join(sentences)
 
     def _grade(self, rng) -> str:
         return rng.choices(list(GRADE_WEIGHTS), weights=list(GRADE_WEIGHTS.values()))[0]
