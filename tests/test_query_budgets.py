@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from tests.factories import PASSWORD, make_inspection, make_question, make_user
 from tracker.filters import ActionFilter
-from tracker.models import Action, ActionEvent, EvidenceNote, Pillar, Status
+from tracker.models import Action, ActionEvent, EvidenceNote, Inspection, Pillar, Question, Status
 
 TODAY = timezone.localdate()
 
@@ -176,6 +176,44 @@ def test_the_admin_changelist(client, inspector, force, staff, query):
     small = queries_for(client, inspector, url)
     add_workload(195, force, staff, first_year=2030)
     assert len(queries_for(client, inspector, url)) == len(small)
+
+
+@pytest.mark.parametrize(
+    ("who", "url"),
+    [
+        ("staff", "/"),
+        ("staff", "/actions/"),
+        ("staff", "/actions/?q=dip"),
+        ("staff", "the action"),
+        ("staff", "/inspections/"),
+        ("inspector", "/admin/tracker/action/"),
+    ],
+)
+def test_pages_of_actions_leave_the_reports_long_texts_in_the_database(
+    client, staff, inspector, workload, who, url
+):
+    """A report's long texts (its page as imported is ~11,000 characters) stay in the database.
+
+    Only the report page reads its summary and narratives; only the admin, the page imported.
+    """
+    if url == "the action":
+        url = f"/actions/{workload['actions'][-1].pk}/"
+    sql = " ".join(queries_for(client, {"staff": staff, "inspector": inspector}[who], url))
+    assert '"tracker_question"' in sql
+    for column in ("source_text", "summary", "narrative"):
+        assert column not in sql
+
+
+def test_the_report_page_shows_its_summary_and_narratives(client, staff, workload):
+    report = workload["reports"][-1]
+    Inspection.objects.filter(pk=report.pk).update(summary="What the inspectors found overall.")
+    Question.objects.filter(inspection=report).update(narrative="How the force did on this one.")
+    client.force_login(staff)
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(f"/inspections/{report.pk}/").content.decode()
+    assert "What the inspectors found overall." in page
+    assert "How the force did on this one." in page
+    assert not [q for q in queries.captured_queries if "source_text" in q["sql"]]
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="pg_trgm is PostgreSQL's")

@@ -21,6 +21,7 @@ from django.utils.html import format_html
 
 from tracker.exports import export_filename, write_actions_csv
 from tracker.models import (
+    REPORT_TEXT,
     Action,
     ActionEvent,
     EvidenceFile,
@@ -393,6 +394,10 @@ class ActionAdmin(admin.ModelAdmin):
     inlines = [EvidenceNoteInline, ActionEventInline]
     actions = ["close_selected", "export_selected_csv"]
     list_per_page = 50
+
+    def get_queryset(self, request):
+        # The changelist's rows join their report: not its long texts, which it never shows
+        return super().get_queryset(request).defer(*REPORT_TEXT)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form_class = super().get_form(request, obj, change=change, **kwargs)

@@ -171,7 +171,7 @@ class ActionFilter(django_filters.FilterSet):
             # Force staff see one force; the picker would only offer what they cannot choose.
             del self.filters["force"]
         visible = Inspection.objects.visible_to(user)
-        inspections = visible.select_related("force")
+        inspections = visible.without_texts().select_related("force")
         owners = User.objects.filter(is_active=True).order_by("first_name", "last_name", "username")
         chosen_inspection = _id(data.get("inspection"))
         chosen_question = _id(data.get("question"))

@@ -120,6 +120,16 @@ class User(AbstractUser):
         return None
 
 
+# A report's and its questions' long texts, as an action reaches them. Only the report page
+# shows them, and they are tens of kilobytes a row (the page as imported alone is some 11,000
+# characters): pages that list or show actions leave them in the database.
+REPORT_TEXT = (
+    "question__narrative",
+    "question__inspection__summary",
+    "question__inspection__source_text",
+)
+
+
 class ForceScopedQuerySet(models.QuerySet):
     """Rows that belong to one force (they have a `force` foreign key)."""
 
@@ -133,6 +143,16 @@ class ForceScopedQuerySet(models.QuerySet):
         if user.force_id is None:
             return self.none()
         return self.filter(force_id=user.force_id)
+
+
+class InspectionQuerySet(ForceScopedQuerySet):
+    def without_texts(self) -> InspectionQuerySet:
+        """Leave the summary and the page as imported in the database.
+
+        Only the report page shows the summary, and only the admin the page as imported (some
+        11,000 characters): lists and the dashboard, which show many reports, need neither.
+        """
+        return self.defer("summary", "source_text")
 
 
 class Inspection(models.Model):
@@ -153,7 +173,7 @@ class Inspection(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
 
-    objects = ForceScopedQuerySet.as_manager()
+    objects = InspectionQuerySet.as_manager()
 
     class Meta:
         ordering = ["force__name", "-year", "pillar"]
@@ -222,7 +242,9 @@ class ActionQuerySet(ForceScopedQuerySet):
         return self.open().exclude(blocked_reason="")
 
     def with_related(self) -> ActionQuerySet:
-        return self.select_related("force", "question__inspection__force", "owner", "closed_by")
+        return self.select_related(
+            "force", "question__inspection__force", "owner", "closed_by"
+        ).defer(*REPORT_TEXT)
 
     def counts(self, today: datetime.date | None = None) -> dict[str, int]:
         """The dashboard's tiles in one query (see `count_expressions`)."""

@@ -39,12 +39,14 @@ from tracker.exports import export_filename, stream_actions_csv
 from tracker.filters import ActionFilter
 from tracker.forms import ACTION_FORMS, ActionForm
 from tracker.models import (
+    REPORT_TEXT,
     Action,
     ActionEvent,
     EvidenceFile,
     EvidenceNote,
     Force,
     Inspection,
+    Question,
     StaleVersion,
     count_expressions,
 )
@@ -93,8 +95,10 @@ def _get_action_for_user(request, pk: int) -> Action:
     """
     user = request.user
     related = ["question__inspection", "owner", "closed_by"]
-    visible = Action.objects.visible_to(user).select_related(
-        *related if user.force_id else [*related, "force"]
+    visible = (
+        Action.objects.visible_to(user)
+        .select_related(*related if user.force_id else [*related, "force"])
+        .defer(*REPORT_TEXT)
     )
     action = _get_visible_or_404(request, visible, pk, "action")
     if action.force_id == user.force_id:
@@ -118,7 +122,7 @@ def _list_url(force: Force | None = None, **params) -> str:
 def dashboard(request):
     user = request.user
     actions = Action.objects.visible_to(user)
-    inspections = Inspection.objects.visible_to(user)
+    inspections = Inspection.objects.visible_to(user).without_texts()
     forces: list[Force] = []
     if user.is_inspector:
         forces = list(Force.objects.all())
@@ -236,7 +240,9 @@ def _report_summaries(actions, inspections, expanded: int | None = None) -> list
         per_question[question_id][status] = n
     summaries = []
     for i, inspection in enumerate(
-        inspections.select_related("force").prefetch_related("questions")
+        inspections.select_related("force").prefetch_related(
+            Prefetch("questions", queryset=Question.objects.defer("narrative"))
+        )
     ):
         questions = []
         report_counts: dict[str, int] = defaultdict(int)
@@ -509,6 +515,7 @@ def inspection_list(request):
     open_ = Q(questions__actions__status__in=OPEN_STATUSES)
     inspections = (
         Inspection.objects.visible_to(request.user)
+        .without_texts()
         .select_related("force")
         .annotate(
             question_count=Count("questions", distinct=True),
@@ -523,7 +530,9 @@ def inspection_list(request):
 @login_required
 @require_GET
 def inspection_detail(request, pk: int):
-    visible = Inspection.objects.visible_to(request.user).select_related("force")
+    visible = (
+        Inspection.objects.visible_to(request.user).select_related("force").defer("source_text")
+    )
     inspection = _get_visible_or_404(request, visible, pk, "inspection")
     actions = Action.objects.visible_to(request.user).select_related("owner").order_by("position")
     questions = inspection.questions.prefetch_related(Prefetch("actions", queryset=actions))
