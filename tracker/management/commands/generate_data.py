@@ -23,10 +23,11 @@ and events' secondary indexes are built once after the load rather than updated 
 and the tables are then vacuumed and analysed, as autovacuum would after a bulk load, so the
 first queries have statistics.
 
-The full size above takes 75 to 90 s on PostgreSQL on a 2-core machine (it took three minutes
-with `bulk_create`, which spends most of its time building an instance and preparing each
-value of 1.2 million rows): about 25 s making and copying the notes and events, 20 s checking
-their foreign keys and 25 s building the notes' trigram index.
+The full size above takes 48 to 90 s on PostgreSQL on a 2-core machine, by the machine (it
+took three minutes with `bulk_create`, which spends most of its time building an instance and
+preparing each value of 1.2 million rows). On the slower machine: about 25 s making and
+copying the notes and events, 20 s checking their foreign keys and 25 s building the notes'
+trigram index.
 
 Users get unusable passwords: nobody can sign in as a generated user until someone sets a
 password (bench/run.py makes its load-test sessions itself). Progress goes to stderr, a line
