@@ -555,6 +555,19 @@ def test_the_timeline_shows_each_files_name_size_and_hash_with_a_download_link(
     assert f'<code class="sha256">{stored.sha256}</code>' in note
 
 
+def test_files_show_under_their_own_note_and_no_other(signed_in, action, staff, storage):
+    before = action.add_note("Nothing attached to this one.", by=staff)
+    with_files = add_note_with_files(action, staff, upload("minutes.pdf", PDF))
+    after = action.add_note("Nor to this one.", by=staff)
+    page = signed_in.get(f"/actions/{action.pk}/").content.decode()
+    notes = {
+        note.pk: page[page.index(f'id="note-{note.pk}"') :].split("</li>\n              <li")[0]
+        for note in (before, with_files, after)
+    }
+    assert "minutes.pdf" in notes[with_files.pk]
+    assert "note-files" not in notes[before.pk] + notes[after.pk]
+
+
 def test_the_admin_shows_a_notes_files_read_only(client, inspector, stored):
     client.force_login(inspector)
     page = client.get(f"/admin/tracker/evidencenote/{stored.note_id}/change/").content.decode()

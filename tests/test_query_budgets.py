@@ -17,7 +17,16 @@ from django.utils import timezone
 
 from tests.factories import PASSWORD, make_inspection, make_question, make_user
 from tracker.filters import ActionFilter
-from tracker.models import Action, ActionEvent, EvidenceNote, Inspection, Pillar, Question, Status
+from tracker.models import (
+    Action,
+    ActionEvent,
+    EvidenceFile,
+    EvidenceNote,
+    Inspection,
+    Pillar,
+    Question,
+    Status,
+)
 
 TODAY = timezone.localdate()
 
@@ -139,9 +148,20 @@ def test_the_action_list_of_an_inspector_across_forces(client, inspector, worklo
 @pytest.mark.parametrize("status", [Status.IN_PROGRESS, Status.CLOSED])
 def test_the_action_page(client, staff, workload, status):
     # session, user (with their force, which is the action's), the action (question, report,
-    # owner and closer joined), notes (with authors), the notes' files (one query for all of
-    # them), events (with who), owner choices
+    # owner and closer joined), notes (with authors, and whether each has files), events (with
+    # who), owner choices; and the files of the notes that have some, in one query
     action = [a for a in workload["actions"] if a.status == status][-1]
+    assert len(queries_for(client, staff, f"/actions/{action.pk}/")) == 6
+    notes = list(action.notes.all())
+    for note in notes[:2]:
+        EvidenceFile.objects.create(
+            note=note,
+            stored_name=f"evidence/{note.pk}.pdf",
+            original_name="minutes.pdf",
+            content_type="application/pdf",
+            size=3,
+            sha256="0" * 64,
+        )
     assert len(queries_for(client, staff, f"/actions/{action.pk}/")) == 7
 
 

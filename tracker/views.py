@@ -20,7 +20,17 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Count, F, Prefetch, Q, QuerySet, Window
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Window,
+    prefetch_related_objects,
+)
 from django.http import (
     FileResponse,
     Http404,
@@ -486,7 +496,11 @@ def _render_action(request, action: Action, bound=None, status: int = 200) -> Ht
         for name, form_class in ACTION_FORMS.items()
     }
     forms.update(bound or {})
-    notes = list(action.notes.select_related("author").prefetch_related("files"))
+    # Most notes have no files: their files are fetched for the notes that have some (no query
+    # when none has), and the timeline asks `has_files` before it asks for them.
+    attached = EvidenceFile.objects.filter(note=OuterRef("pk"))
+    notes = list(action.notes.select_related("author").annotate(has_files=Exists(attached)))
+    prefetch_related_objects([note for note in notes if note.has_files], "files")
     events = list(action.events.exclude(kind=ActionEvent.Kind.NOTE).select_related("by"))
     timeline = sorted(
         [("note", note.created_at, note) for note in notes]
