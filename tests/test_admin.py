@@ -213,6 +213,38 @@ def test_every_admin_list_opens_for_an_inspector(client, inspector, force, url):
     assert client.get(url).status_code == 200
 
 
+def test_an_inspector_filters_events_by_date(client, inspector, staff, force):
+    action = make_action(force=force)
+    action.add_note("Recent evidence", by=staff)
+    client.force_login(inspector)
+    page = client.get("/admin/tracker/actionevent/").content.decode()
+    links = {
+        label: href.replace("&amp;", "&")
+        for href, label in re.findall(r'<a href="(\?at__[^"]+)"[^>]*>([^<]+)</a>', page)
+    }
+    assert {"Today", "Past 7 days", "This month", "This year"} <= set(links)
+    events = set(ActionEvent.objects.filter(action=action).values_list("pk", flat=True))
+    assert events
+    this_week = client.get("/admin/tracker/actionevent/" + links["Past 7 days"])
+    assert {event.pk for event in this_week.context["cl"].result_list} == events
+    long_ago = client.get(
+        "/admin/tracker/actionevent/",
+        {"at__gte": "2001-01-01 00:00:00+00:00", "at__lt": "2001-02-01 00:00:00+00:00"},
+    )
+    assert not long_ago.context["cl"].result_list
+
+
+def test_the_reports_list_counts_each_reports_actions(client, inspector, force):
+    first = make_action(force=force)
+    make_action(question=first.question, position=2)
+    other_report = make_action(force=force)
+    client.force_login(inspector)
+    response = client.get("/admin/tracker/inspection/")
+    rows = {row.pk: row.action_total for row in response.context["cl"].result_list}
+    assert rows[first.question.inspection_id] == 2
+    assert rows[other_report.question.inspection_id] == 1
+
+
 def test_an_inspector_filters_by_report(client, inspector, force):
     wanted = make_action(force=force, text="In the wanted report")
     make_action(force=force, text="In another report")

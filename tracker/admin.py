@@ -12,7 +12,8 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
 from django.db import models
-from django.db.models import Count
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -123,6 +124,7 @@ class InspectionAdmin(admin.ModelAdmin):
     list_display = ["__str__", "force", "year", "pillar", "grade", "last_updated", "action_count"]
     list_filter = ["force", "year", "pillar", "grade"]
     list_select_related = ["force"]
+    show_full_result_count = False
     search_fields = ["title", "force__name"]
     inlines = [QuestionInline]
     readonly_fields = ["imported_at", "imported_by", "source_text"]
@@ -131,7 +133,21 @@ class InspectionAdmin(admin.ModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(action_total=Count("questions__actions"))
+        # Counted per report shown, not by joining every action to every report: the page's
+        # COUNT and its year filter then need no join at all. The list shows no long texts.
+        actions = (
+            Action.objects.filter(question__inspection=OuterRef("pk"))
+            .order_by()
+            .values("question__inspection")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .without_texts()
+            .annotate(action_total=Coalesce(Subquery(actions), 0))
+        )
 
     @admin.display(description="Actions", ordering="action_total")
     def action_count(self, obj):
@@ -212,6 +228,7 @@ class QuestionAdmin(admin.ModelAdmin):
     list_display = ["__str__", "inspection", "number", "grade", "carried_over"]
     list_filter = ["grade", "inspection__force", "inspection__year"]
     list_select_related = ["inspection__force"]
+    show_full_result_count = False
     search_fields = ["text"]
     readonly_fields = ["inspection", "number"]
     inlines = [ActionInline]
@@ -526,6 +543,7 @@ class EvidenceNoteAdmin(admin.ModelAdmin):
     list_display = ["id", "action", "kind", "author", "created_at"]
     list_filter = ["kind", "action__force"]
     list_select_related = ["action", "author"]
+    show_full_result_count = False  # a second COUNT of 500,000 notes on every page
     raw_id_fields = ["action"]
     fields = ["action", "kind", "body"]
     inlines = [EvidenceFileInline]
@@ -549,9 +567,11 @@ class EvidenceNoteAdmin(admin.ModelAdmin):
 @admin.register(ActionEvent)
 class ActionEventAdmin(admin.ModelAdmin):
     list_display = ["at", "action", "kind", "old_value", "new_value", "by", "via"]
-    list_filter = ["kind", "via", "action__force"]
+    # A date filter rather than date_hierarchy: the hierarchy's years, months and days are
+    # each a DISTINCT over every event (a third of a second at 750,000 events).
+    list_filter = [("at", admin.DateFieldListFilter), "kind", "via", "action__force"]
     list_select_related = ["action", "by"]
-    date_hierarchy = "at"
+    show_full_result_count = False
 
     def has_add_permission(self, request):
         return False

@@ -590,6 +590,8 @@ class EvidenceNote(models.Model):
         ]
         indexes = [
             models.Index(fields=["action", "created_at"], name="tracker_note_action_created"),
+            # Newest first across every action (the admin's list), without sorting 500,000 notes
+            models.Index(fields=["created_at", "id"], name="tracker_note_created"),
         ]
 
     def __str__(self) -> str:
