@@ -21,8 +21,9 @@ Phases, in order (`--only` picks some; the data is always made or checked first)
             search, action page and report page; an inspector for their dashboard across all
             forces and for the admin changelist. The action page and report page are that
             force's busiest (most notes, most actions). The search is for a named operation
-            (about 1 note in 150 mentions one). Extra rows: an inspector's list and search
-            across all forces.
+            (about 1 note in 150 mentions one). Extra rows, with no target: an inspector's
+            list and search across all forces, and the admin's lists of reports, notes and
+            events.
 3. export   The CSV export of every action (an inspector, no filters, as the view streams it),
             against PostgreSQL's own `COPY (the export's SELECT) TO STDOUT WITH CSV` of the
             same rows, alternated five times in this run: the ratio copy_seconds / seconds is
@@ -295,6 +296,9 @@ def measure_pages() -> dict:
         ("admin_actions", who["inspector"], "/admin/tracker/action/"),
         ("actions_list_inspector", who["inspector"], "/actions/"),
         ("actions_search_inspector", who["inspector"], f"/actions/{search}"),
+        ("admin_reports", who["inspector"], "/admin/tracker/inspection/"),
+        ("admin_notes", who["inspector"], "/admin/tracker/evidencenote/"),
+        ("admin_events", who["inspector"], "/admin/tracker/actionevent/"),
     ]
     clients = {}
     results = {}
