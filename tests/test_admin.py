@@ -245,6 +245,17 @@ def test_the_reports_list_counts_each_reports_actions(client, inspector, force):
     assert rows[other_report.question.inspection_id] == 1
 
 
+def test_a_reports_admin_page_shows_its_summary_and_the_page_as_imported(client, inspector, force):
+    report = make_action(force=force).question.inspection
+    Inspection.objects.filter(pk=report.pk).update(
+        summary="What the inspectors found.", source_text="The page as it was published."
+    )
+    client.force_login(inspector)
+    page = client.get(f"/admin/tracker/inspection/{report.pk}/change/").content.decode()
+    assert "What the inspectors found." in page
+    assert "The page as it was published." in page
+
+
 def test_an_inspector_filters_by_report(client, inspector, force):
     wanted = make_action(force=force, text="In the wanted report")
     make_action(force=force, text="In another report")
