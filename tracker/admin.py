@@ -134,7 +134,8 @@ class InspectionAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         # Counted per report shown, not by joining every action to every report: the page's
-        # COUNT and its year filter then need no join at all. The list shows no long texts.
+        # COUNT and its year filter then need no join at all. The list shows none of the long
+        # texts; a report's own page reads them as its form shows them.
         actions = (
             Action.objects.filter(question__inspection=OuterRef("pk"))
             .order_by()

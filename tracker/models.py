@@ -120,9 +120,10 @@ class User(AbstractUser):
         return None
 
 
-# A report's and its questions' long texts, as an action reaches them. Only the report page
-# shows them, and they are tens of kilobytes a row (the page as imported alone is some 11,000
-# characters): pages that list or show actions leave them in the database.
+# A report's and its questions' long texts, as an action reaches them: tens of kilobytes a
+# row (the page as imported alone is some 11,000 characters). Only the report page shows the
+# summary and narratives, and only the admin the page as imported: pages that list or show
+# actions leave them in the database.
 REPORT_TEXT = (
     "question__narrative",
     "question__inspection__summary",
