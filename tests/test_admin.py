@@ -223,6 +223,7 @@ def test_an_inspector_filters_events_by_date(client, inspector, staff, force):
         for href, label in re.findall(r'<a href="(\?at__[^"]+)"[^>]*>([^<]+)</a>', page)
     }
     assert {"Today", "Past 7 days", "This month", "This year"} <= set(links)
+    assert "By date" in page
     events = set(ActionEvent.objects.filter(action=action).values_list("pk", flat=True))
     assert events
     this_week = client.get("/admin/tracker/actionevent/" + links["Past 7 days"])
