@@ -13,7 +13,8 @@ Phases, in order (`--only` picks some; the data is always made or checked first)
             actions and notes, which it reuses. A database holding anything else is refused:
             start from an empty one (or drop it: `dropdb -h 127.0.0.1 -U postgres peel_bench`).
 2. pages    In-process with Django's test client and the production settings (DEBUG off),
-            each page 50 times after a warm-up: queries per request, p50 and p95. The pages
+            the app loaded as a gunicorn worker loads it (peel.wsgi, which freezes what
+            loading made out of the garbage collector's way), each page 50 times after a warm-up: queries per request, p50 and p95. The pages
             are asked for in rounds, every page once a round, with a fixed workload that
             uses none of this project's code (cpu_reference) in each round: the machine's
             speed moves, so each page's p95 is also given as a multiple of it. Force
@@ -54,6 +55,7 @@ from __future__ import annotations
 import argparse
 import csv
 import functools
+import importlib
 import json
 import os
 import platform
@@ -99,9 +101,8 @@ def main() -> None:
 
     prepare_database(args)
     start_load = load_average()
-    import django
-
-    django.setup()
+    # Set up as a gunicorn worker is, by importing the WSGI module (its gc.freeze() included).
+    importlib.import_module("peel.wsgi")
 
     from django.db import connection
 
