@@ -94,13 +94,33 @@ def test_timeline_events_say_who_how_and_why(signed_in, staff, action):
     timeline = signed_in.get(url(action)).content.decode()
     timeline = timeline[timeline.index('id="timeline-heading"') :]
     assert '<span class="fw-semibold">The importer</span>' in timeline
-    assert "changed owner from none to &lt;b&gt;Jo&lt;/b&gt;" in timeline
+    assert "changed owner from Unassigned to &lt;b&gt;Jo&lt;/b&gt;" in timeline
     assert '<span class="text-body-secondary">(via admin)</span>' in timeline
     assert '<p class="mb-0 event-reason">Reason: Waiting &lt;on&gt; IT</p>' in timeline
     assert '<div class="note-body"><p>First line<br>second line</p></div>' in timeline
     assert re.search(
         r'<time datetime="\d{4}-\d\d-\d\dT[^"]+" class="text-body-secondary">', timeline
     )
+
+
+def test_the_timeline_names_owners_and_dates_as_the_page_does(signed_in, staff, action):
+    jo = make_user(force=action.force, first_name="Jo", last_name="Bloggs")
+    pc = make_user(force=action.force, username="pc-1234", first_name="", last_name="")
+    action.assign(jo, by=staff)
+    action.assign(pc, by=staff)
+    action.assign(None, by=staff)
+    action.set_due_date(datetime.date(2027, 3, 1), by=staff)
+    action.set_due_date(datetime.date(2027, 6, 30), by=staff, reason="New IT system is late")
+    timeline = signed_in.get(url(action)).content.decode()
+    timeline = timeline[timeline.index('id="timeline-heading"') :]
+    for line in (
+        "changed owner from Unassigned to Jo Bloggs",
+        "changed owner from Jo Bloggs to pc-1234",  # no name: the username
+        "changed owner from pc-1234 to Unassigned",
+        "changed due date from not set to 1 Mar 2027",
+        "changed due date from 1 Mar 2027 to 30 Jun 2027",
+    ):
+        assert line in timeline
 
 
 def test_note_bodies_are_escaped(signed_in, staff, action):

@@ -8,7 +8,7 @@ import re
 import pytest
 from django.utils import timezone
 
-from tests.factories import make_action, make_inspection, make_question
+from tests.factories import make_action, make_inspection, make_question, make_user
 from tracker.models import Grade, Status
 
 TODAY = timezone.localdate()
@@ -155,6 +155,15 @@ def test_recent_activity_shows_the_last_ten_events_of_this_force(
     assert len(events) == 10
     assert all(event.action_id == action.pk for event in events)
     assert "added a progress note" in response.content.decode()
+
+
+def test_recent_activity_names_the_people_an_action_was_assigned_to(signed_in, staff, force):
+    action = make_action(force=force)
+    action.assign(make_user(force=force, first_name="Jo", last_name="Bloggs"), by=staff)
+    action.set_due_date(datetime.date(2027, 3, 1), by=staff)
+    page = signed_in.get("/").content.decode()
+    assert "Sam Staff</span>\n              changed owner from Unassigned to Jo Bloggs" in page
+    assert "changed due date from not set to 1 Mar 2027" in page
 
 
 def test_no_activity_is_an_empty_state(signed_in):

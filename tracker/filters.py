@@ -103,7 +103,7 @@ class QuestionFilter(django_filters.ModelChoiceFilter):
 
 
 def owner_choices(users) -> list[tuple[str, str]]:
-    people = [(str(user.pk), user.get_full_name() or user.username) for user in users]
+    people = [(str(user.pk), user.display_name) for user in users]
     return [("me", "Me"), ("unassigned", "Unassigned"), *people]
 
 

@@ -204,7 +204,7 @@ class OwnerChoiceField(forms.ModelChoiceField):
     iterator = OneQueryModelChoiceIterator
 
     def label_from_instance(self, user: User) -> str:
-        return user.get_full_name() or user.username
+        return user.display_name
 
 
 class AssignForm(ActionForm):

@@ -17,13 +17,14 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models, transaction
-from django.db.models import Case, Count, F, IntegerField, Q, Value, When
-from django.db.models.functions import Now
+from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Concat, Now, Trim
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 
 from tracker import evidence
+from tracker.dates import day_month_year
 from tracker.workflow import DONE_STATUSES, OPEN_STATUSES, Role, Status, check_move
 
 if TYPE_CHECKING:
@@ -105,6 +106,11 @@ class User(AbstractUser):
         related_name="users",
         help_text="Force staff see only their force. Leave empty for inspectors.",
     )
+
+    @property
+    def display_name(self) -> str:
+        """How pages name a person: their full name, or their username if they have none."""
+        return self.get_full_name() or self.username
 
     @cached_property
     def is_inspector(self) -> bool:
@@ -278,7 +284,7 @@ class StaleVersion(Exception):
     def __init__(self, action: Action):
         self.action = action
         latest = action.events.select_related("by").order_by("-at", "-id").first()
-        who = latest.by.get_full_name() or latest.by.username if latest and latest.by else None
+        who = latest.by.display_name if latest and latest.by else None
         by = f" by {who}" if who else ""
         super().__init__(
             f"This action was changed{by} since you opened it. Your changes were not saved; "
@@ -643,6 +649,22 @@ class EvidenceFile(models.Model):
         return self.sha256[:12]
 
 
+class ActionEventQuerySet(models.QuerySet):
+    def with_owner_names(self):
+        """Owner events record usernames: add the names of those people, in the same query.
+
+        `old_name` and `new_name` are the full names of the users whose usernames an event's
+        old and new values are ("" when they have none, None when no user has that username).
+        """
+
+        def name_of(value: str) -> Subquery:
+            full_name = Trim(Concat("first_name", Value(" "), "last_name"))
+            people = User.objects.filter(username=OuterRef(value))
+            return Subquery(people.annotate(full_name=full_name).values("full_name")[:1])
+
+        return self.annotate(old_name=name_of("old_value"), new_name=name_of("new_value"))
+
+
 class ActionEvent(models.Model):
     """One line of an action's audit trail. Append-only, enforced by a database trigger."""
 
@@ -671,6 +693,8 @@ class ActionEvent(models.Model):
     )
     at = models.DateTimeField(db_default=Now())
     via = models.CharField(max_length=10, choices=Via, default=Via.WEB)
+
+    objects = ActionEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["-at", "-id"]
@@ -716,6 +740,28 @@ class ActionEvent(models.Model):
         label = self.get_kind_display().lower()
         if self.kind == self.Kind.BLOCKED:
             return "marked blocked" if self.new_value else "unblocked"
-        old = self.old_value or "none"
-        new = self.new_value or "none"
+        if self.kind == self.Kind.OWNER:
+            old = self._person(self.old_value, getattr(self, "old_name", None))
+            new = self._person(self.new_value, getattr(self, "new_name", None))
+        elif self.kind == self.Kind.DUE_DATE:
+            old, new = self._day(self.old_value), self._day(self.new_value)
+        else:
+            old, new = self.old_value or "none", self.new_value or "none"
         return f"changed {label} from {old} to {new}"
+
+    @staticmethod
+    def _person(username: str, name: str | None) -> str:
+        """An owner as pages name people (`with_owner_names()` gives the names)."""
+        if not username:
+            return "Unassigned"
+        return name or username
+
+    @staticmethod
+    def _day(value: str) -> str:
+        """A due date as recorded (ISO 8601) as pages show dates: 5 Mar 2026."""
+        if not value:
+            return "not set"
+        try:
+            return day_month_year(datetime.date.fromisoformat(value))
+        except ValueError:  # not a date as the app records one: shown as it was recorded
+            return value

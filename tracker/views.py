@@ -150,6 +150,7 @@ def dashboard(request):
         "forces": forces,
         "tiles": _tiles(counts, force if user.is_inspector else None, today),
         "recent_events": ActionEvent.objects.filter(action__in=actions)
+        .with_owner_names()
         .select_related("action", "by")
         .order_by("-at", "-id")[:RECENT_EVENTS],
     }
@@ -501,7 +502,9 @@ def _render_action(request, action: Action, bound=None, status: int = 200) -> Ht
     attached = EvidenceFile.objects.filter(note=OuterRef("pk"))
     notes = list(action.notes.select_related("author").annotate(has_files=Exists(attached)))
     prefetch_related_objects([note for note in notes if note.has_files], "files")
-    events = list(action.events.exclude(kind=ActionEvent.Kind.NOTE).select_related("by"))
+    events = list(
+        action.events.exclude(kind=ActionEvent.Kind.NOTE).with_owner_names().select_related("by")
+    )
     timeline = sorted(
         [("note", note.created_at, note) for note in notes]
         + [("event", event.at, event) for event in events],

@@ -17,10 +17,6 @@ register = template.Library()
 EMPTY = mark_safe("")
 
 
-def _name(user) -> str:
-    return user.get_full_name() or user.username
-
-
 def _time(at) -> SafeString:
     local = dates.local(at)
     return format_html(
@@ -73,7 +69,7 @@ def _note(note, at) -> SafeString:
         note.pk,
         note.kind,
         note.get_kind_display(),
-        _name(note.author),
+        note.author.display_name,
         _time(at),
         linebreaks_filter(note.body, autoescape=True),
         _files(note),
@@ -101,7 +97,7 @@ def _event(event, at) -> SafeString:
         "                  {}\n"
         "                </div>{}\n"
         "              </li>",
-        _name(event.by) if event.by else "The importer",
+        event.by.display_name if event.by else "The importer",
         event.summary,
         via,
         _time(at),

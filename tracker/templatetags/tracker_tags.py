@@ -161,7 +161,7 @@ def _row(action, show_force: bool) -> SafeString:
         inspection.get_pillar_display(),
         question.number,
         grade_badge(question.grade),
-        (owner.get_full_name() or owner.username) if owner else UNASSIGNED,
+        owner.display_name if owner else UNASSIGNED,
         status_badge(action.status),
         format_html("{}<br>{}", dates.day_month_year(action.due_date), rag_badge(action))
         if action.due_date
