@@ -69,9 +69,13 @@ def add_workload(n: int, force, staff, first_year: int = 2014) -> dict:
         for k in range(1 + i % 3)
     )
     ActionEvent.objects.bulk_create(
-        ActionEvent(action=action, kind=kind, new_value="x", by=staff)
+        ActionEvent(action=action, kind=kind, new_value=recorded, by=staff)
         for action in actions
-        for kind in ("imported", "owner", "due_date")
+        for kind, recorded in (
+            ("imported", "Not started"),
+            ("owner", action.owner.username if action.owner else ""),  # as assign() records
+            ("due_date", action.due_date.isoformat()),
+        )
     )
     return {"reports": reports, "actions": actions}
 
@@ -89,16 +93,17 @@ def queries_for(client, user, url) -> list[str]:
 
 def test_the_dashboard_of_force_staff(client, staff, workload):
     # session, user (with their force, for the header), the tiles (one aggregate), my
-    # actions, statuses per question, reports, their questions, recent activity
-    assert len(queries_for(client, staff, "/")) == 8
+    # actions, statuses per question, reports, their questions, recent activity, and the
+    # names of the owners its events name (who did not make those changes themselves)
+    assert len(queries_for(client, staff, "/")) == 9
 
 
 def test_the_dashboard_of_an_inspector(client, inspector, force, workload):
     # session, user, Inspectors group, forces (picker), tiles, one row per force (GROUP BY),
-    # waiting for review, recent activity
-    assert len(queries_for(client, inspector, "/")) == 8
+    # waiting for review, recent activity and the owners its events name
+    assert len(queries_for(client, inspector, "/")) == 9
     # one force: its reports and their questions replace the per-force rows
-    assert len(queries_for(client, inspector, f"/?force={force.slug}")) == 10
+    assert len(queries_for(client, inspector, f"/?force={force.slug}")) == 11
 
 
 @pytest.mark.parametrize(

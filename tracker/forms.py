@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
+from django.utils.functional import cached_property
 
 from tracker.evidence import ACCEPT, ACCEPTED_TEXT, check_upload
 from tracker.models import Action, EvidenceNote, User
@@ -225,6 +226,11 @@ class AssignForm(ActionForm):
         self.fields["owner"].queryset = User.objects.filter(
             force_id=action.force_id, is_active=True
         ).order_by("first_name", "last_name", "username")
+
+    @cached_property
+    def officers(self) -> list[User]:
+        """The people the <select> offers, fetched once: the page names people from them too."""
+        return list(self.fields["owner"].queryset)
 
     def initial_for(self, action: Action) -> dict:
         return {"owner": action.owner_id}

@@ -11,14 +11,14 @@ on them, and TRUNCATE on PostgreSQL.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models, transaction
-from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, Subquery, Value, When
-from django.db.models.functions import Concat, Now, Trim
+from django.db.models import Case, Count, F, IntegerField, Q, Value, When
+from django.db.models.functions import Now
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -649,22 +649,6 @@ class EvidenceFile(models.Model):
         return self.sha256[:12]
 
 
-class ActionEventQuerySet(models.QuerySet):
-    def with_owner_names(self):
-        """Owner events record usernames: add the names of those people, in the same query.
-
-        `old_name` and `new_name` are the full names of the users whose usernames an event's
-        old and new values are ("" when they have none, None when no user has that username).
-        """
-
-        def name_of(value: str) -> Subquery:
-            full_name = Trim(Concat("first_name", Value(" "), "last_name"))
-            people = User.objects.filter(username=OuterRef(value))
-            return Subquery(people.annotate(full_name=full_name).values("full_name")[:1])
-
-        return self.annotate(old_name=name_of("old_value"), new_name=name_of("new_value"))
-
-
 class ActionEvent(models.Model):
     """One line of an action's audit trail. Append-only, enforced by a database trigger."""
 
@@ -693,8 +677,6 @@ class ActionEvent(models.Model):
     )
     at = models.DateTimeField(db_default=Now())
     via = models.CharField(max_length=10, choices=Via, default=Via.WEB)
-
-    objects = ActionEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["-at", "-id"]
@@ -749,9 +731,28 @@ class ActionEvent(models.Model):
             old, new = self.old_value or "none", self.new_value or "none"
         return f"changed {label} from {old} to {new}"
 
+    @classmethod
+    def name_owners(cls, events: Iterable[ActionEvent], people: Iterable[User] = ()) -> None:
+        """Owner events record usernames: give each its people's names (`old_name`, `new_name`).
+
+        The names come from `people`, users the page has loaded already, and the others from
+        one query, which is not run when every username is among them.
+        """
+        owner_events = [event for event in events if event.kind == cls.Kind.OWNER]
+        usernames = {v for event in owner_events for v in (event.old_value, event.new_value) if v}
+        names = {p.username: p.display_name for p in people if p.username in usernames}
+        if missing := usernames - names.keys():
+            others = User.objects.filter(username__in=missing).only(
+                "username", "first_name", "last_name"
+            )
+            names |= {person.username: person.display_name for person in others}
+        for event in owner_events:
+            event.old_name = names.get(event.old_value)
+            event.new_name = names.get(event.new_value)
+
     @staticmethod
     def _person(username: str, name: str | None) -> str:
-        """An owner as pages name people (`with_owner_names()` gives the names)."""
+        """An owner as pages name people (`name_owners()` gives the names)."""
         if not username:
             return "Unassigned"
         return name or username

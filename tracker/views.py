@@ -149,10 +149,7 @@ def dashboard(request):
         "force": force,
         "forces": forces,
         "tiles": _tiles(counts, force if user.is_inspector else None, today),
-        "recent_events": ActionEvent.objects.filter(action__in=actions)
-        .with_owner_names()
-        .select_related("action", "by")
-        .order_by("-at", "-id")[:RECENT_EVENTS],
+        "recent_events": _recent_events(actions),
     }
     if user.is_inspector:
         context["my_actions"] = (
@@ -174,6 +171,16 @@ def dashboard(request):
         context["reports"] = summaries[:EXPANDED_REPORTS]
         context["older_reports"] = summaries[EXPANDED_REPORTS:]
     return render(request, "tracker/dashboard.html", context)
+
+
+def _recent_events(actions: QuerySet) -> list[ActionEvent]:
+    events = list(
+        ActionEvent.objects.filter(action__in=actions)
+        .select_related("action", "by")
+        .order_by("-at", "-id")[:RECENT_EVENTS]
+    )
+    ActionEvent.name_owners(events, [event.by for event in events if event.by])
+    return events
 
 
 def _tiles(counts: dict, force: Force | None, today: datetime.date) -> list[dict]:
@@ -502,9 +509,10 @@ def _render_action(request, action: Action, bound=None, status: int = 200) -> Ht
     attached = EvidenceFile.objects.filter(note=OuterRef("pk"))
     notes = list(action.notes.select_related("author").annotate(has_files=Exists(attached)))
     prefetch_related_objects([note for note in notes if note.has_files], "files")
-    events = list(
-        action.events.exclude(kind=ActionEvent.Kind.NOTE).with_owner_names().select_related("by")
-    )
+    events = list(action.events.exclude(kind=ActionEvent.Kind.NOTE).select_related("by"))
+    # The owner <select> lists the force's people: named from it, the timeline costs no query.
+    people = [*forms["owner"].officers, *(event.by for event in events if event.by)]
+    ActionEvent.name_owners(events, people)
     timeline = sorted(
         [("note", note.created_at, note) for note in notes]
         + [("event", event.at, event) for event in events],
