@@ -13,14 +13,14 @@ Phases, in order (`--only` picks some; the data is always made or checked first)
             actions and notes, which it reuses. A database holding anything else is refused:
             start from an empty one (or drop it: `dropdb -h 127.0.0.1 -U postgres peel_bench`).
 2. pages    In-process with Django's test client and the production settings (DEBUG off), the
-            app loaded as a gunicorn worker loads it (peel.wsgi, which freezes what loading made
-            out of the garbage collector's way), each page 50 times after a warm-up: queries per
-            request, p50 and p95. The pages are asked for in rounds, every page once a round,
-            with a fixed workload that uses none of this project's code (cpu_reference) in each
-            round: the machine's speed moves, so each page's p95 is also given as a multiple of
-            it. Force staff (the first user of the force with most actions) for the dashboard,
-            list, search, action page and report page; an inspector for their dashboard across
-            all forces and for the admin changelist. The action page and report page are that
+            app loaded as a gunicorn worker loads it (peel.wsgi, garbage collection included:
+            peel/garbage.py), each page 50 times after a warm-up: queries per request, p50 and
+            p95. The pages are asked for in rounds, every page once a round, with a fixed
+            workload that uses none of this project's code (cpu_reference) in each round: the
+            machine's speed moves, so each page's p95 is also given as a multiple of it. Force
+            staff (the first user of the force with most actions) for the dashboard, list,
+            search, action page and report page; an inspector for their dashboard across all
+            forces and for the admin changelist. The action page and report page are that
             force's busiest (most notes, most actions). The search is for a named operation
             (about 1 note in 150 mentions one). Extra rows, with no target: an inspector's list
             and search across all forces, and the admin's lists of reports, notes and events.

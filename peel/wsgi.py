@@ -1,12 +1,11 @@
-import gc
 import os
 
 from django.core.wsgi import get_wsgi_application
 
+from peel.garbage import collect_between_requests
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "peel.settings")
 application = get_wsgi_application()
 
-# What loading the app made (modules, models, settings, middleware) lives as long as the
-# worker. Frozen, it is left out of every later garbage collection: otherwise each full
-# collection walks all of it again and pauses whichever request is running (bench/run.py).
-gc.freeze()
+# Full garbage collections run between requests, and never walk the app as loaded.
+collect_between_requests()
