@@ -510,7 +510,8 @@ def _render_action(request, action: Action, bound=None, status: int = 200) -> Ht
     notes = list(action.notes.select_related("author").annotate(has_files=Exists(attached)))
     prefetch_related_objects([note for note in notes if note.has_files], "files")
     events = list(action.events.exclude(kind=ActionEvent.Kind.NOTE).select_related("by"))
-    # The owner <select> lists the force's people: named from it, the timeline costs no query.
+    # Owners are named from the people the owner <select> lists and the events' authors; only
+    # anyone else (someone who has left the force, say) costs a query.
     people = [*forms["owner"].officers, *(event.by for event in events if event.by)]
     ActionEvent.name_owners(events, people)
     timeline = sorted(
