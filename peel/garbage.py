@@ -25,22 +25,21 @@ NEVER = 2**30  # as generation 2's threshold: CPython starts no full collection 
 
 
 class BetweenRequests:
-    def __init__(self, every: int = FULL_COLLECTION_EVERY):
-        self.every = every
+    """A `request_finished` receiver: a full collection after every FULL_COLLECTION_EVERY-th."""
+
+    def __init__(self):
         self.served = 0
 
     def __call__(self, **kwargs) -> None:
         self.served += 1
-        if self.served % self.every == 0:
+        if self.served % FULL_COLLECTION_EVERY == 0:
             gc.collect()
 
 
-def collect_between_requests(every: int = FULL_COLLECTION_EVERY) -> BetweenRequests:
+def collect_between_requests() -> None:
     """Freeze the app as loaded; from now on, full collections run only between requests."""
     gc.collect()
     gc.freeze()
     young, older, _full = gc.get_threshold()
     gc.set_threshold(young, older, NEVER)
-    collector = BetweenRequests(every)
-    request_finished.connect(collector, weak=False, dispatch_uid="peel.garbage")
-    return collector
+    request_finished.connect(BetweenRequests(), weak=False, dispatch_uid="peel.garbage")
