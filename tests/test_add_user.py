@@ -30,7 +30,7 @@ def temporary_password(out: str) -> str:
 
 def test_it_adds_force_staff_who_can_sign_in_and_see_only_their_force(client, db):
     ours = make_action(force=get_force("Kent"))
-    theirs = make_action(text="Lancashire's own area for improvement, not Kent's.")
+    theirs = make_action(text="Lancashire should review its own call handling.")
 
     out = add(
         "jsmith",
