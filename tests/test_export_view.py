@@ -1,4 +1,4 @@
-"""/actions/export.csv: the list's rows, as DESIGN.md's CSV, streamed."""
+"""/actions/export.csv: the list's rows, as docs/architecture.md's "CSV export", streamed."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The one CSV writer: the list view's export, the admin action and commands all call it.
 
-Columns are an interface (DESIGN.md, "CSV export"): change them only with the team.
+Columns are an interface (docs/architecture.md, "CSV export"): change them only with the team.
 
 Two ways to the same bytes:
 

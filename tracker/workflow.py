@@ -1,6 +1,6 @@
 """Who may move an action from which status to which.
 
-This module owns the status rules of DESIGN.md; views, forms, templates and the admin ask it
+It owns the status rules (docs/architecture.md); views, forms, templates and the admin ask it
 (`allowed_moves`, `check_move`) instead of repeating them. It has no database access of its
 own: the caller passes what the rules depend on (the action's status, its owner, whether it
 has evidence).

@@ -1,4 +1,4 @@
-"""The import JSON of DESIGN.md ("Commands"): the shape other tools read."""
+"""The import JSON (docs/architecture.md, "Import JSON"): the shape other tools read."""
 
 from __future__ import annotations
 
