@@ -106,6 +106,12 @@ def test_an_unknown_force_is_refused_with_close_matches(db):
     assert not User.objects.filter(username="jsmith").exists()
 
 
+def test_a_force_named_as_people_write_it_is_found_by_its_slug(db):
+    assert add("jsmith", "--force", "West Yorkshire").startswith(
+        "Added jsmith, staff of West Yorkshire Police;"
+    )
+
+
 def test_a_force_slug_nothing_like_any_force_says_what_a_slug_is(db):
     with pytest.raises(CommandError, match="slug is its short name in lower case"):
         add("jsmith", "--force", "zzzzzz")
@@ -123,6 +129,12 @@ def test_a_bad_username_or_email_is_refused(db):
         add("j smith", "--force", "kent")
     with pytest.raises(CommandError, match="is not an email address"):
         add("jsmith", "--force", "kent", "--email", "not-an-address")
+    assert not User.objects.exists()
+
+
+def test_names_longer_than_the_database_holds_are_refused(db):
+    with pytest.raises(CommandError, match="^first name: Ensure this value has at most 150"):
+        add("jsmith", "--force", "kent", "--first-name", "J" * 151)
     assert not User.objects.exists()
 
 

@@ -14,6 +14,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.utils.text import slugify
 
 from tracker.models import INSPECTORS_GROUP, Force, User
 
@@ -65,20 +66,18 @@ def add_user(
 
 
 def _force(slug: str) -> Force:
+    """The force with this slug; "West Yorkshire" is taken as its slug, west-yorkshire."""
+    wanted = slugify(slug)
     try:
-        return Force.objects.get(slug=slug)
+        return Force.objects.get(slug=wanted)
     except Force.DoesNotExist:
         pass
-    slugs = list(Force.objects.values_list("slug", flat=True))
-    close = difflib.get_close_matches(slug.lower(), slugs, n=3, cutoff=0.6)
-    hint = (
-        f"; did you mean {' or '.join(close)}?"
-        if close
-        else (
-            "; a force's slug is its short name in lower case with hyphens, e.g. avon-and-somerset"
-        )
-    )
-    raise UserNotAdded(f"no force has the slug {slug!r}{hint}")
+    slugs = Force.objects.values_list("slug", flat=True)
+    if close := difflib.get_close_matches(wanted, slugs, n=3, cutoff=0.6):
+        hint = f"did you mean {' or '.join(close)}?"
+    else:
+        hint = "a force's slug is its short name in lower case with hyphens: avon-and-somerset"
+    raise UserNotAdded(f"no force has the slug {slug!r}; {hint}")
 
 
 def _check(user: User) -> None:
@@ -95,3 +94,10 @@ def _check(user: User) -> None:
             validate_email(user.email)
         except ValidationError:
             raise UserNotAdded(f"{user.email!r} is not an email address") from None
+    try:
+        user.full_clean(exclude=["password"])
+    except ValidationError as error:  # what is left: lengths, as the database would refuse them
+        problems = (
+            f"{field.replace('_', ' ')}: {' '.join(m)}" for field, m in error.message_dict.items()
+        )
+        raise UserNotAdded("; ".join(problems)) from None
