@@ -10,11 +10,15 @@ import re
 import socket
 import subprocess
 import sys
+import threading
+import time
 from email import message_from_bytes
 from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
+from django.db import connection, connections
+from django.test import Client
 
 from tests.factories import PASSWORD, make_user
 from tracker.models import PasswordResetRequest
@@ -174,9 +178,7 @@ def test_an_address_with_no_account_gets_the_same_answer_and_no_email(
 # Limits -------------------------------------------------------------------------------------
 
 
-def test_forty_requests_for_one_address_send_three_emails(
-    client, staff, reset_enabled, mailoutbox
-):
+def test_forty_requests_for_one_address_send_three_emails(client, staff, reset_enabled, mailoutbox):
     responses = [ask_for_reset(client, staff.email, ip=f"198.51.100.{n}") for n in range(40)]
     assert len(mailoutbox) == 3
     # Over the limit the answer is the usual one: nothing says the address was limited.
@@ -238,6 +240,56 @@ def test_the_limits_are_settings(client, staff, reset_enabled, mailoutbox):
     for n in range(3):
         ask_for_reset(client, staff.email, ip=f"198.51.100.{n}")
     assert len(mailoutbox) == 1
+
+
+def run_together(*jobs, timeout: float = 30) -> None:
+    """Start each job in its own thread (own database connection) at the same moment."""
+    start = threading.Barrier(len(jobs))
+
+    def run(job):
+        try:
+            start.wait(timeout)
+            job()
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout)
+    assert not any(thread.is_alive() for thread in threads), "a thread hung"
+
+
+@pytest.fixture
+def slow_request_records(monkeypatch):
+    """Hold each request between counting and recording a moment, so that they overlap."""
+    create = PasswordResetRequest.objects.create
+
+    def slow_create(**kwargs):
+        time.sleep(0.2)
+        return create(**kwargs)
+
+    monkeypatch.setattr(PasswordResetRequest.objects, "create", slow_create)
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="needs a database server; SQLite's in-memory test database cannot queue writers",
+)
+@pytest.mark.django_db(transaction=True)
+def test_simultaneous_requests_from_several_processes_still_send_three_emails(
+    settings, mailoutbox, slow_request_records
+):
+    settings.PASSWORD_RESET_ENABLED = True
+    person = make_user()
+
+    def ask_from(n):
+        return lambda: ask_for_reset(Client(), person.email, ip=f"198.51.100.{n}")
+
+    run_together(*(ask_from(n) for n in range(8)))
+    assert len(mailoutbox) == 3
+    assert PasswordResetRequest.objects.filter(refused=False).count() == 3
 
 
 def test_a_limited_request_is_logged(client, staff, reset_enabled, mailoutbox, security_log):
