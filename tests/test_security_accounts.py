@@ -18,6 +18,7 @@ from tracker.security import AUTH_AT, SEEN_AT
 
 LOGIN = "/accounts/login/"
 ADMIN_LOGIN = "/admin/login/"
+ADMIN_PASSWORD_CHANGE = "/admin/password_change/"
 # Needs a signed-in user, renders without any of the staff pages (the admin ships its template).
 SIGNED_IN_PAGE = "/accounts/password_change/"
 HOME_IP, AWAY_IP = "203.0.113.7", "198.51.100.9"
@@ -131,9 +132,9 @@ def test_authenticate_without_a_request_still_works_for_commands(staff):
     assert authenticate(username="staff", password="wrong") is None
 
 
-def change_password(client, old, new="a-new-long-passphrase", *, ip=HOME_IP):
+def change_password(client, old, new="a-new-long-passphrase", *, url=SIGNED_IN_PAGE, ip=HOME_IP):
     return client.post(
-        SIGNED_IN_PAGE,
+        url,
         {"old_password": old, "new_password1": new, "new_password2": new},
         REMOTE_ADDR=ip,
     )
@@ -148,6 +149,15 @@ def test_wrong_old_passwords_on_the_password_change_page_lock_the_account(client
     assert sign_in(client, "staff", PASSWORD).status_code == 429
     staff.refresh_from_db()
     assert staff.check_password(PASSWORD)
+
+
+def test_wrong_old_passwords_on_the_admins_password_change_page_lock_the_account_too(
+    client, inspector
+):
+    client.force_login(inspector)
+    responses = [change_password(client, f"guess-{n}", url=ADMIN_PASSWORD_CHANGE) for n in range(5)]
+    assert [r.status_code for r in responses] == [200, 200, 200, 200, 429]
+    assert sign_in(client, "inspector", PASSWORD, url=ADMIN_LOGIN).status_code == 429
 
 
 def test_a_locked_out_user_cannot_change_their_password_even_with_the_right_one(client, staff):

@@ -61,6 +61,10 @@ class PasswordChangeForm(auth_forms.PasswordChangeForm):
             raise
 
 
+class AdminPasswordChangeForm(PasswordChangeForm):
+    required_css_class = "required"  # as Django's admin form
+
+
 class PasswordChangeView(auth_views.PasswordChangeView):
     form_class = PasswordChangeForm
 
