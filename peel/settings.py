@@ -257,7 +257,7 @@ EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "peel-tracker@localhost")
 
-# Password reset by e-mail (tracker/accounts.py) is offered only where e-mail can reach
+# Password reset by email (tracker/accounts.py) is offered only where email can reach
 # people: EMAIL_HOST, or an EMAIL_BACKEND, set in the environment, and a backend that
 # delivers (not console, file, memory or dummy). DJANGO_PASSWORD_RESET_ENABLED decides
 # either way. When off, the reset pages answer 404 and the sign-in page does not offer it.
@@ -271,7 +271,7 @@ EMAIL_CONFIGURED = bool(env("EMAIL_HOST") or env("EMAIL_BACKEND")) and (
 PASSWORD_RESET_ENABLED = env_bool("DJANGO_PASSWORD_RESET_ENABLED", default=EMAIL_CONFIGURED)
 # A reset link works for an hour (Django's default is three days).
 PASSWORD_RESET_TIMEOUT = 60 * 60
-# At most this many reset e-mails to one address, and requests from one client, in an
+# At most this many reset emails to one address, and requests from one client, in an
 # hour; over a limit the page answers as usual and sends nothing. The counts live in the
 # database, so every app process shares them.
 PASSWORD_RESET_LIMIT_WINDOW = datetime.timedelta(hours=1)

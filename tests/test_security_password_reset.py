@@ -1,4 +1,4 @@
-"""Password reset by e-mail: offered only when e-mail is configured, in the site's own pages,
+"""Password reset by email: offered only when email is configured, in the site's own pages,
 linked from sign-in, and limited per address and per client."""
 
 from __future__ import annotations
@@ -118,7 +118,7 @@ def test_every_reset_page_uses_the_sites_layout(client, staff, reset_enabled, ma
         assert 'class="site-header"' in html and "· PEEL Action Tracker</title>" in html
         assert "Django administration" not in html and "Django site admin" not in html
     assert "Reset your password" in pages[0].content.decode()
-    assert "Check your e-mail" in pages[1].content.decode()
+    assert "Check your email" in pages[1].content.decode()
     assert "Choose a new password" in pages[2].content.decode()
     assert "Password set" in pages[3].content.decode()
 

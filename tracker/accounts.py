@@ -1,4 +1,4 @@
-"""Accounts: signing in, changing a password, and resetting a forgotten one by e-mail.
+"""Accounts: signing in, changing a password, and resetting a forgotten one by email.
 
 Django's own views, with three changes:
 
@@ -7,9 +7,9 @@ Django's own views, with three changes:
   is signed out and refused like a sign-in.
 - Password reset is offered only when `PASSWORD_RESET_ENABLED` (peel/settings.py says when);
   otherwise its pages answer 404 and the sign-in page does not link to them.
-- Reset e-mails are limited per address and per client (`admit_reset_request()`). Over a
+- Reset emails are limited per address and per client (`admit_reset_request()`). Over a
   limit the page answers exactly as usual, so it never tells whether an address has an
-  account or has hit the limit, and no e-mail is sent.
+  account or has hit the limit, and no email is sent.
 """
 
 from __future__ import annotations
@@ -133,15 +133,15 @@ class PasswordResetCompleteView(PasswordResetEnabledMixin, auth_views.PasswordRe
 
 
 def link_minutes() -> int:
-    """How long a reset link works, as its pages and e-mail say it."""
+    """How long a reset link works, as its pages and email say it."""
     return settings.PASSWORD_RESET_TIMEOUT // 60
 
 
 def admit_reset_request(email: str, client: str) -> str | None:
-    """Record a request for a reset e-mail; the limit it is over ("client", "address"), or None.
+    """Record a request for a reset email; the limit it is over ("client", "address"), or None.
 
     One client may ask `PASSWORD_RESET_REQUESTS_PER_CLIENT` times, and one address be sent
-    `PASSWORD_RESET_EMAILS_PER_ADDRESS` e-mails, per `PASSWORD_RESET_LIMIT_WINDOW`. Requests
+    `PASSWORD_RESET_EMAILS_PER_ADDRESS` emails, per `PASSWORD_RESET_LIMIT_WINDOW`. Requests
     are counted and recorded one at a time (PostgreSQL: an advisory lock; SQLite: its
     transactions begin IMMEDIATE, holding the write lock), so simultaneous requests from
     several app processes cannot all slip under a limit. Rows older than the window are

@@ -127,7 +127,7 @@ class User(AbstractUser):
 
 
 class PasswordResetRequest(models.Model):
-    """One request for a password-reset e-mail, kept for an hour to limit them.
+    """One request for a password-reset email, kept for an hour to limit them.
 
     The limits (tracker/accounts.py) count these rows, so every app process shares them.
     """
@@ -135,7 +135,7 @@ class PasswordResetRequest(models.Model):
     requested_at = models.DateTimeField(default=timezone.now)
     email = models.EmailField(help_text="As typed, in lower case; it may be no one's.")
     client = models.CharField(max_length=64, help_text="The client's address.")
-    refused = models.BooleanField(help_text="A limit refused it: no e-mail was sent.")
+    refused = models.BooleanField(help_text="A limit refused it: no email was sent.")
 
     class Meta:
         ordering = ["-requested_at"]

@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
                 ('requested_at', models.DateTimeField(default=django.utils.timezone.now)),
                 ('email', models.EmailField(help_text="As typed, in lower case; it may be no one's.", max_length=254)),
                 ('client', models.CharField(help_text="The client's address.", max_length=64)),
-                ('refused', models.BooleanField(help_text='A limit refused it: no e-mail was sent.')),
+                ('refused', models.BooleanField(help_text='A limit refused it: no email was sent.')),
             ],
             options={
                 'ordering': ['-requested_at'],
