@@ -141,6 +141,15 @@ AXES_COOLOFF_MESSAGE = "Too many failed sign-in attempts. Try again in 15 minute
 AXES_CLIENT_IP_CALLABLE = "tracker.security.client_ip"
 AXES_CLIENT_STR_CALLABLE = "tracker.security.axes_client_str"
 AXES_USERNAME_CALLABLE = "tracker.security.axes_username"
+# django-axes keeps each failure's form fields, these masked (its own list, and the
+# password-change page's passwords).
+AXES_SENSITIVE_PARAMETERS = [
+    "username",
+    "ip_address",
+    "old_password",
+    "new_password1",
+    "new_password2",
+]
 # How many proxies (load balancer, TLS terminator) append to X-Forwarded-For in front of us;
 # 0 trusts only the socket's address.
 TRUSTED_PROXY_COUNT = int(env("DJANGO_TRUSTED_PROXY_COUNT", "0"))
@@ -247,6 +256,27 @@ EMAIL_HOST_USER = env("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "peel-tracker@localhost")
+
+# Password reset by email (tracker/accounts.py) is offered only where email can reach
+# people: EMAIL_HOST, or an EMAIL_BACKEND, set in the environment, and a backend that
+# delivers (not console, file, memory or dummy). DJANGO_PASSWORD_RESET_ENABLED decides
+# either way. When off, the reset pages answer 404 and the sign-in page does not offer it.
+UNDELIVERED_EMAIL_BACKENDS = {
+    f"django.core.mail.backends.{name}.EmailBackend"
+    for name in ("console", "filebased", "locmem", "dummy")
+}
+EMAIL_CONFIGURED = bool(env("EMAIL_HOST") or env("EMAIL_BACKEND")) and (
+    EMAIL_BACKEND not in UNDELIVERED_EMAIL_BACKENDS
+)
+PASSWORD_RESET_ENABLED = env_bool("DJANGO_PASSWORD_RESET_ENABLED", default=EMAIL_CONFIGURED)
+# A reset link works for an hour (Django's default is three days).
+PASSWORD_RESET_TIMEOUT = 60 * 60
+# At most this many reset emails to one address, and requests from one client, in an
+# hour; over a limit the page answers as usual and sends nothing. The counts live in the
+# database, so every app process shares them.
+PASSWORD_RESET_LIMIT_WINDOW = datetime.timedelta(hours=1)
+PASSWORD_RESET_EMAILS_PER_ADDRESS = int(env("DJANGO_PASSWORD_RESET_EMAILS_PER_ADDRESS", "3"))
+PASSWORD_RESET_REQUESTS_PER_CLIENT = int(env("DJANGO_PASSWORD_RESET_REQUESTS_PER_CLIENT", "10"))
 
 LOGGING = {
     "version": 1,

@@ -18,6 +18,7 @@ from tracker.security import AUTH_AT, SEEN_AT
 
 LOGIN = "/accounts/login/"
 ADMIN_LOGIN = "/admin/login/"
+ADMIN_PASSWORD_CHANGE = "/admin/password_change/"
 # Needs a signed-in user, renders without any of the staff pages (the admin ships its template).
 SIGNED_IN_PAGE = "/accounts/password_change/"
 HOME_IP, AWAY_IP = "203.0.113.7", "198.51.100.9"
@@ -129,6 +130,70 @@ def test_authenticate_without_a_request_still_works_for_commands(staff):
 
     assert authenticate(username="staff", password=PASSWORD) == staff
     assert authenticate(username="staff", password="wrong") is None
+
+
+def change_password(client, old, new="a-new-long-passphrase", *, url=SIGNED_IN_PAGE, ip=HOME_IP):
+    return client.post(
+        url,
+        {"old_password": old, "new_password1": new, "new_password2": new},
+        REMOTE_ADDR=ip,
+    )
+
+
+def test_wrong_old_passwords_on_the_password_change_page_lock_the_account(client, staff):
+    client.force_login(staff)
+    responses = [change_password(client, f"guess-{n}") for n in range(5)]
+    assert [r.status_code for r in responses] == [200, 200, 200, 200, 429]
+    assert responses[-1].content == LOCKED_MESSAGE
+    assert "_auth_user_id" not in client.session  # signed out
+    assert sign_in(client, "staff", PASSWORD).status_code == 429
+    staff.refresh_from_db()
+    assert staff.check_password(PASSWORD)
+
+
+def test_wrong_old_passwords_on_the_admins_password_change_page_lock_the_account_too(
+    client, inspector
+):
+    client.force_login(inspector)
+    responses = [change_password(client, f"guess-{n}", url=ADMIN_PASSWORD_CHANGE) for n in range(5)]
+    assert [r.status_code for r in responses] == [200, 200, 200, 200, 429]
+    assert sign_in(client, "inspector", PASSWORD, url=ADMIN_LOGIN).status_code == 429
+
+
+def test_a_locked_out_user_cannot_change_their_password_even_with_the_right_one(client, staff):
+    from django.test import Client
+
+    signed_in_already = Client()
+    signed_in_already.force_login(staff)
+    fail_five_times(client, "staff")
+    response = change_password(signed_in_already, PASSWORD)
+    assert response.status_code == 429
+    assert "_auth_user_id" not in signed_in_already.session
+    staff.refresh_from_db()
+    assert staff.check_password(PASSWORD)
+
+
+def test_password_change_guesses_and_sign_in_failures_share_one_count(client, staff):
+    client.force_login(staff)
+    for n in range(3):
+        change_password(client, f"guess-{n}")
+    client.logout()
+    responses = fail_five_times(client, "staff")
+    assert [r.status_code for r in responses] == [200, 429, 429, 429, 429]
+
+
+def test_the_guessed_and_new_passwords_are_not_stored_with_the_failures(client, staff):
+    client.force_login(staff)
+    change_password(client, "my-guess-at-the-password", new="the-new-one-i-wanted")
+    stored = AccessAttempt.objects.get(username="staff").post_data
+    assert "my-guess-at-the-password" not in stored
+    assert "the-new-one-i-wanted" not in stored
+
+
+def test_a_wrong_old_password_is_logged_as_a_failed_sign_in(client, staff, security_log):
+    client.force_login(staff)
+    change_password(client, "a-wrong-guess")
+    assert f"event=login_failed user=staff ip={HOME_IP} username=staff" in events(security_log)
 
 
 # Passwords ----------------------------------------------------------------------------------

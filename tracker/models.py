@@ -126,6 +126,29 @@ class User(AbstractUser):
         return None
 
 
+class PasswordResetRequest(models.Model):
+    """One request for a password-reset email, kept for an hour to limit them.
+
+    The limits (tracker/accounts.py) count these rows, so every app process shares them.
+    """
+
+    requested_at = models.DateTimeField(default=timezone.now)
+    email = models.EmailField(help_text="As typed, in lower case; it may be no one's.")
+    client = models.CharField(max_length=64, help_text="The client's address.")
+    refused = models.BooleanField(help_text="A limit refused it: no email was sent.")
+
+    class Meta:
+        ordering = ["-requested_at"]
+        indexes = [
+            models.Index(fields=["requested_at"], name="tracker_reset_requested"),
+            models.Index(fields=["email", "requested_at"], name="tracker_reset_email"),
+            models.Index(fields=["client", "requested_at"], name="tracker_reset_client"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} from {self.client} at {self.requested_at:%Y-%m-%d %H:%M}"
+
+
 # A report's and its questions' long texts, as an action reaches them: tens of kilobytes a
 # row (the page as imported alone is some 11,000 characters). Only the report page shows the
 # summary and narratives, and only the admin the page as imported: pages that list or show

@@ -1,0 +1,168 @@
+"""Accounts: signing in, changing a password, and resetting a forgotten one by email.
+
+Django's own views, with three changes:
+
+- A wrong old password on the password-change page counts as a failed sign-in, so the
+  django-axes lockout that guards the sign-in page guards it too; once locked out, the user
+  is signed out and refused like a sign-in.
+- Password reset is offered only when `PASSWORD_RESET_ENABLED` (peel/settings.py says when);
+  otherwise its pages answer 404 and the sign-in page does not link to them.
+- Reset emails are limited per address and per client (`admit_reset_request()`). Over a
+  limit the page answers exactly as usual, so it never tells whether an address has an
+  account or has hit the limit, and no email is sent.
+"""
+
+from __future__ import annotations
+
+from axes.handlers.proxy import AxesProxyHandler
+from axes.helpers import get_lockout_response
+from django.conf import settings
+from django.contrib.auth import forms as auth_forms
+from django.contrib.auth import logout, user_login_failed
+from django.contrib.auth import views as auth_views
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.http import Http404, HttpResponseRedirect
+from django.utils import timezone
+
+from tracker.models import PasswordResetRequest
+from tracker.security import client_ip, log_event
+
+# Any fixed number: the PostgreSQL advisory lock that queues reset requests one at a time.
+RESET_LOCK_KEY = 0x5E5E7
+
+
+class LoginView(auth_views.LoginView):
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            password_reset_enabled=settings.PASSWORD_RESET_ENABLED, **kwargs
+        )
+
+
+# Changing a password ------------------------------------------------------------------------
+
+
+class PasswordChangeForm(auth_forms.PasswordChangeForm):
+    """Django's form, where a wrong old password is a failed sign-in for django-axes."""
+
+    def __init__(self, user, *args, request, **kwargs):
+        self.request = request
+        super().__init__(user, *args, **kwargs)
+
+    def clean_old_password(self):
+        try:
+            return super().clean_old_password()
+        except ValidationError:
+            user_login_failed.send(
+                sender=__name__,
+                credentials={"username": self.user.get_username()},
+                request=self.request,
+            )
+            raise
+
+
+class AdminPasswordChangeForm(PasswordChangeForm):
+    required_css_class = "required"  # as Django's admin form
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    form_class = PasswordChangeForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and AxesProxyHandler.is_locked(
+            request, self._credentials(request)
+        ):
+            return self._locked_out(request)
+        response = super().dispatch(request, *args, **kwargs)
+        if getattr(request, "axes_locked_out", False):  # this guess was the last one allowed
+            return self._locked_out(request)
+        return response
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "request": self.request}
+
+    @staticmethod
+    def _credentials(request) -> dict:
+        return {"username": request.user.get_username()}
+
+    def _locked_out(self, request):
+        credentials = self._credentials(request)
+        logout(request)
+        return get_lockout_response(request, None, credentials)
+
+
+# Resetting a forgotten password -------------------------------------------------------------
+
+
+class PasswordResetEnabledMixin:
+    def dispatch(self, request, *args, **kwargs):
+        if not settings.PASSWORD_RESET_ENABLED:
+            raise Http404("Password reset is not offered here.")
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(link_minutes=link_minutes(), **kwargs)
+
+
+class PasswordResetView(PasswordResetEnabledMixin, auth_views.PasswordResetView):
+    email_template_name = "registration/password_reset_email.txt"
+
+    def form_valid(self, form):
+        email = form.cleaned_data["email"].lower()
+        over = admit_reset_request(email, client_ip(self.request) or "")
+        if over:
+            log_event("password_reset_limited", self.request, email=email, limit=over)
+            return HttpResponseRedirect(self.get_success_url())
+        log_event("password_reset_requested", self.request, email=email)
+        self.extra_email_context = {"link_minutes": link_minutes()}
+        return super().form_valid(form)
+
+
+class PasswordResetDoneView(PasswordResetEnabledMixin, auth_views.PasswordResetDoneView):
+    pass
+
+
+class PasswordResetConfirmView(PasswordResetEnabledMixin, auth_views.PasswordResetConfirmView):
+    def form_valid(self, form):
+        log_event("password_reset", self.request, user=form.user.get_username())
+        return super().form_valid(form)
+
+
+class PasswordResetCompleteView(PasswordResetEnabledMixin, auth_views.PasswordResetCompleteView):
+    pass
+
+
+def link_minutes() -> int:
+    """How long a reset link works, as its pages and email say it."""
+    return settings.PASSWORD_RESET_TIMEOUT // 60
+
+
+def admit_reset_request(email: str, client: str) -> str | None:
+    """Record a request for a reset email; the limit it is over ("client", "address"), or None.
+
+    One client may ask `PASSWORD_RESET_REQUESTS_PER_CLIENT` times, and one address be sent
+    `PASSWORD_RESET_EMAILS_PER_ADDRESS` emails, per `PASSWORD_RESET_LIMIT_WINDOW`. Requests
+    are counted and recorded one at a time (PostgreSQL: an advisory lock; SQLite: its
+    transactions begin IMMEDIATE, holding the write lock), so simultaneous requests from
+    several app processes cannot all slip under a limit. Rows older than the window are
+    deleted as they stop counting.
+    """
+    since = timezone.now() - settings.PASSWORD_RESET_LIMIT_WINDOW
+    client = client[: PasswordResetRequest._meta.get_field("client").max_length]
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [RESET_LOCK_KEY])
+        PasswordResetRequest.objects.filter(requested_at__lt=since).delete()
+        recent = PasswordResetRequest.objects.filter(requested_at__gte=since)
+        if recent.filter(client=client).count() >= settings.PASSWORD_RESET_REQUESTS_PER_CLIENT:
+            over = "client"
+        elif (
+            recent.filter(email=email, refused=False).count()
+            >= settings.PASSWORD_RESET_EMAILS_PER_ADDRESS
+        ):
+            over = "address"
+        else:
+            over = None
+        PasswordResetRequest.objects.create(email=email, client=client, refused=over is not None)
+    return over
