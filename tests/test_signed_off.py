@@ -4,6 +4,7 @@ until an inspector reopens or reinstates it (issue 11, point 1)."""
 from __future__ import annotations
 
 import datetime
+import re
 
 import pytest
 from django.utils import timezone
@@ -242,3 +243,96 @@ def test_after_a_reopen_staff_are_offered_the_forms_again(client, force, staff, 
     )
     assert response.status_code == 302
     assert Action.objects.get(pk=action.pk).blocked_reason == "Waiting on the CPS"
+
+
+# The admin -----------------------------------------------------------------------------------
+
+ADMIN = "/admin/tracker/action/"
+
+
+def admin_form(page) -> dict:
+    """What the browser sends back: the hidden inputs (version, inline management forms)."""
+    html = page.content.decode()
+    return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', html))
+
+
+def test_the_admin_shows_a_closed_actions_fields_read_only_but_the_reopen_move(
+    client, force, staff, inspector
+):
+    action = closed_action(force, staff, inspector)
+    client.force_login(inspector)
+    page = client.get(f"{ADMIN}{action.pk}/change/").content.decode()
+    for field in ("owner", "due_date", "blocked_reason", "confirm_past"):
+        assert f'name="{field}"' not in page
+    assert 'name="status"' in page and 'name="reason"' in page
+    assert "Reopen → In progress" in page
+
+
+def test_an_admin_change_to_a_closed_action_saves_nothing(
+    client, force, staff, colleague, inspector
+):
+    action = closed_action(force, staff, inspector)
+    before = snapshot(action)
+    client.force_login(inspector)
+    page = client.get(f"{ADMIN}{action.pk}/change/")
+    client.post(
+        f"{ADMIN}{action.pk}/change/",
+        {
+            **admin_form(page),
+            "status": "closed",
+            "reason": "",
+            "owner": colleague.pk,
+            "due_date": NEXT_MONTH.isoformat(),
+            "blocked_reason": "Waiting on the Home Office",
+        },
+    )
+    assert snapshot(action) == before
+
+
+def test_an_admin_note_on_a_closed_action_is_refused_with_the_reason(
+    client, force, staff, inspector
+):
+    action = closed_action(force, staff, inspector)
+    before = snapshot(action)
+    client.force_login(inspector)
+    response = client.post(
+        "/admin/tracker/evidencenote/add/",
+        {"action": action.pk, "kind": "progress", "body": "Late evidence."},
+    )
+    assert response.status_code == 200
+    assert "This action is closed: it was signed off" in response.content.decode()
+    assert snapshot(action) == before
+
+
+def test_an_inspector_reopens_in_the_admin_and_staff_can_edit_again(
+    client, force, staff, inspector
+):
+    action = closed_action(force, staff, inspector)
+    client.force_login(inspector)
+    page = client.get(f"{ADMIN}{action.pk}/change/")
+    response = client.post(
+        f"{ADMIN}{action.pk}/change/",
+        {**admin_form(page), "status": "in_progress", "reason": "Impact not shown yet."},
+    )
+    assert response.status_code == 302
+    action.refresh_from_db()
+    assert action.status == Status.IN_PROGRESS and action.closed_at is None
+    action.set_blocked("Waiting on the CPS", by=staff)
+    assert Action.objects.get(pk=action.pk).blocked_reason == "Waiting on the CPS"
+
+
+def test_an_inspector_reinstates_in_the_admin_with_a_reason(client, force, staff, inspector):
+    action = superseded_action(force, staff, inspector)
+    client.force_login(inspector)
+    page = client.get(f"{ADMIN}{action.pk}/change/")
+    assert "Reinstate → In progress" in page.content.decode()
+    assert "Reinstate → Not started" not in page.content.decode()
+    data = {**admin_form(page), "status": "in_progress"}
+    refused = client.post(f"{ADMIN}{action.pk}/change/", {**data, "reason": ""})
+    assert "Give a reason to reinstate." in refused.content.decode()
+    response = client.post(f"{ADMIN}{action.pk}/change/", {**data, "reason": "A slip."})
+    assert response.status_code == 302
+    action.refresh_from_db()
+    assert action.status == Status.IN_PROGRESS
+    event = action.events.first()
+    assert (event.new_value, event.reason, event.via) == ("In progress", "A slip.", "admin")
