@@ -21,7 +21,8 @@ def change_page(action) -> str:
 
 def status_options(page) -> list[tuple[str, str]]:
     html = page.content.decode()
-    select = html[html.index('name="status"') : html.index("</select>", html.index('name="status"'))]
+    start = html.index('name="status"')
+    select = html[start : html.index("</select>", start)]
     return re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>', select)
 
 

@@ -10,7 +10,10 @@ import pytest
 from django.utils import timezone
 
 from tests.factories import make_action
+from tests.reports import SAMPLE
 from tracker.models import Action, ActionEvent, EvidenceNote, Status
+from tracker.reports.load import load_report
+from tracker.reports.parse import parse_report
 from tracker.workflow import TransitionError
 
 NEXT_MONTH = timezone.localdate() + datetime.timedelta(days=30)
@@ -336,3 +339,29 @@ def test_an_inspector_reinstates_in_the_admin_with_a_reason(client, force, staff
     assert action.status == Status.IN_PROGRESS
     event = action.events.first()
     assert (event.new_value, event.reason, event.via) == ("In progress", "A slip.", "admin")
+
+
+# The importer --------------------------------------------------------------------------------
+
+
+def test_a_replacing_import_leaves_signed_off_and_superseded_actions_as_they_are(
+    db, staff, inspector
+):
+    text = SAMPLE.read_text(encoding="utf-8")
+    load_report(parse_report(text), source_text=text)
+    closed = Action.objects.get(question__number=1)
+    closed.move_to(Status.IN_PROGRESS, by=staff)
+    closed.add_note("Done.", by=staff)
+    closed.move_to(Status.SUBMITTED, by=staff)
+    closed.move_to(Status.CLOSED, by=inspector, reason="Evidence accepted.")
+    superseded = Action.objects.get(question__number=3)
+    superseded.move_to(Status.SUPERSEDED, by=inspector, reason="Merged into Q2.")
+    before = [snapshot(closed), snapshot(superseded)]
+
+    without_them = text.replace(closed.text, "A new AFI one.").replace(
+        superseded.text, "A new AFI three."
+    )
+    load_report(parse_report(without_them), source_text=without_them, replace=True)
+
+    assert [snapshot(closed), snapshot(superseded)] == before
+    assert Action.objects.filter(text__startswith="A new AFI").count() == 2
