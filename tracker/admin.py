@@ -374,12 +374,6 @@ class ActionAdminForm(forms.ModelForm):
                 self.data["version"] = current.version
             raise forms.ValidationError(str(StaleVersion(current or action)))
         reason = data.get("reason") or ""
-        edited = {"owner", "due_date", "blocked_reason"} & set(self.changed_data)
-        if edited and not current.takes_changes:
-            try:
-                current.check_takes_changes()
-            except TransitionError as error:
-                raise forms.ValidationError(str(error)) from None
         if "status" in self.changed_data and data.get("status"):
             try:
                 check_move(

@@ -179,7 +179,7 @@ class MoveForm(ActionForm):
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
         label="Reason",
-        help_text="Needed to return, reopen, close or supersede an action.",
+        help_text="Needed to return, reopen, close, supersede or reinstate an action.",
     )
 
     def __init__(self, *args, action: Action, user: User, **kwargs):

@@ -398,6 +398,8 @@ class Action(models.Model):
 
     def check_takes_changes(self) -> None:
         """Raise TransitionError, saying who signed it off and when, if it takes none."""
+        if self.takes_changes:
+            return
         check_change(
             self.status,
             signed_off_by=self.closed_by.display_name if self.closed_by else "",
