@@ -23,16 +23,21 @@ def put_in(action, status):
     [(m.source, m.target, role) for m in MOVES for role in m.roles],
 )
 def test_every_allowed_move_is_recorded_as_one_event(source, target, role, staff, inspector, force):
-    action = put_in(make_action(force=force), source)
+    reinstating = source == Status.SUPERSEDED  # to the status it had before
+    action = put_in(make_action(force=force), target if reinstating else source)
     user = inspector if role == Role.INSPECTOR else staff
     if target == Status.SUBMITTED:
         action.add_note("We did it.", by=staff)
+    if reinstating:
+        action.move_to(Status.SUPERSEDED, by=inspector, reason="A slip of the mouse.")
+    arranged = action.events.count()
 
     action.move_to(target, by=user, reason="Because the evidence shows it.")
 
     action.refresh_from_db()
     assert action.status == target
-    event = action.events.filter(kind=ActionEvent.Kind.STATUS).get()
+    assert action.events.count() == arranged + 1
+    event = action.events.filter(kind=ActionEvent.Kind.STATUS).first()
     assert event.new_value == Status(target).label
     assert event.old_value == Status(source).label
     assert event.by == user

@@ -16,8 +16,10 @@ from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpResponse
 from django.shortcuts import redirect
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
 from tracker.exports import export_filename, write_actions_csv
@@ -38,7 +40,13 @@ from tracker.reports.document import report_json
 from tracker.reports.load import ReportImportError, check_complete, load_report, resolve_force
 from tracker.reports.parse import ReportParseError, parse_report
 from tracker.security import log_event
-from tracker.workflow import Status, TransitionError, check_move
+from tracker.workflow import (
+    Status,
+    TransitionError,
+    allowed_moves,
+    check_due_date,
+    check_move,
+)
 
 
 @admin.register(Force)
@@ -278,6 +286,9 @@ class ActionEventInline(admin.TabularInline):
     can_delete = False
     ordering = ["-at", "-id"]
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("by")
+
     def has_add_permission(self, request, obj=None):
         return False
 
@@ -286,11 +297,20 @@ class ActionEventInline(admin.TabularInline):
 
 
 class EvidenceNoteInline(admin.TabularInline):
+    """The action's notes with their files, so an inspector judges the evidence before closing."""
+
     model = EvidenceNote
-    fields = ["created_at", "kind", "body", "author"]
+    fields = ["created_at", "kind", "body", "author", "attached_files"]
     readonly_fields = fields
     extra = 0
     can_delete = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("author").prefetch_related("files")
+
+    @admin.display(description="Files")
+    def attached_files(self, note):
+        return render_to_string("admin/tracker/action/note_files.html", {"files": note.files.all()})
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -306,7 +326,14 @@ class ActionAdminForm(forms.ModelForm):
     reason = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Needed to close, return, reopen or supersede, and to revise a due date.",
+        help_text=(
+            "Needed to close, return, reopen, supersede or reinstate, and to revise a due date."
+        ),
+    )
+    confirm_past = forms.BooleanField(
+        required=False,
+        label="Yes, the due date is in the past",
+        help_text="A due date before today is saved only when this is ticked.",
     )
 
     class Meta:
@@ -316,10 +343,23 @@ class ActionAdminForm(forms.ModelForm):
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
-        self.fields["version"].initial = self.instance.version
-        self.fields["owner"].queryset = User.objects.filter(
-            force_id=self.instance.force_id, is_active=True
+        action = self.instance
+        self.fields["version"].initial = action.version
+        if "owner" in self.fields:  # read-only on a closed or superseded action
+            self.fields["owner"].queryset = User.objects.filter(
+                force_id=action.force_id, is_active=True
+            )
+        # The current status, and the moves the workflow offers this inspector from it.
+        moves = allowed_moves(
+            source=action.status,
+            role=user.role_for(action) if user else None,
+            is_owner=user is not None and action.owner_id == user.pk,
+            reinstates=action.status_before_supersession,
         )
+        self.fields["status"].choices = [
+            (action.status, f"{action.get_status_display()} (as now)"),
+            *((move.target.value, f"{move.verb} → {move.target.label}") for move in moves),
+        ]
 
     def clean(self):
         data = super().clean()
@@ -334,7 +374,7 @@ class ActionAdminForm(forms.ModelForm):
                 self.data["version"] = current.version
             raise forms.ValidationError(str(StaleVersion(current or action)))
         reason = data.get("reason") or ""
-        if "status" in self.changed_data:
+        if "status" in self.changed_data and data.get("status"):
             try:
                 check_move(
                     source=current.status,
@@ -343,14 +383,23 @@ class ActionAdminForm(forms.ModelForm):
                     is_owner=current.owner_id == self.user.pk,
                     has_evidence=current.notes.exists(),
                     reason=reason,
+                    reinstates=current.status_before_supersession,
                 )
             except TransitionError as error:
                 self.add_error("status", str(error))
         if "due_date" in self.changed_data:
-            if current.due_date and not data.get("due_date"):
+            due_date = data.get("due_date")
+            if current.due_date and not due_date:
                 self.add_error("due_date", "A due date, once set, can be revised but not removed.")
             elif current.due_date and not reason.strip():
                 self.add_error("reason", "Give a reason for revising the due date.")
+            if due_date:
+                try:
+                    check_due_date(
+                        due_date, today=timezone.localdate(), confirmed=data.get("confirm_past")
+                    )
+                except TransitionError as error:
+                    self.add_error("due_date", str(error))
         return data
 
 
@@ -394,7 +443,19 @@ class ActionAdmin(admin.ModelAdmin):
     ]
     fieldsets = [
         (None, {"fields": ["force", "question", "text"]}),
-        ("Progress", {"fields": ["status", "reason", "owner", "due_date", "blocked_reason"]}),
+        (
+            "Progress",
+            {
+                "fields": [
+                    "status",
+                    "reason",
+                    "owner",
+                    "due_date",
+                    "confirm_past",
+                    "blocked_reason",
+                ]
+            },
+        ),
         (
             "Record",
             {
@@ -416,6 +477,20 @@ class ActionAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         # The changelist's rows join their report: not its long texts, which it never shows
         return super().get_queryset(request).defer(*REPORT_TEXT)
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and not obj.takes_changes:
+            # Signed off or superseded: only the move back (reopen, reinstate) is open.
+            return [*self.readonly_fields, "owner", "due_date", "blocked_reason"]
+        return self.readonly_fields
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is not None and not obj.takes_changes:
+            return [
+                (name, {**options, "fields": [f for f in options["fields"] if f != "confirm_past"]})
+                for name, options in self.fieldsets
+            ]
+        return self.fieldsets
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form_class = super().get_form(request, obj, change=change, **kwargs)
@@ -539,8 +614,23 @@ class EvidenceFileInline(admin.TabularInline):
         return False
 
 
+class EvidenceNoteAdminForm(forms.ModelForm):
+    class Meta:
+        model = EvidenceNote
+        fields = ["action", "kind", "body"]
+
+    def clean_action(self):
+        action = self.cleaned_data["action"]
+        try:
+            action.check_takes_changes()
+        except TransitionError as error:  # signed off or superseded
+            raise forms.ValidationError(str(error)) from None
+        return action
+
+
 @admin.register(EvidenceNote)
 class EvidenceNoteAdmin(admin.ModelAdmin):
+    form = EvidenceNoteAdminForm
     list_display = ["id", "action", "kind", "author", "created_at"]
     list_filter = ["kind", "action__force"]
     list_select_related = ["action", "author"]

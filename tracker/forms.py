@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
+from django.utils import timezone
 from django.utils.functional import cached_property
 
 from tracker.evidence import ACCEPT, ACCEPTED_TEXT, check_upload
 from tracker.models import Action, EvidenceNote, User
 from tracker.widgets import OneQueryModelChoiceIterator, Select
-from tracker.workflow import allowed_moves, find_move
+from tracker.workflow import TransitionError, allowed_moves, check_due_date, find_move
 
 CHOOSE_FILES_AGAIN = "Choose the files again: a browser cannot keep them after a refused form."
 
@@ -66,6 +67,14 @@ class ActionForm(forms.Form):
 
     def initial_for(self, action: Action) -> dict:
         return {}
+
+    def refusal(self) -> str:
+        """Why the workflow lets nobody make this change to the action now ("" if it does)."""
+        try:
+            self.action.check_takes_changes()
+        except TransitionError as error:
+            return str(error)
+        return ""
 
     def posted_version(self) -> int | None:
         try:
@@ -170,7 +179,7 @@ class MoveForm(ActionForm):
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
         label="Reason",
-        help_text="Needed to return, reopen, close or supersede an action.",
+        help_text="Needed to return, reopen, close, supersede or reinstate an action.",
     )
 
     def __init__(self, *args, action: Action, user: User, **kwargs):
@@ -179,11 +188,15 @@ class MoveForm(ActionForm):
             source=action.status,
             role=user.role_for(action),
             is_owner=action.owner_id is not None and action.owner_id == user.pk,
+            reinstates=action.status_before_supersession,
         )
         self.fields["target"].choices = [
             (move.target.value, f"{move.verb} (reason needed)" if move.needs_reason else move.verb)
             for move in self.moves
         ]
+
+    def refusal(self) -> str:
+        return ""  # each move is checked by its own rules (`check_move`)
 
     def clean(self):
         cleaned = super().clean()
@@ -261,6 +274,12 @@ class DueDateForm(ActionForm):
         label="Reason for the change",
         help_text="Needed when you revise a date already set; the original date is kept.",
     )
+    confirm_past = forms.BooleanField(required=False, label="Yes, the due date is in the past")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            del self.fields["confirm_past"]  # offered once a date in the past is refused
 
     def initial_for(self, action: Action) -> dict:
         return {"due_date": action.due_date}
@@ -271,8 +290,16 @@ class DueDateForm(ActionForm):
         current = self.action.due_date
         if due_date and due_date == current:
             self.add_error("due_date", "That is already the due date.")
-        elif due_date and current and not cleaned.get("reason", "").strip():
+            return cleaned
+        if due_date and current and not cleaned.get("reason", "").strip():
             self.add_error("reason", "Give a reason for revising the due date.")
+        if due_date:
+            try:
+                check_due_date(
+                    due_date, today=timezone.localdate(), confirmed=cleaned.get("confirm_past")
+                )
+            except TransitionError as refusal:
+                self.add_error("due_date", str(refusal))
         return cleaned
 
     def save(self) -> None:

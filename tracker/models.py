@@ -25,7 +25,15 @@ from django.utils.functional import cached_property
 
 from tracker import evidence
 from tracker.dates import day_month_year
-from tracker.workflow import DONE_STATUSES, OPEN_STATUSES, Role, Status, check_move
+from tracker.workflow import (
+    DONE_STATUSES,
+    OPEN_STATUSES,
+    Role,
+    Status,
+    allows_changes,
+    check_change,
+    check_move,
+)
 
 if TYPE_CHECKING:
     from tracker.evidence import CheckedFile
@@ -407,6 +415,40 @@ class Action(models.Model):
         return bool(self.blocked_reason)
 
     @property
+    def takes_changes(self) -> bool:
+        """Whether the workflow lets it take an owner, due date, blocked reason or note."""
+        return allows_changes(self.status)
+
+    def check_takes_changes(self) -> None:
+        """Raise TransitionError, saying who signed it off and when, if it takes none."""
+        if self.takes_changes:
+            return
+        check_change(
+            self.status,
+            signed_off_by=self.closed_by.display_name if self.closed_by else "",
+            signed_off_on=timezone.localdate(self.closed_at) if self.closed_at else None,
+        )
+
+    @cached_property
+    def supersession(self) -> ActionEvent | None:
+        """The event that superseded it, while it is superseded (one query; None otherwise)."""
+        if self.status != Status.SUPERSEDED:
+            return None
+        return (
+            self.events.filter(kind=ActionEvent.Kind.STATUS, new_value=Status.SUPERSEDED.label)
+            .select_related("by")
+            .order_by("-at", "-id")
+            .first()
+        )
+
+    @property
+    def status_before_supersession(self) -> Status | None:
+        """The status it had when it was superseded, as its audit trail records it."""
+        event = self.supersession
+        labels = {status.label: status for status in Status}
+        return labels.get(event.old_value) if event else None
+
+    @property
     def is_overdue(self) -> bool:
         return self.is_open and self.due_date is not None and self.due_date < timezone.localdate()
 
@@ -435,6 +477,7 @@ class Action(models.Model):
             is_owner=self.owner_id is not None and self.owner_id == by.pk,
             has_evidence=self.notes.exists(),
             reason=reason,
+            reinstates=self.status_before_supersession,
         )
         changes: dict = {"status": move.target}
         if move.target == Status.CLOSED:
@@ -454,6 +497,7 @@ class Action(models.Model):
 
     def retire(self, reason: str, *, by=None, via: str = "import"):
         """Supersede an action whose AFI left the report (the importer's move, not a user's)."""
+        self.check_takes_changes()
         self._change(
             {"status": Status.SUPERSEDED},
             ActionEvent.Kind.STATUS,
@@ -574,6 +618,7 @@ class Action(models.Model):
     def _require_editor(self, user) -> None:
         if user.role_for(self) is None:
             raise PermissionError("You may not change this action.")
+        self.check_takes_changes()
 
     def _change(self, changes: dict, kind: str, *, old, new, by, via, version, reason: str = ""):
         """Apply `changes` if nobody changed the action since `version`, and record it."""
@@ -596,6 +641,7 @@ class Action(models.Model):
             )
         for field, value in changes.items():
             setattr(self, field, value)
+        self.__dict__.pop("supersession", None)  # cached for the status it had
         self.version = expected + 1
         self.updated_at = now
 

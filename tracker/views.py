@@ -4,7 +4,8 @@ Another force's action, report or evidence file answers 404, never 403, so its e
 not revealed; the 404 is logged (`other_force_404`) when the object does exist.
 Forms on the action page post to `action-update`, which redirects back on success
 (POST-redirect-GET) and re-renders the page with the bound form on a refusal: 400 for a
-validation error, 409 for a stale version, 507 when a note's files could not be stored.
+validation error, 409 for a stale version or for a change to a signed-off or superseded
+action, 507 when a note's files could not be stored.
 htmx posts the same forms and swaps the page's main region from the same responses, so the
 pages work the same without JavaScript.
 """
@@ -461,6 +462,10 @@ def action_update(request, pk: int, form_name: str):
     if form_class is None:
         raise Http404("No such form.")
     form = form_class(request.POST, files=request.FILES, action=action, user=request.user)
+    if refusal := form.refusal():
+        # A signed-off or superseded action: the page offers no such form; nothing is saved.
+        messages.error(request, f"Not saved. {refusal}")
+        return _render_action(request, action, status=409)
     posted = form.posted_version()
     if posted is not None and posted != action.version:
         return _refuse_stale(request, action, form_name, form)

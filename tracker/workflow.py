@@ -3,14 +3,22 @@
 It owns the status rules (docs/architecture.md); views, forms, templates and the admin ask it
 (`allowed_moves`, `check_move`) instead of repeating them. It has no database access of its
 own: the caller passes what the rules depend on (the action's status, its owner, whether it
-has evidence).
+has evidence, the status it had before it was superseded).
+
+It also says what changes a status allows besides moves (`allows_changes`, `check_change`): a
+closed action is signed off, and a superseded one needs no work, so neither takes a new owner,
+due date, blocked reason or evidence note until an inspector reopens or reinstates it. And it
+says that a due date in the past needs the user's confirmation (`check_due_date`).
 """
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 
 from django.db import models
+
+from tracker.dates import day_month_year
 
 
 class Status(models.TextChoices):
@@ -64,27 +72,50 @@ MOVES: tuple[Move, ...] = (
         Move(source, Status.SUPERSEDED, INSPECTORS, needs_reason=True, verb="Supersede")
         for source in OPEN_STATUSES
     ),
+    # Back to the status it had before it was superseded, and only that one (`reinstates`).
+    *(
+        Move(Status.SUPERSEDED, target, INSPECTORS, needs_reason=True, verb="Reinstate")
+        for target in OPEN_STATUSES
+    ),
 )
 _MOVES_BY_PAIR = {(move.source, move.target): move for move in MOVES}
 
 
 class TransitionError(Exception):
-    """A move the workflow does not allow; the message is fit to show the user."""
+    """A change the workflow does not allow; the message is fit to show the user."""
 
 
 def find_move(source: str, target: str) -> Move | None:
     return _MOVES_BY_PAIR.get((Status(source), Status(target)))
 
 
+def _reinstates_elsewhere(move: Move, reinstates: str | None) -> bool:
+    """A superseded action goes back only to the status it had (unknown: nowhere)."""
+    return move.source == Status.SUPERSEDED and move.target != reinstates
+
+
 def check_move(
-    *, source: str, target: str, role: Role | None, is_owner: bool, has_evidence: bool, reason: str
+    *,
+    source: str,
+    target: str,
+    role: Role | None,
+    is_owner: bool,
+    has_evidence: bool,
+    reason: str,
+    reinstates: str | None = None,
 ) -> Move:
-    """Return the Move from `source` to `target`, or raise TransitionError saying why not."""
+    """Return the Move from `source` to `target`, or raise TransitionError saying why not.
+
+    `reinstates` is the status a superseded action had before it was superseded.
+    """
     move = find_move(source, target)
     if move is None:
         raise TransitionError(
             f"An action cannot move from “{Status(source).label}” to “{Status(target).label}”."
         )
+    if _reinstates_elsewhere(move, reinstates):
+        had = f"“{Status(reinstates).label}”" if reinstates else "the status it had"
+        raise TransitionError(f"A superseded action can only be reinstated to {had}.")
     if role not in move.roles:
         who = " or ".join(sorted(r.label.lower() for r in move.roles))
         raise TransitionError(f"Only {who} may {move.verb.lower()}.")
@@ -97,7 +128,9 @@ def check_move(
     return move
 
 
-def allowed_moves(*, source: str, role: Role | None, is_owner: bool) -> list[Move]:
+def allowed_moves(
+    *, source: str, role: Role | None, is_owner: bool, reinstates: str | None = None
+) -> list[Move]:
     """The moves to offer this user, before evidence and reason are known."""
     return [
         move
@@ -105,4 +138,41 @@ def allowed_moves(*, source: str, role: Role | None, is_owner: bool) -> list[Mov
         if move.source == source
         and role in move.roles
         and not (move.target == Status.CLOSED and is_owner)
+        and not _reinstates_elsewhere(move, reinstates)
     ]
+
+
+def allows_changes(status: str) -> bool:
+    """Whether an action in `status` takes a new owner, due date, blocked reason or note."""
+    return status in OPEN_STATUSES
+
+
+def check_change(
+    status: str, *, signed_off_by: str = "", signed_off_on: datetime.date | None = None
+) -> None:
+    """Raise TransitionError, saying why, if an action in `status` takes no change but a move.
+
+    `signed_off_by` and `signed_off_on` say who closed a closed action, and when.
+    """
+    if allows_changes(status):
+        return
+    if status == Status.CLOSED:
+        by = f" by {signed_off_by}" if signed_off_by else ""
+        on = f" on {day_month_year(signed_off_on)}" if signed_off_on else ""
+        raise TransitionError(
+            f"This action is closed: it was signed off{by}{on}. "
+            "An inspector must reopen it before it can change."
+        )
+    raise TransitionError(
+        "This action is superseded: it no longer needs work. "
+        "An inspector must reinstate it before it can change."
+    )
+
+
+def check_due_date(due_date: datetime.date, *, today: datetime.date, confirmed: bool) -> None:
+    """A due date before today is taken only when the user confirms it: it is usually a slip."""
+    if due_date < today and not confirmed:
+        raise TransitionError(
+            f"{day_month_year(due_date)} is in the past. Tick the box to confirm that date, "
+            "or choose a later one."
+        )
