@@ -248,6 +248,10 @@ class ActionQuerySet(ForceScopedQuerySet):
     def blocked(self) -> ActionQuerySet:
         return self.open().exclude(blocked_reason="")
 
+    def returned(self) -> ActionQuerySet:
+        """Submitted work sent back to the force, and not moved since (see `is_returned`)."""
+        return self.filter(returned_at__isnull=False)
+
     def with_related(self) -> ActionQuerySet:
         return self.select_related(
             "force", "question__inspection__force", "owner", "closed_by"
@@ -326,6 +330,12 @@ class Action(models.Model):
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # Set when submitted work is returned (a Move that `returns`), cleared by the next status move.
+    returned_at = models.DateTimeField(null=True, blank=True)
+    returned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    returned_reason = models.TextField(blank=True)
     version = models.PositiveIntegerField(default=1)
 
     objects = ActionQuerySet.as_manager()
@@ -350,6 +360,10 @@ class Action(models.Model):
             models.CheckConstraint(
                 condition=Q(due_date__isnull=True) | Q(original_due_date__isnull=False),
                 name="tracker_action_original_due_date_kept",
+            ),
+            models.CheckConstraint(
+                condition=Q(returned_at__isnull=True) | Q(status=Status.IN_PROGRESS),
+                name="tracker_action_returned_only_when_in_progress",
             ),
         ]
         indexes = [
@@ -384,6 +398,11 @@ class Action(models.Model):
         return bool(self.blocked_reason)
 
     @property
+    def is_returned(self) -> bool:
+        """Submitted work sent back to the force, and not moved since."""
+        return self.returned_at is not None
+
+    @property
     def is_overdue(self) -> bool:
         return self.is_open and self.due_date is not None and self.due_date < timezone.localdate()
 
@@ -413,11 +432,13 @@ class Action(models.Model):
             has_evidence=self.notes.exists(),
             reason=reason,
         )
-        changes: dict = {"status": move.target}
+        changes: dict = {"status": move.target, **self._returned_changes()}
         if move.target == Status.CLOSED:
             changes.update(closed_at=timezone.now(), closed_by=by)
         elif self.status == Status.CLOSED:
             changes.update(closed_at=None, closed_by=None)
+        if move.returns:
+            changes.update(returned_at=timezone.now(), returned_by=by, returned_reason=reason)
         self._change(
             changes,
             ActionEvent.Kind.STATUS,
@@ -432,7 +453,7 @@ class Action(models.Model):
     def retire(self, reason: str, *, by=None, via: str = "import"):
         """Supersede an action whose AFI left the report (the importer's move, not a user's)."""
         self._change(
-            {"status": Status.SUPERSEDED},
+            {"status": Status.SUPERSEDED, **self._returned_changes()},
             ActionEvent.Kind.STATUS,
             old=self.get_status_display(),
             new=Status.SUPERSEDED.label,
@@ -547,6 +568,12 @@ class Action(models.Model):
             self.version, self.updated_at = loaded  # as in the database: the change rolled back
             raise
         return note
+
+    def _returned_changes(self) -> dict:
+        """What a status move does to "Returned": it ends it (a return sets it again)."""
+        if not self.is_returned:
+            return {}
+        return {"returned_at": None, "returned_by": None, "returned_reason": ""}
 
     def _require_editor(self, user) -> None:
         if user.role_for(self) is None:

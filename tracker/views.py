@@ -104,7 +104,7 @@ def _get_action_for_user(request, pk: int) -> Action:
     staff's action is of their own force, which signing in has loaded already.
     """
     user = request.user
-    related = ["question__inspection", "owner", "closed_by"]
+    related = ["question__inspection", "owner", "closed_by", "returned_by"]
     visible = (
         Action.objects.visible_to(user)
         .select_related(*related if user.force_id else [*related, "force"])
