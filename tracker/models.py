@@ -739,13 +739,33 @@ class ActionEvent(models.Model):
         return self.action.get_absolute_url()
 
     @property
+    def actor(self) -> str:
+        """Who made the change, as pages name people; the system when no person did (an import
+        run on the server, say)."""
+        return self.by.display_name if self.by else "The system"
+
+    @property
+    def how(self) -> str:
+        """How the change was made, when not on the site's own pages ("in Admin"), else ""."""
+        if self.kind == self.Kind.IMPORTED or (self.by is None and self.via == self.Via.COMMAND):
+            return ""  # the summary, or "The system", says so already
+        return {
+            self.Via.ADMIN: "in Admin",
+            self.Via.IMPORT: "by the report import",
+            self.Via.COMMAND: "by the system",
+        }.get(self.via, "")
+
+    @property
     def summary(self) -> str:
+        """What the change was, in words that follow `actor`: "changed status from … to …"."""
         if self.kind == self.Kind.NOTE:
             # new_value is the note kind's label, e.g. "Impact (outcome)".
             kind = self.new_value.split(" (")[0].lower() or "evidence"
             return f"added {'an' if kind[0] in 'aeiou' else 'a'} {kind} note"
-        if self.kind in (self.Kind.CREATED, self.Kind.IMPORTED):
-            return "imported from the report" if self.kind == self.Kind.IMPORTED else "created"
+        if self.kind == self.Kind.IMPORTED:
+            return "imported this action from the report"
+        if self.kind == self.Kind.CREATED:
+            return "created this action"
         label = self.get_kind_display().lower()
         if self.kind == self.Kind.BLOCKED:
             return "marked blocked" if self.new_value else "unblocked"
@@ -753,6 +773,8 @@ class ActionEvent(models.Model):
             old = self._person(self.old_value, getattr(self, "old_name", None))
             new = self._person(self.new_value, getattr(self, "new_name", None))
         elif self.kind == self.Kind.DUE_DATE:
+            if not self.old_value:
+                return f"set the due date to {self._day(self.new_value)}"
             old, new = self._day(self.old_value), self._day(self.new_value)
         else:
             old, new = self.old_value or "none", self.new_value or "none"
@@ -788,7 +810,7 @@ class ActionEvent(models.Model):
     def _day(value: str) -> str:
         """A due date as recorded (ISO 8601) as pages show dates: 5 Mar 2026."""
         if not value:
-            return "not set"
+            return "no due date"
         try:
             return day_month_year(datetime.date.fromisoformat(value))
         except ValueError:  # not a date as the app records one: shown as it was recorded

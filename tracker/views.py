@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import LogoutView
 from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import (
@@ -597,3 +598,15 @@ def evidence_download(request, pk: int):
     # is already set, so this replaces the pages' policy rather than adding to it.
     response["Content-Security-Policy"] = "sandbox; default-src 'none'"
     return response
+
+
+# Accounts ------------------------------------------------------------------------------------
+
+
+class SignOutView(LogoutView):
+    """Django's sign-out, and the sign-in page it lands on says so."""
+
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        messages.success(request, "You have signed out.")
+        return response
