@@ -27,9 +27,9 @@ CONTENT_BOX = """cell => {
 
 
 def overlap(a: dict, b: dict) -> bool:
-    return a["left"] < b["right"] and b["left"] < a["right"] and a["top"] < b["bottom"] and (
-        b["top"] < a["bottom"]
-    )
+    across = a["left"] < b["right"] and b["left"] < a["right"]
+    down = a["top"] < b["bottom"] and b["top"] < a["bottom"]
+    return across and down
 
 
 @pytest.fixture
@@ -111,5 +111,5 @@ def test_a_phone_reads_the_report_the_action_and_the_list(
         for cell in (row.locator(".badge-status"), row.locator("td").nth(5)):
             expect(cell).to_be_visible()
             box = cell.bounding_box()
-            assert 0 <= box["x"] and box["x"] + box["width"] <= PHONE["width"], (i, box)
+            assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], (i, box)
     assert console_errors == []
