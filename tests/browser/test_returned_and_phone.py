@@ -71,40 +71,51 @@ def test_a_returned_action_stands_out_in_the_list_and_on_its_page(
     assert console_errors == []
 
 
-def test_a_phone_reads_the_report_the_action_and_the_list(
-    tab, live_server, lancashire, returned, console_errors
-):
-    base = live_server.url
+@pytest.fixture
+def phone(tab, live_server, lancashire):
+    """The tab at 390 × 844, signed in as staff."""
     tab.set_viewport_size(PHONE)
-    sign_in(tab, base, "staff", lancashire["password"])
+    sign_in(tab, live_server.url, "staff", lancashire["password"])
+    return tab
 
-    # The report: no status badge covers a due date.
-    tab.goto(f"{base}{lancashire['inspection'].get_absolute_url()}")
-    rows = tab.locator(".report-actions tbody tr")
+
+def test_on_a_phone_the_reports_badges_do_not_cover_its_dates(
+    phone, live_server, lancashire, console_errors
+):
+    phone.goto(f"{live_server.url}{lancashire['inspection'].get_absolute_url()}")
+    rows = phone.locator(".report-actions tbody tr")
     expect(rows.first).to_be_visible()
     assert rows.count() == 7
-    check_page(tab, "ui-03-phone-report")
+    check_page(phone, "ui-03-phone-report")
     for i in range(rows.count()):
         badge = rows.nth(i).locator(".badge-status").evaluate(CONTENT_BOX)
         due = rows.nth(i).locator("td").last.evaluate(CONTENT_BOX)
         assert not overlap(badge, due), (i, badge, due)
         assert due["right"] <= PHONE["width"], (i, due)
+    assert console_errors == []
 
-    # The action page: every form comes before the timeline.
-    tab.goto(f"{base}{returned.get_absolute_url()}")
-    check_page(tab, "ui-04-phone-action")
-    timeline_top = tab.locator("#timeline-heading").bounding_box()["y"]
-    forms = tab.locator("section.action-form")
+
+def test_on_a_phone_the_action_pages_forms_come_before_its_timeline(
+    phone, live_server, returned, console_errors
+):
+    phone.goto(f"{live_server.url}{returned.get_absolute_url()}")
+    check_page(phone, "ui-04-phone-action")
+    timeline_top = phone.locator("#timeline-heading").bounding_box()["y"]
+    forms = phone.locator("section.action-form")
     assert forms.count() == 5
     for i in range(forms.count()):
         assert forms.nth(i).bounding_box()["y"] < timeline_top, i
+    assert console_errors == []
 
-    # The list: no sideways scrolling; each row's status and due date on the screen.
-    tab.goto(f"{base}/actions/")
-    expect(tab.locator("#result-count")).to_contain_text("7 actions")
-    check_page(tab, "ui-05-phone-action-list")
-    assert tab.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-    table = tab.locator(".action-table")
+
+def test_on_a_phone_the_list_shows_status_and_due_date_without_sideways_scrolling(
+    phone, live_server, console_errors
+):
+    phone.goto(f"{live_server.url}/actions/")
+    expect(phone.locator("#result-count")).to_contain_text("7 actions")
+    check_page(phone, "ui-05-phone-action-list")
+    assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    table = phone.locator(".action-table")
     assert table.evaluate("t => t.parentElement.scrollWidth <= t.parentElement.clientWidth")
     for i in range(7):
         row = table.locator("tbody tr").nth(i)
