@@ -3,11 +3,13 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from tracker import accounts
+from tracker.views import SignOutView
 
 # Django's account URLs (django.contrib.auth.urls), with our own views where we change them.
 account_urls = [
     path("login/", accounts.LoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Signing out ends on the sign-in page, which says so.
+    path("logout/", SignOutView.as_view(), name="logout"),
     path("password_change/", accounts.PasswordChangeView.as_view(), name="password_change"),
     path(
         "password_change/done/",
@@ -33,6 +35,8 @@ account_urls = [
 ]
 
 urlpatterns = [
+    # Signing out, of the site or of Admin, ends on the sign-in page, which says so.
+    path("admin/logout/", SignOutView.as_view()),
     path("admin/", admin.site.urls),
     path("accounts/", include(account_urls)),
     path("", include("tracker.urls")),

@@ -174,6 +174,6 @@ def test_an_event_names_what_it_recorded_even_without_its_user_or_a_date(action)
     gone = ActionEvent(action=action, kind="owner", old_value="left-the-force", new_value="")
     assert gone.summary == "changed owner from left-the-force to Unassigned"
     odd = ActionEvent(action=action, kind="due_date", old_value="", new_value="end of March")
-    assert odd.summary == "changed due date from not set to end of March"
+    assert odd.summary == "set the due date to end of March"
     status = ActionEvent(action=action, kind="status", old_value="Not started", new_value="Closed")
     assert status.summary == "changed status from Not started to Closed"

@@ -93,9 +93,9 @@ def test_timeline_events_say_who_how_and_why(signed_in, staff, action):
     action.add_note("First line\nsecond line", by=make_user(force=action.force, first_name=""))
     timeline = signed_in.get(url(action)).content.decode()
     timeline = timeline[timeline.index('id="timeline-heading"') :]
-    assert '<span class="fw-semibold">The importer</span>' in timeline
+    assert '<span class="fw-semibold">The system</span>' in timeline
     assert "changed owner from Unassigned to &lt;b&gt;Jo&lt;/b&gt;" in timeline
-    assert '<span class="text-body-secondary">(via admin)</span>' in timeline
+    assert '<span class="text-body-secondary">(in Admin)</span>' in timeline
     assert '<p class="mb-0 event-reason">Reason: Waiting &lt;on&gt; IT</p>' in timeline
     assert '<div class="note-body"><p>First line<br>second line</p></div>' in timeline
     assert re.search(
@@ -119,7 +119,7 @@ def test_the_timeline_names_owners_and_dates_as_the_page_does(signed_in, staff, 
         "changed owner from Unassigned to Jo Bloggs",
         "changed owner from Jo Bloggs to pc-1234",  # no name: the username
         "changed owner from pc-1234 to Unassigned",
-        "changed due date from not set to 1 Mar 2027",
+        "set the due date to 1 Mar 2027",
         "changed due date from 1 Mar 2027 to 30 Jun 2027",
     ):
         assert line in timeline

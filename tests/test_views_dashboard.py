@@ -163,7 +163,7 @@ def test_recent_activity_names_the_people_an_action_was_assigned_to(signed_in, s
     action.set_due_date(datetime.date(2027, 3, 1), by=staff)
     page = signed_in.get("/").content.decode()
     assert "Sam Staff</span>\n              changed owner from Unassigned to Jo Bloggs" in page
-    assert "changed due date from not set to 1 Mar 2027" in page
+    assert "set the due date to 1 Mar 2027" in page
 
 
 def test_no_activity_is_an_empty_state(signed_in):

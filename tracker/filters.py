@@ -148,6 +148,9 @@ class ActionFilter(django_filters.FilterSet):
     blocked = django_filters.BooleanFilter(
         method="filter_blocked", widget=FlagInput, label="Blocked only"
     )
+    returned = django_filters.BooleanFilter(
+        method="filter_returned", widget=FlagInput, label="Returned only"
+    )
     due_after = django_filters.DateFilter(
         field_name="due_date", lookup_expr="gte", widget=DateInput, label="Due on or after"
     )
@@ -220,6 +223,9 @@ class ActionFilter(django_filters.FilterSet):
 
     def filter_blocked(self, queryset, name, value):
         return queryset.exclude(blocked_reason="") if value else queryset
+
+    def filter_returned(self, queryset, name, value):
+        return queryset.returned() if value else queryset
 
     def search(self, queryset, name, value):
         """Area-for-improvement text or any of its notes contains `value`.

@@ -279,6 +279,10 @@ class ActionQuerySet(ForceScopedQuerySet):
     def blocked(self) -> ActionQuerySet:
         return self.open().exclude(blocked_reason="")
 
+    def returned(self) -> ActionQuerySet:
+        """Submitted work sent back to the force, and not moved since (see `is_returned`)."""
+        return self.filter(returned_at__isnull=False)
+
     def with_related(self) -> ActionQuerySet:
         return self.select_related(
             "force", "question__inspection__force", "owner", "closed_by"
@@ -357,6 +361,12 @@ class Action(models.Model):
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # Set when submitted work is returned (a Move that `returns`), cleared by the next status move.
+    returned_at = models.DateTimeField(null=True, blank=True)
+    returned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    returned_reason = models.TextField(blank=True)
     version = models.PositiveIntegerField(default=1)
 
     objects = ActionQuerySet.as_manager()
@@ -381,6 +391,10 @@ class Action(models.Model):
             models.CheckConstraint(
                 condition=Q(due_date__isnull=True) | Q(original_due_date__isnull=False),
                 name="tracker_action_original_due_date_kept",
+            ),
+            models.CheckConstraint(
+                condition=Q(returned_at__isnull=True) | Q(status=Status.IN_PROGRESS),
+                name="tracker_action_returned_only_when_in_progress",
             ),
         ]
         indexes = [
@@ -449,6 +463,11 @@ class Action(models.Model):
         return labels.get(event.old_value) if event else None
 
     @property
+    def is_returned(self) -> bool:
+        """Submitted work sent back to the force, and not moved since."""
+        return self.returned_at is not None
+
+    @property
     def is_overdue(self) -> bool:
         return self.is_open and self.due_date is not None and self.due_date < timezone.localdate()
 
@@ -479,11 +498,13 @@ class Action(models.Model):
             reason=reason,
             reinstates=self.status_before_supersession,
         )
-        changes: dict = {"status": move.target}
+        changes: dict = {"status": move.target, **self._returned_changes()}
         if move.target == Status.CLOSED:
             changes.update(closed_at=timezone.now(), closed_by=by)
         elif self.status == Status.CLOSED:
             changes.update(closed_at=None, closed_by=None)
+        if move.returns:
+            changes.update(returned_at=timezone.now(), returned_by=by, returned_reason=reason)
         self._change(
             changes,
             ActionEvent.Kind.STATUS,
@@ -499,7 +520,7 @@ class Action(models.Model):
         """Supersede an action whose AFI left the report (the importer's move, not a user's)."""
         self.check_takes_changes()
         self._change(
-            {"status": Status.SUPERSEDED},
+            {"status": Status.SUPERSEDED, **self._returned_changes()},
             ActionEvent.Kind.STATUS,
             old=self.get_status_display(),
             new=Status.SUPERSEDED.label,
@@ -614,6 +635,12 @@ class Action(models.Model):
             self.version, self.updated_at = loaded  # as in the database: the change rolled back
             raise
         return note
+
+    def _returned_changes(self) -> dict:
+        """What a status move does to "Returned": it ends it (a return sets it again)."""
+        if not self.is_returned:
+            return {}
+        return {"returned_at": None, "returned_by": None, "returned_reason": ""}
 
     def _require_editor(self, user) -> None:
         if user.role_for(self) is None:
@@ -781,13 +808,33 @@ class ActionEvent(models.Model):
         return self.action.get_absolute_url()
 
     @property
+    def actor(self) -> str:
+        """Who made the change, as pages name people; the system when no person did (an import
+        run on the server, say)."""
+        return self.by.display_name if self.by else "The system"
+
+    @property
+    def how(self) -> str:
+        """How the change was made, when not on the site's own pages ("in Admin"), else ""."""
+        if self.kind == self.Kind.IMPORTED or (self.by is None and self.via == self.Via.COMMAND):
+            return ""  # the summary, or "The system", says so already
+        return {
+            self.Via.ADMIN: "in Admin",
+            self.Via.IMPORT: "by the report import",
+            self.Via.COMMAND: "by the system",
+        }.get(self.via, "")
+
+    @property
     def summary(self) -> str:
+        """What the change was, in words that follow `actor`: "changed status from … to …"."""
         if self.kind == self.Kind.NOTE:
             # new_value is the note kind's label, e.g. "Impact (outcome)".
             kind = self.new_value.split(" (")[0].lower() or "evidence"
             return f"added {'an' if kind[0] in 'aeiou' else 'a'} {kind} note"
-        if self.kind in (self.Kind.CREATED, self.Kind.IMPORTED):
-            return "imported from the report" if self.kind == self.Kind.IMPORTED else "created"
+        if self.kind == self.Kind.IMPORTED:
+            return "imported this action from the report"
+        if self.kind == self.Kind.CREATED:
+            return "created this action"
         label = self.get_kind_display().lower()
         if self.kind == self.Kind.BLOCKED:
             return "marked blocked" if self.new_value else "unblocked"
@@ -795,6 +842,8 @@ class ActionEvent(models.Model):
             old = self._person(self.old_value, getattr(self, "old_name", None))
             new = self._person(self.new_value, getattr(self, "new_name", None))
         elif self.kind == self.Kind.DUE_DATE:
+            if not self.old_value:
+                return f"set the due date to {self._day(self.new_value)}"
             old, new = self._day(self.old_value), self._day(self.new_value)
         else:
             old, new = self.old_value or "none", self.new_value or "none"
@@ -830,7 +879,7 @@ class ActionEvent(models.Model):
     def _day(value: str) -> str:
         """A due date as recorded (ISO 8601) as pages show dates: 5 Mar 2026."""
         if not value:
-            return "not set"
+            return "no due date"
         try:
             return day_month_year(datetime.date.fromisoformat(value))
         except ValueError:  # not a date as the app records one: shown as it was recorded

@@ -19,6 +19,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import LogoutView
 from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import (
@@ -105,7 +106,7 @@ def _get_action_for_user(request, pk: int) -> Action:
     staff's action is of their own force, which signing in has loaded already.
     """
     user = request.user
-    related = ["question__inspection", "owner", "closed_by"]
+    related = ["question__inspection", "owner", "closed_by", "returned_by"]
     visible = (
         Action.objects.visible_to(user)
         .select_related(*related if user.force_id else [*related, "force"])
@@ -602,3 +603,15 @@ def evidence_download(request, pk: int):
     # is already set, so this replaces the pages' policy rather than adding to it.
     response["Content-Security-Policy"] = "sandbox; default-src 'none'"
     return response
+
+
+# Accounts ------------------------------------------------------------------------------------
+
+
+class SignOutView(LogoutView):
+    """Django's sign-out, and the sign-in page it lands on says so."""
+
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        messages.success(request, "You have signed out.")
+        return response

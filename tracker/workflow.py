@@ -46,6 +46,9 @@ class Move:
     needs_reason: bool = False
     needs_evidence: bool = False
     verb: str = ""
+    # Sends submitted work back to the force, which sees the action as "Returned", with the
+    # reason, until its status moves again.
+    returns: bool = False
 
 
 BOTH = frozenset({Role.STAFF, Role.INSPECTOR})
@@ -55,7 +58,12 @@ STAFF = frozenset({Role.STAFF})
 MOVES: tuple[Move, ...] = (
     Move(Status.NOT_STARTED, Status.IN_PROGRESS, BOTH, verb="Start work"),
     Move(
-        Status.SUBMITTED, Status.IN_PROGRESS, BOTH, needs_reason=True, verb="Return to in progress"
+        Status.SUBMITTED,
+        Status.IN_PROGRESS,
+        BOTH,
+        needs_reason=True,
+        verb="Return to in progress",
+        returns=True,
     ),
     Move(Status.CLOSED, Status.IN_PROGRESS, INSPECTORS, needs_reason=True, verb="Reopen"),
     Move(

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tracker', '0008_note_created_index'),
+        ("tracker", "0011_returned_actions"),
     ]
 
     operations = [

@@ -77,13 +77,8 @@ def _note(note, at) -> SafeString:
 
 
 def _event(event, at) -> SafeString:
-    via = (
-        format_html(
-            ' <span class="text-body-secondary">(via {})</span>', event.get_via_display().lower()
-        )
-        if event.via != "web"
-        else EMPTY
-    )
+    how = event.how
+    how = format_html(' <span class="text-body-secondary">({})</span>', how) if how else EMPTY
     reason = (
         format_html('\n                <p class="mb-0 event-reason">Reason: {}</p>', event.reason)
         if event.reason
@@ -97,9 +92,9 @@ def _event(event, at) -> SafeString:
         "                  {}\n"
         "                </div>{}\n"
         "              </li>",
-        event.by.display_name if event.by else "The importer",
+        event.actor,
         event.summary,
-        via,
+        how,
         _time(at),
         reason,
     )

@@ -24,7 +24,8 @@ register = template.Library()
 EMPTY = mark_safe("")
 BLOCKED = mark_safe(' <span class="badge badge-blocked">Blocked</span>')
 UNASSIGNED = mark_safe('<span class="text-body-secondary">Unassigned</span>')
-NO_DUE_DATE = mark_safe('<span class="text-body-secondary">None</span>')
+RETURNED = mark_safe(' <span class="badge badge-returned">Returned</span>')
+NO_DUE_DATE = mark_safe('<span class="text-body-secondary">No due date</span>')
 
 RAG_LABELS = {
     "red": "Overdue",
@@ -53,6 +54,11 @@ GRADE_LABELS = dict(Grade.choices)
 def status_badge(status: str) -> str:
     label = STATUS_LABELS.get(status, status)
     return format_html('<span class="badge badge-status badge-status-{}">{}</span>', status, label)
+
+
+@register.simple_tag
+def returned_badge(action) -> str:
+    return RETURNED if action.is_returned else EMPTY
 
 
 @register.simple_tag
@@ -146,7 +152,7 @@ def _row(action, show_force: bool) -> SafeString:
         "                  </td>\n"
         "                  <td>{}</td>\n"
         "                  <td>{}</td>\n"
-        "                  <td>{}</td>\n"
+        "                  <td>{}{}</td>\n"
         '                  <td class="text-nowrap">{}</td>\n'
         '                  <td class="text-end">{}</td>\n'
         '                  <td class="text-nowrap"><time datetime="{}">{}</time></td>\n'
@@ -163,6 +169,7 @@ def _row(action, show_force: bool) -> SafeString:
         grade_badge(question.grade),
         owner.display_name if owner else UNASSIGNED,
         status_badge(action.status),
+        returned_badge(action),
         format_html("{}<br>{}", dates.day_month_year(action.due_date), rag_badge(action))
         if action.due_date
         else NO_DUE_DATE,
