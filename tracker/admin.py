@@ -132,6 +132,11 @@ class InspectionAdmin(admin.ModelAdmin):
     change_list_template = "admin/tracker/inspection/change_list.html"
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.has_actions():
+            return [*Inspection.IDENTITY, *self.readonly_fields]
+        return self.readonly_fields
+
     def get_queryset(self, request):
         # Counted per report shown, not by joining every action to every report: the page's
         # COUNT and its year filter then need no join at all. The list shows none of the long
@@ -233,6 +238,13 @@ class QuestionAdmin(admin.ModelAdmin):
     search_fields = ["text"]
     readonly_fields = ["inspection", "number"]
     inlines = [ActionInline]
+
+    def save_model(self, request, obj, form, change):
+        # The admin saves in one transaction: the edit and its events commit together.
+        before = Question.objects.get(pk=obj.pk) if change else None
+        super().save_model(request, obj, form, change)
+        if before is not None:
+            obj.record_edit(before, by=request.user, via=ActionEvent.Via.ADMIN)
 
 
 class OverdueFilter(admin.SimpleListFilter):
