@@ -133,7 +133,9 @@ class InspectionAdmin(admin.ModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def get_readonly_fields(self, request, obj=None):
-        if obj is not None and obj.has_actions():
+        # A report with actions keeps its identity (Inspection.save() refuses a change); the
+        # report comes from get_queryset() with its actions counted, so asking costs no query.
+        if obj is not None and obj.action_total:
             return [*Inspection.IDENTITY, *self.readonly_fields]
         return self.readonly_fields
 
