@@ -53,6 +53,7 @@ def test_a_report_with_actions_shows_its_force_programme_year_and_pillar_read_on
     for field in ("force", "programme", "year", "pillar"):
         assert f'name="{field}"' not in page
     assert "Lancashire Constabulary" in page
+    assert "Once the report has actions, these cannot change" in page
     assert 'name="title"' in page  # the rest stays editable
 
 

@@ -128,6 +128,25 @@ class InspectionAdmin(admin.ModelAdmin):
     search_fields = ["title", "force__name"]
     inlines = [QuestionInline]
     readonly_fields = ["imported_at", "imported_by", "source_text"]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": Inspection.IDENTITY,
+                "description": "Once the report has actions, these cannot change: the actions "
+                "belong to this force, and only its staff see them.",
+            },
+        ),
+        (
+            None,
+            {
+                "fields": [
+                    *("title", "grade", "last_updated", "summary", "source_url"),
+                    *readonly_fields,
+                ]
+            },
+        ),
+    ]
     autocomplete_fields = ["force"]
     change_list_template = "admin/tracker/inspection/change_list.html"
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
