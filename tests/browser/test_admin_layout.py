@@ -153,3 +153,17 @@ def test_the_inspectors_navigation_fits_one_line_at_1366_pixels(laptop, live_ser
     assert header["wrapped"] == [] and header["overlaps"] == [], header
     assert header["oneBand"] and header["inside"], header
     laptop.screenshot(path=str(SCREENSHOTS / "32-admin-header-1366.png"))
+
+
+def test_below_1200_pixels_the_menu_folds_behind_a_button(chromium, live_server, lancashire):
+    context = chromium.new_context(viewport={"width": 1100, "height": 768})
+    page = context.new_page()
+    sign_in(page, live_server.url, "inspector", lancashire["password"])
+    site = page.evaluate(LINES_JS, "nav.navbar")
+    assert site["wrapped"] == [] and site["overlaps"] == [] and site["inside"], site
+    page.get_by_role("button", name="Show the menu").click()
+    page.wait_for_selector("#site-nav.collapse.show")  # opened, its animation over
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+    screenshot(page, "33-inspector-navigation-1100")
+    context.close()
