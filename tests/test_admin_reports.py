@@ -122,6 +122,8 @@ def edit_question(client, question, **changes):
 def test_editing_a_questions_grade_is_recorded_on_each_of_its_actions(client, inspector, report):
     question = report.questions.get()
     client.force_login(inspector)
+    page = html.unescape(client.get(QUESTION.format(question.pk)).content.decode())
+    assert "recorded in the timeline of each of the question's actions" in page
     edit_question(client, question, grade=Grade.INADEQUATE)
     events = ActionEvent.objects.filter(kind=ActionEvent.Kind.GRADE)
     assert sorted(events.values_list("action", flat=True)) == sorted(

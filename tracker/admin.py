@@ -258,6 +258,16 @@ class QuestionAdmin(admin.ModelAdmin):
     show_full_result_count = False
     search_fields = ["text"]
     readonly_fields = ["inspection", "number"]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": ["inspection", "number", "text", "grade", "narrative", "carried_over"],
+                "description": "A change to the text or grade is recorded in the timeline of "
+                "each of the question's actions.",
+            },
+        ),
+    ]
     inlines = [ActionInline]
 
     def save_model(self, request, obj, form, change):
