@@ -112,7 +112,7 @@ def test_the_layout_has_a_skip_link_landmarks_and_navigation(signed_in, url):
     page = signed_in.get(url).content.decode()
     assert re.search(r'<a class="skip-link[^"]*" href="#main">Skip to main content</a>', page)
     assert '<header class="site-header">' in page
-    assert '<nav class="navbar navbar-expand-lg navbar-dark" aria-label="Main">' in page
+    assert '<nav class="navbar navbar-expand-xl navbar-dark" aria-label="Main">' in page
     assert '<main id="main" tabindex="-1">' in page
     assert '<div id="messages">' in page
     for label in ("Dashboard", "Actions", "Reports"):

@@ -136,9 +136,35 @@ class InspectionAdmin(admin.ModelAdmin):
     search_fields = ["title", "force__name"]
     inlines = [QuestionInline]
     readonly_fields = ["imported_at", "imported_by", "source_text"]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": Inspection.IDENTITY,
+                "description": "Once the report has actions, these cannot change: the actions "
+                "belong to this force, and only its staff see them.",
+            },
+        ),
+        (
+            None,
+            {
+                "fields": [
+                    *("title", "grade", "last_updated", "summary", "source_url"),
+                    *readonly_fields,
+                ]
+            },
+        ),
+    ]
     autocomplete_fields = ["force"]
     change_list_template = "admin/tracker/inspection/change_list.html"
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    def get_readonly_fields(self, request, obj=None):
+        # A report with actions keeps its identity (Inspection.save() refuses a change); the
+        # report comes from get_queryset() with its actions counted, so asking costs no query.
+        if obj is not None and obj.action_total:
+            return [*Inspection.IDENTITY, *self.readonly_fields]
+        return self.readonly_fields
 
     def get_queryset(self, request):
         # Counted per report shown, not by joining every action to every report: the page's
@@ -240,7 +266,24 @@ class QuestionAdmin(admin.ModelAdmin):
     show_full_result_count = False
     search_fields = ["text"]
     readonly_fields = ["inspection", "number"]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": ["inspection", "number", "text", "grade", "narrative", "carried_over"],
+                "description": "A change to the text or grade is recorded in the timeline of "
+                "each of the question's actions.",
+            },
+        ),
+    ]
     inlines = [ActionInline]
+
+    def save_model(self, request, obj, form, change):
+        # The admin saves in one transaction: the edit and its events commit together.
+        before = Question.objects.get(pk=obj.pk) if change else None
+        super().save_model(request, obj, form, change)
+        if before is not None:
+            obj.record_edit(before, by=request.user, via=ActionEvent.Via.ADMIN)
 
 
 class OverdueFilter(admin.SimpleListFilter):

@@ -14,6 +14,9 @@ class InspectorsAdminSite(admin.AdminSite):
     site_header = "PEEL Action Tracker — inspectors"
     site_title = "PEEL Action Tracker admin"
     index_title = "Review and sign off"
+    # The lists need the width (at 1366 pixels the action list's last columns went under its
+    # filters); the index and the breadcrumbs link the same pages.
+    enable_nav_sidebar = False
 
     def has_permission(self, request) -> bool:
         return super().has_permission(request) and request.user.is_inspector

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Case, Count, F, IntegerField, Q, Value, When
 from django.db.models.functions import Now
@@ -228,11 +229,36 @@ class Inspection(models.Model):
             ),
         ]
 
+    # What names the report. Its actions copy its force, and staff see them by it: once it has
+    # actions, these never change (the admin shows them read-only; save() refuses a change).
+    IDENTITY = ("force", "programme", "year", "pillar")
+
     def __str__(self) -> str:
         return f"{self.force} {self.programme} {self.year} {self.get_pillar_display()}"
 
+    def save(self, *args, **kwargs) -> None:
+        self._check_identity_kept()
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self) -> str:
         return reverse("inspection-detail", args=[self.pk])
+
+    def clean(self) -> None:
+        self._check_identity_kept()
+
+    def has_actions(self) -> bool:
+        return self.pk is not None and Action.objects.filter(question__inspection=self).exists()
+
+    def _check_identity_kept(self) -> None:
+        if self._state.adding:
+            return
+        moved = Inspection.objects.filter(pk=self.pk).exclude(
+            force_id=self.force_id, programme=self.programme, year=self.year, pillar=self.pillar
+        )
+        if moved.exists() and self.has_actions():
+            raise ValidationError(
+                "This report has actions: its force, programme, year and pillar cannot change."
+            )
 
 
 class Question(models.Model):
@@ -261,6 +287,22 @@ class Question(models.Model):
 
     def get_absolute_url(self) -> str:
         return f"{self.inspection.get_absolute_url()}#question-{self.number}"
+
+    def record_edit(self, before: Question, *, by, via: str) -> None:
+        """Record, on each of this question's actions, how its text and grade differ from
+        `before` (the question as it was). Call it in the transaction that saves the edit."""
+        changes = []
+        if self.text != before.text:
+            changes.append((ActionEvent.Kind.QUESTION_TEXT, before.text, self.text))
+        if self.grade != before.grade:
+            changes.append(
+                (ActionEvent.Kind.GRADE, before.get_grade_display(), self.get_grade_display())
+            )
+        ActionEvent.objects.bulk_create(
+            ActionEvent(action=action, kind=kind, old_value=old, new_value=new, by=by, via=via)
+            for action in self.actions.only("pk")
+            for kind, old, new in changes
+        )
 
 
 class ActionQuerySet(ForceScopedQuerySet):
@@ -756,6 +798,9 @@ class ActionEvent(models.Model):
         DUE_DATE = "due_date", "Due date"
         BLOCKED = "blocked", "Blocked"
         NOTE = "note", "Evidence note"
+        # An inspector edited the action's question (in the admin).
+        QUESTION_TEXT = "question", "Question's text"
+        GRADE = "grade", "Question's grade"
 
     class Via(models.TextChoices):
         WEB = "web", "Web"
@@ -787,6 +832,8 @@ class ActionEvent(models.Model):
                         "due_date",
                         "blocked",
                         "note",
+                        "question",
+                        "grade",
                     ]
                 ),
                 name="tracker_actionevent_kind_valid",
@@ -838,6 +885,13 @@ class ActionEvent(models.Model):
         label = self.get_kind_display().lower()
         if self.kind == self.Kind.BLOCKED:
             return "marked blocked" if self.new_value else "unblocked"
+        if self.kind == self.Kind.GRADE:
+            return (
+                f"changed the question's grade from {self.old_value or 'no grade'} "
+                f"to {self.new_value or 'no grade'}"
+            )
+        if self.kind == self.Kind.QUESTION_TEXT:
+            return f"changed the question's text from “{self.old_value}” to “{self.new_value}”"
         if self.kind == self.Kind.OWNER:
             old = self._person(self.old_value, getattr(self, "old_name", None))
             new = self._person(self.new_value, getattr(self, "new_name", None))
