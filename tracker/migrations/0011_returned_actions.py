@@ -37,7 +37,7 @@ def mark_returned_actions(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tracker", "0008_note_created_index"),
+        ("tracker", "0009_question_events"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
