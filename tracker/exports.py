@@ -195,12 +195,12 @@ def iter_csv_rows(queryset: QuerySet, base_url: str = "", today=None) -> Iterato
         note_count,
         last_note,
     ) in export_rows(queryset).iterator(chunk_size=CHUNK_SIZE):
-        pillar_label = _PILLAR_LABELS.get(pillar, pillar)
+        pillar_label = neutralise(_PILLAR_LABELS.get(pillar, pillar))
         yield (
             pk,
             neutralise(force),
             neutralise(f"{programme} {year} {pillar_label}"),
-            neutralise(pillar_label),
+            pillar_label,
             number,
             neutralise(question),
             neutralise(_GRADE_LABELS.get(grade, "")),
@@ -244,9 +244,10 @@ def python_chunks(queryset: QuerySet, base_url: str = "", today=None) -> Iterato
 
 
 def _labels(field: str, choices, default) -> Case:
+    """A choice's label, neutralised once here; any other value (none, by constraint) in SQL."""
     return Case(
-        *(When(**{field: value}, then=Value(label)) for value, label in choices),
-        default=default,
+        *(When(**{field: value}, then=Value(neutralise(label))) for value, label in choices),
+        default=_neutralised(default),
         output_field=TextField(),
     )
 
@@ -299,13 +300,13 @@ def copy_cells(base_url: str, today: datetime.date) -> list:
                 output_field=TextField(),
             )
         ),
-        _neutralised(pillar),
+        pillar,
         F("question__number"),
         _cell(_neutralised(F("question__text"))),
-        _cell(_neutralised(_labels("question__grade", Grade.choices, Value("")))),
+        _cell(_labels("question__grade", Grade.choices, Value(""))),
         _cell(_neutralised(F("text"))),
         _cell(_neutralised(F("owner__username"))),
-        _neutralised(_labels("status", Status.choices, F("status"))),
+        _labels("status", Status.choices, F("status")),
         _to_char(F("due_date"), "YYYY-MM-DD"),
         Case(
             When(Q(due_date__lt=today, status__in=OPEN_STATUSES), then=Value("yes")),
