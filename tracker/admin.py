@@ -150,9 +150,8 @@ class ImportReportForm(forms.Form):
 
     def _ask_to_confirm_force(self, picked: Force, named) -> None:
         self.asks_force_confirmation = True
-        self.fields["force_confirmed"].label = (
-            f"Import this page for {picked} although it names {named}"
-        )
+        label = f"Import this page for {picked} although it names {named}"
+        self.fields["force_confirmed"].label = label
         # A browser cannot keep a chosen file: the page comes back as text instead.
         self.data = self.data.copy()
         self.data["text"] = self.cleaned_data["text"]
@@ -163,8 +162,7 @@ class ImportReportForm(forms.Form):
         )
         self.add_error(
             "force",
-            f"The page names {named}, not {picked}. {instead}, or tick "
-            f"“{self.fields['force_confirmed'].label}”.",
+            f"The page names {named}, not {picked}. {instead}, or tick “{label}”.",
         )
 
 
