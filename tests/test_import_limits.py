@@ -38,11 +38,10 @@ def with_questions(count: int) -> str:
     return sample() + "".join(f"\nHow well does the force do thing {n}?" for n in range(count))
 
 
-def padded(size: int) -> str:
-    """The sample page padded with narrative to `size` bytes of UTF-8."""
+def padded(size: int, line: str = "The force's approach is good; it should continue. " * 20) -> str:
+    """The sample page padded with lines of narrative to `size` bytes of UTF-8."""
     text = sample()
-    line = "The force's approach, as seen in the sample, is good; it should continue. " * 13
-    lines, rest = divmod(size - len(text.encode()), len(line) + 1)
+    lines, rest = divmod(size - len(text.encode()), len(line.encode()) + 1)
     return text + (line + "\n") * lines + "x" * rest
 
 
@@ -208,4 +207,3 @@ def test_a_replace_that_would_pass_the_largest_position_changes_nothing(db, forc
         load_report(parse_report(changed), source_text=changed, replace=True)
     assert rows() == before
     assert not Action.objects.filter(text="New.").exists()
-
