@@ -152,6 +152,7 @@ class ImportReportForm(forms.Form):
         self.asks_force_confirmation = True
         label = f"Import this page for {picked} although it names {named}"
         self.fields["force_confirmed"].label = label
+        self["force_confirmed"].label = label  # the bound field, made by clean(), keeps its own
         # A browser cannot keep a chosen file: the page comes back as text instead.
         self.data = self.data.copy()
         self.data["text"] = self.cleaned_data["text"]
