@@ -100,6 +100,20 @@ def test_picking_another_force_than_the_page_names_is_an_error(client, inspector
     assert not Inspection.objects.exists()
 
 
+def test_a_page_naming_no_known_force_imports_only_for_a_force_picked_and_confirmed(
+    client, inspector
+):
+    client.force_login(inspector)
+    atlantis = sample().replace("Lancashire PEEL 2016", "Atlantis PEEL 2016", 1)
+    unpicked = client.post(IMPORT, {"text": atlantis}).content.decode()
+    assert "Unknown force &#x27;Atlantis&#x27;" in unpicked
+    picked = client.post(IMPORT, {"text": atlantis, "force": "Kent"}).content.decode()
+    assert "The page names Atlantis, which is not one of the 43 forces." in picked
+    confirmed = client.post(IMPORT, {"text": atlantis, "force": "Kent", "force_confirmed": "on"})
+    submit(client, confirmed)
+    assert Inspection.objects.get().force == get_force("Kent")
+
+
 def test_a_page_imports_for_the_force_it_names_when_none_is_picked(client, inspector):
     client.force_login(inspector)
     preview = client.post(IMPORT, {"text": cumbria_page()})

@@ -156,15 +156,17 @@ class ImportReportForm(forms.Form):
         # A browser cannot keep a chosen file: the page comes back as text instead.
         self.data = self.data.copy()
         self.data["text"] = self.cleaned_data["text"]
-        instead = (
-            f"Leave the force empty to import it for {named}"
-            if isinstance(named, Force)
-            else "That is not one of the 43 forces"
-        )
-        self.add_error(
-            "force",
-            f"The page names {named}, not {picked}. {instead}, or tick “{label}”.",
-        )
+        if isinstance(named, Force):
+            message = (
+                f"The page names {named}, not {picked}. Leave the force empty to import it "
+                f"for {named}, or tick “{label}”."
+            )
+        else:
+            message = (
+                f"The page names {named}, which is not one of the 43 forces. To import it "
+                f"for {picked}, tick “{label}”."
+            )
+        self.add_error("force", message)
 
 
 @admin.register(Inspection)
