@@ -131,7 +131,9 @@ class ImportReportForm(forms.Form):
             data["parsed"] = parse_report(data["text"])
             check_complete(data["parsed"])
             data["named_force"] = self._named_force(data["parsed"].place)
-            data["resolved_force"] = data.get("force") or resolve_force(data["parsed"].place)
+            data["resolved_force"] = (
+                data.get("force") or data["named_force"] or resolve_force(data["parsed"].place)
+            )
         except ReportParseError as error:
             raise forms.ValidationError(f"This page cannot be imported: {error}") from None
         except ReportImportError as error:

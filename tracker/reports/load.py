@@ -8,6 +8,10 @@ keeps what the force has done: an action whose question number and AFI text are 
 keeps its owner, status, dates and notes; an AFI that is new becomes a new action; an
 action whose AFI is no longer in the report is superseded (never deleted: its evidence and
 audit trail stay). The result says what changed.
+
+A page larger than settings.IMPORT_MAX_BYTES, or listing more areas for improvement (or
+questions) than settings.IMPORT_MAX_FINDINGS, is refused with one line before anything is
+written; the command and the admin check the size before they parse (`check_size`).
 """
 
 from __future__ import annotations
