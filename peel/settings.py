@@ -207,6 +207,16 @@ FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
 # DATA_UPLOAD_MAX_NUMBER_FILES (100) files outright, with a 400.
 EVIDENCE_MAX_FILE_SIZE = int(env("DJANGO_EVIDENCE_MAX_FILE_SIZE", str(20 * 1024 * 1024)))
 EVIDENCE_MAX_FILES = 10
+# Report import (manage.py import_report and the admin's "Import a report"): the largest page,
+# in bytes (as saved, or as pasted with each line break counted once), and the most areas for
+# improvement (or questions) in one report. A page over either is refused before anything is
+# read into the database: a page of 150,000 areas held one transaction for 53 seconds.
+IMPORT_MAX_BYTES = int(env("PEEL_IMPORT_MAX_BYTES", str(2 * 1024 * 1024)))
+IMPORT_MAX_FINDINGS = int(env("PEEL_IMPORT_MAX_FINDINGS", "1000"))
+# The admin import's confirm step posts the previewed page back as a form field, and a browser
+# sends each line break as CR LF: room for the largest page made of line breaks alone, so that
+# whatever previews can be confirmed. Django's default (2.5 MB) otherwise.
+DATA_UPLOAD_MAX_MEMORY_SIZE = max(2_621_440, 2 * IMPORT_MAX_BYTES + 64 * 1024)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

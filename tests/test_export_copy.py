@@ -5,13 +5,15 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import sys
+import unicodedata
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from tests.factories import make_action, make_inspection, make_question, make_user
+from tests.factories import get_force, make_action, make_inspection, make_question, make_user
 from tracker import exports
 from tracker.models import Action, EvidenceNote, Grade, Pillar, Status
 
@@ -39,6 +41,12 @@ AWKWARD = [
     'ends with a quote"',
     "unicode: café – “curly” £10 ✓ 日本",
     "\\. a backslash dot",
+    '＝HYPERLINK("http://evil.example")',
+    "＋44 1234",
+    "－2 items",
+    "＠SUM(A1)",
+    "﹦1+1",
+    "⁼1+1",
     "semicolon; and 'single quotes'",
     " leading and trailing spaces ",
     '""',
@@ -173,3 +181,59 @@ def test_the_csv_module_path_is_used_where_there_is_no_copy(force):
     assert exports.write_actions_csv(Action.objects.all(), out, BASE_URL) == 1
     assert out.getvalue() == "".join(exports.python_chunks(Action.objects.all(), BASE_URL))
     assert ",'=1+1," in out.getvalue()
+
+
+def test_every_character_a_spreadsheet_may_read_as_a_formula_start_is_neutralised():
+    every_character = map(chr, range(sys.maxunicode + 1))
+    formula_starts = {
+        character
+        for character in every_character
+        if unicodedata.normalize("NFKC", character).startswith(exports.FORMULA_PREFIXES)
+    }
+    assert formula_starts == exports.FORMULA_STARTS
+    assert exports.neutralise('＝HYPERLINK("x")') == '\'＝HYPERLINK("x")'
+    assert exports.neutralise("a = b") == "a = b"
+
+
+PAYLOADS = ("=cmd|' /C calc'!A0", '＝HYPERLINK("x")')
+
+
+def exported_rows(body: str) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(body.removeprefix("\ufeff"), newline="")))
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_an_inspectors_formula_in_any_text_is_neutralised_on_every_export_path(
+    client, inspector, payload
+):
+    force = get_force("Cumbria")
+    force.name = payload
+    force.save()
+    inspection = make_inspection(force=force, programme=payload, year=2016)
+    question = make_question(inspection=inspection, text=payload)
+    owner = make_user(force=force, username="＠owner")
+    action = make_action(question=question, text=payload, owner=owner)
+    EvidenceNote.objects.create(action=action, author=owner, body=payload)
+    staff = make_user(force=force)
+    expected = "'" + payload
+
+    client.force_login(staff)
+    response = client.get("/actions/export.csv")
+    by_the_list = b"".join(response.streaming_content).decode("utf-8")
+    client.force_login(inspector)
+    by_the_admin = client.post(
+        "/admin/tracker/action/", {"action": "export_selected_csv", "_selected_action": [action.pk]}
+    ).content.decode("utf-8")
+    by_python = "".join(exports.python_chunks(Action.objects.all(), "", TODAY))
+
+    for body in (by_the_list, by_the_admin, by_python):
+        [row] = exported_rows(body)
+        assert row["force"] == expected
+        assert row["inspection"] == f"{expected} 2016 Effectiveness"
+        assert row["question"] == expected
+        assert row["area_for_improvement"] == expected
+        assert row["owner"] == "'＠owner"
+        assert row["last_note"] == expected
+    if connection.vendor == "postgresql":
+        by_copy = "".join(exports.copy_chunks(Action.objects.all(), "", TODAY))
+        assert by_copy == by_python

@@ -8,6 +8,7 @@ change lands in the audit trail. The trail itself is read-only.
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
@@ -21,6 +22,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.http import urlencode
 
 from tracker.exports import export_filename, write_actions_csv
 from tracker.models import (
@@ -37,7 +39,16 @@ from tracker.models import (
 )
 from tracker.reports import decode_report
 from tracker.reports.document import report_json
-from tracker.reports.load import ReportImportError, check_complete, load_report, resolve_force
+from tracker.reports.load import (
+    ReportImportError,
+    check_complete,
+    check_size,
+    describe_size,
+    existing_report,
+    load_report,
+    resolve_force,
+    text_size,
+)
 from tracker.reports.parse import ReportParseError, parse_report
 from tracker.security import log_event
 from tracker.workflow import (
@@ -85,6 +96,12 @@ class QuestionInline(admin.TabularInline):
 
 
 class ImportReportForm(forms.Form):
+    """A page, uploaded or pasted, checked as far as it can be without writing anything.
+
+    Cleans to `parsed`, `resolved_force` and `existing` (the report this page would replace).
+    A force picked that is not the one the page names is an error until `force_confirmed`.
+    """
+
     file = forms.FileField(required=False, help_text="The report page saved as a text file.")
     text = forms.CharField(
         required=False,
@@ -98,33 +115,68 @@ class ImportReportForm(forms.Form):
         to_field_name="short_name",
         help_text="Only needed when the page does not name the force.",
     )
+    force_confirmed = forms.BooleanField(required=False, label="Import for the force picked")
     source_url = forms.URLField(required=False, label="Source URL", assume_scheme="https")
-    replace = forms.BooleanField(
-        required=False,
-        help_text="Update a report already imported; its actions keep their notes and status.",
-    )
+    # Set by the preview's "Replace" button, once the inspector has seen what it replaces.
+    replace = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        limit = describe_size(settings.IMPORT_MAX_BYTES)
+        self.fields["file"].help_text = f"The report page saved as a text file, at most {limit}."
+        self.asks_force_confirmation = bool(self.data.get("force_confirmed"))
 
     def clean(self):
         data = super().clean()
         upload = data.get("file")
         try:
             if upload:
-                if upload.size > 5 * 1024 * 1024:
-                    raise ReportParseError(
-                        "the file is larger than 5 MB; a report page is far smaller"
-                    )
+                check_size(upload.size)
                 data["text"] = decode_report(upload.read())
             if not (data.get("text") or "").strip():
                 raise forms.ValidationError("Upload the page as a file or paste its text.")
+            check_size(text_size(data["text"]))
             data["parsed"] = parse_report(data["text"])
             check_complete(data["parsed"])
-            force = data.get("force")
-            data["resolved_force"] = resolve_force(
-                data["parsed"].place, force.short_name if force else None
+            data["named_force"] = self._named_force(data["parsed"].place)
+            data["resolved_force"] = (
+                data.get("force") or data["named_force"] or resolve_force(data["parsed"].place)
             )
-        except (ReportParseError, ReportImportError) as error:
+        except ReportParseError as error:
             raise forms.ValidationError(f"This page cannot be imported: {error}") from None
+        except ReportImportError as error:
+            raise forms.ValidationError(str(error)) from None
+        picked, named = data.get("force"), data["named_force"]
+        if picked and picked != named and not data.get("force_confirmed"):
+            self._ask_to_confirm_force(picked, named or data["parsed"].place)
+        data["existing"] = existing_report(data["parsed"], data["resolved_force"]).first()
         return data
+
+    def _named_force(self, place: str | None) -> Force | None:
+        try:
+            return resolve_force(place)
+        except ReportImportError:
+            return None
+
+    def _ask_to_confirm_force(self, picked: Force, named) -> None:
+        self.asks_force_confirmation = True
+        label = f"Import this page for {picked} although it names {named}"
+        self.fields["force_confirmed"].label = label
+        self["force_confirmed"].label = label  # the bound field, made by clean(), keeps its own
+        # A browser cannot keep a chosen file: the page comes back as text instead.
+        self.data = self.data.copy()
+        self.data["text"] = self.cleaned_data["text"]
+        if isinstance(named, Force):
+            message = (
+                f"The page names {named}, not {picked}. Leave the force empty to import it "
+                f"for {named}, or tick “{label}”."
+            )
+        else:
+            message = (
+                f"The page names {named}, which is not one of the 43 forces. To import it "
+                f"for {picked}, tick “{label}”."
+            )
+        self.add_error("force", message)
 
 
 @admin.register(Inspection)
@@ -199,14 +251,15 @@ class InspectionAdmin(admin.ModelAdmin):
         ]
 
     def import_view(self, request):
-        """Upload or paste a page, see what it will create, then confirm."""
+        """Upload or paste a page, see what it will create (or replace), then confirm."""
         if not self.has_add_permission(request):
             raise PermissionDenied
         form = ImportReportForm(request.POST or None, request.FILES or None)
         preview = None
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
-            if "confirm" in request.POST:
+            # A report already there is replaced only from the preview that says so.
+            if "confirm" in request.POST and (data["replace"] or not data["existing"]):
                 try:
                     result = load_report(
                         data["parsed"],
@@ -221,29 +274,42 @@ class InspectionAdmin(admin.ModelAdmin):
                     form.add_error(None, str(error))
                 else:
                     self.message_user(request, result.summary, messages.SUCCESS)
-                    return redirect(
-                        reverse("admin:tracker_inspection_change", args=[result.inspection.pk])
-                    )
+                    return redirect(_actions_of(result.inspection))
             else:
                 preview = report_json(data["parsed"], data["resolved_force"])
                 preview["afi_count"] = data["parsed"].afi_count
+                preview["existing"] = data["existing"]
+                if data["named_force"] != data["resolved_force"]:
+                    preview["page_names"] = data["named_force"] or data["parsed"].place
                 # The confirm step posts the text again, so nothing is stored between steps.
                 form = ImportReportForm(
                     initial={
                         "text": data["text"],
                         "force": data["resolved_force"].short_name,
+                        "force_confirmed": data["force_confirmed"],
                         "source_url": data["source_url"],
-                        "replace": data["replace"],
                     }
                 )
+        fields = ["file", "text", "force", "source_url"]
+        if form.asks_force_confirmation:
+            fields.insert(3, "force_confirmed")
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "title": "Import a report",
             "form": form,
+            "adminform": admin.helpers.AdminForm(form, [(None, {"fields": fields})], {}),
             "preview": preview,
+            "max_size": describe_size(settings.IMPORT_MAX_BYTES),
+            "max_findings": f"{settings.IMPORT_MAX_FINDINGS:,}",
         }
         return TemplateResponse(request, "admin/tracker/inspection/import.html", context)
+
+
+def _actions_of(inspection: Inspection) -> str:
+    """The admin's action list filtered to one report (the report filter needs its force)."""
+    query = urlencode({"force__id__exact": inspection.force_id, "inspection": inspection.pk})
+    return f"{reverse('admin:tracker_action_changelist')}?{query}"
 
 
 class ActionInline(admin.TabularInline):

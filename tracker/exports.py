@@ -72,6 +72,18 @@ HEADER = (
 )
 BOM = "\ufeff"
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# Every character whose NFKC form starts with a formula prefix: a spreadsheet may read the
+# full-width "＝" or the small "﹫" as "=" or "@". Checking the first character against this
+# set is the NFKC check done once, here, rather than per cell in Python and SQL alike;
+# tests/test_export_copy.py proves the set complete for this Python's Unicode.
+FORMULA_STARTS = frozenset(
+    "=+-@\t\r"
+    "\u207a\u207c\u208a\u208c"  # superscript and subscript plus and equals
+    "\u2a75\u2a76"  # two and three consecutive equals signs
+    "\ufb29"  # Hebrew alternative plus sign
+    "\ufe62\ufe63\ufe66\ufe6b"  # small plus, hyphen-minus, equals, commercial at
+    "\uff0b\uff0d\uff1d\uff20"  # full-width plus, hyphen-minus, equals, commercial at
+)
 CHUNK_SIZE = 2000
 PIPE_CHUNK = 64 * 1024
 
@@ -82,7 +94,7 @@ _PILLAR_LABELS = dict(Pillar.choices)
 
 def neutralise(value: str) -> str:
     """Prefix a cell that a spreadsheet would run as a formula (OWASP CSV injection)."""
-    return "'" + value if value.startswith(FORMULA_PREFIXES) else value
+    return "'" + value if value[:1] in FORMULA_STARTS else value
 
 
 def export_filename(force_slug: str | None, today=None) -> str:
@@ -183,18 +195,18 @@ def iter_csv_rows(queryset: QuerySet, base_url: str = "", today=None) -> Iterato
         note_count,
         last_note,
     ) in export_rows(queryset).iterator(chunk_size=CHUNK_SIZE):
-        pillar_label = _PILLAR_LABELS.get(pillar, pillar)
+        pillar_label = neutralise(_PILLAR_LABELS.get(pillar, pillar))
         yield (
             pk,
-            force,
-            f"{programme} {year} {pillar_label}",
+            neutralise(force),
+            neutralise(f"{programme} {year} {pillar_label}"),
             pillar_label,
             number,
             neutralise(question),
-            _GRADE_LABELS.get(grade, ""),
+            neutralise(_GRADE_LABELS.get(grade, "")),
             neutralise(text),
             neutralise(owner or ""),
-            _STATUS_LABELS.get(status, status),
+            neutralise(_STATUS_LABELS.get(status, status)),
             due_date.isoformat() if due_date else "",
             "yes" if due_date and due_date < today and status in OPEN_STATUSES else "no",
             note_count or 0,
@@ -232,18 +244,23 @@ def python_chunks(queryset: QuerySet, base_url: str = "", today=None) -> Iterato
 
 
 def _labels(field: str, choices, default) -> Case:
+    """A choice's label, neutralised once here; any other value (none, by constraint) in SQL."""
     return Case(
-        *(When(**{field: value}, then=Value(label)) for value, label in choices),
-        default=default,
+        *(When(**{field: value}, then=Value(neutralise(label))) for value, label in choices),
+        default=_neutralised(default),
         output_field=TextField(),
     )
+
+
+# A regular-expression class of FORMULA_STARTS: "-" last, where it is a literal.
+_FORMULA_CLASS = "[" + "".join(sorted(FORMULA_STARTS - {"-"})) + "-]"
 
 
 def _neutralised(expression) -> Func:
     """SQL `neutralise()`: evaluates `expression` once (it may be a correlated subquery)."""
     return Func(
         expression,
-        Value("^([=+@\t\r-])"),
+        Value(f"^({_FORMULA_CLASS})"),
         Value("'\\1"),
         function="regexp_replace",
         output_field=TextField(),
@@ -272,14 +289,16 @@ def copy_cells(base_url: str, today: datetime.date) -> list:
     )
     return [
         F("pk"),
-        _cell(F("force__name")),
-        Concat(
-            F("question__inspection__programme"),
-            Value(" ", output_field=TextField()),
-            Cast("question__inspection__year", TextField()),
-            Value(" ", output_field=TextField()),
-            pillar,
-            output_field=TextField(),
+        _cell(_neutralised(F("force__name"))),
+        _neutralised(
+            Concat(
+                F("question__inspection__programme"),
+                Value(" ", output_field=TextField()),
+                Cast("question__inspection__year", TextField()),
+                Value(" ", output_field=TextField()),
+                pillar,
+                output_field=TextField(),
+            )
         ),
         pillar,
         F("question__number"),

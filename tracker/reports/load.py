@@ -8,13 +8,20 @@ keeps what the force has done: an action whose question number and AFI text are 
 keeps its owner, status, dates and notes; an AFI that is new becomes a new action; an
 action whose AFI is no longer in the report is superseded (never deleted: its evidence and
 audit trail stay). The result says what changed.
+
+A page larger than settings.IMPORT_MAX_BYTES, or listing more areas for improvement (or
+questions) than settings.IMPORT_MAX_FINDINGS, is refused with one line before anything is
+written; the command and the admin check the size before they parse (`check_size`).
 """
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
+from typing import BinaryIO
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 
@@ -23,6 +30,8 @@ from tracker.reports.parse import ParsedReport
 from tracker.security import log_event
 
 FORCE_SUFFIXES = re.compile(r"\s+(police service|police|constabulary)$", re.IGNORECASE)
+# Question numbers and action positions are PositiveSmallIntegerFields.
+LARGEST_NUMBER = 32767
 
 
 class ReportImportError(Exception):
@@ -77,7 +86,46 @@ def resolve_force(place: str | None, override: str | None = None) -> Force:
     return force
 
 
+def describe_size(size: int, *, round_up: bool = False) -> str:
+    """Bytes as a reader says them ("3.1 MB", "40 KB"); rounded up, a size over a limit never
+    reads as the limit itself."""
+    for unit, scale in (("MB", 1024 * 1024), ("KB", 1024)):
+        if size >= scale:
+            tenths = size * 10 / scale
+            return f"{(math.ceil(tenths) if round_up else round(tenths)) / 10:g} {unit}"
+    return f"{size} bytes"
+
+
+def text_size(text: str) -> int:
+    """A page's size as the limit counts it: its UTF-8 bytes, each line break once.
+
+    A browser sends a textarea's line breaks as CR LF; counted once, a pasted page measures
+    what the same page saved with LF does, and what the admin previews is what it confirms.
+    """
+    return len(text.encode("utf-8", "surrogatepass")) - text.count("\r\n")
+
+
+def check_size(size: int) -> None:
+    """Refuse a page larger than settings.IMPORT_MAX_BYTES: call before reading it further."""
+    if size > settings.IMPORT_MAX_BYTES:
+        raise ReportImportError(
+            f"The page is {describe_size(size, round_up=True)}; "
+            f"the largest accepted is {describe_size(settings.IMPORT_MAX_BYTES)}."
+        )
+
+
+def read_page_bytes(stream: BinaryIO) -> bytes:
+    """Read a page from a stream (standard input), refusing it, with its size, once too large."""
+    limit = settings.IMPORT_MAX_BYTES
+    raw = stream.read(limit + 1)
+    if len(raw) > limit:
+        rest = sum(len(chunk) for chunk in iter(lambda: stream.read(1024 * 1024), b""))
+        check_size(len(raw) + rest)
+    return raw
+
+
 def check_complete(parsed: ParsedReport) -> None:
+    """Refuse a report that lacks what an import needs, or holds more than one may."""
     if parsed.year is None:
         raise ReportImportError("The page gives no PEEL year (no '<Force> PEEL <year>' heading).")
     if parsed.pillar is None:
@@ -86,6 +134,35 @@ def check_complete(parsed: ParsedReport) -> None:
         )
     if not parsed.questions:
         raise ReportImportError("The page has no questions, so there is nothing to track.")
+    limit = settings.IMPORT_MAX_FINDINGS
+    if parsed.afi_count > limit:
+        raise ReportImportError(
+            f"The page lists {parsed.afi_count:,} areas for improvement; "
+            f"at most {limit:,} are accepted in one report."
+        )
+    if len(parsed.questions) > limit:
+        raise ReportImportError(
+            f"The page lists {len(parsed.questions):,} questions; "
+            f"at most {limit:,} are accepted in one report."
+        )
+    # Only reachable with the limit above raised past what the columns hold.
+    highest = max(question.number for question in parsed.questions)
+    most = max(len(question.areas_for_improvement) for question in parsed.questions)
+    if max(highest, most) > LARGEST_NUMBER:
+        raise ReportImportError(
+            f"The page has a question numbered {highest:,} or with {most:,} areas for "
+            f"improvement; at most {LARGEST_NUMBER:,} can be stored."
+        )
+
+
+def existing_report(parsed: ParsedReport, force: Force):
+    """The report already imported for this page's force, programme, year and pillar."""
+    return Inspection.objects.filter(
+        force=force,
+        programme=parsed.programme,
+        year=parsed.year,
+        pillar=Pillar(parsed.pillar.lower()),
+    )
 
 
 def load_report(
@@ -98,19 +175,11 @@ def load_report(
     replace: bool = False,
     via: str = ActionEvent.Via.IMPORT,
 ) -> ImportResult:
+    check_size(text_size(source_text))
     check_complete(parsed)
     force_obj = resolve_force(parsed.place, force)
     with transaction.atomic():
-        existing = (
-            Inspection.objects.select_for_update()
-            .filter(
-                force=force_obj,
-                programme=parsed.programme,
-                year=parsed.year,
-                pillar=Pillar(parsed.pillar.lower()),
-            )
-            .first()
-        )
+        existing = existing_report(parsed, force_obj).select_for_update().first()
         if existing and not replace:
             raise ReportImportError(
                 f"{existing} is already imported (id {existing.pk}); "
@@ -201,6 +270,11 @@ def _sync_actions(question: Question, parsed_question, *, by, via) -> tuple[int,
         if match is not None:
             kept.add(match.pk)
             continue
+        if next_position > LARGEST_NUMBER:
+            raise ReportImportError(
+                f"Q{question.number} already has actions up to position {LARGEST_NUMBER:,}, "
+                "the most that can be stored; nothing was imported."
+            )
         action = Action.objects.create(
             question=question,
             force_id=question.inspection.force_id,

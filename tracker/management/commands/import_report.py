@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
 from tracker.reports import decode_report, read_report_file
 from tracker.reports.document import report_json
-from tracker.reports.load import ReportImportError, check_complete, load_report, resolve_force
+from tracker.reports.load import (
+    ReportImportError,
+    check_complete,
+    check_size,
+    load_report,
+    read_page_bytes,
+    resolve_force,
+    text_size,
+)
 from tracker.reports.parse import ReportParseError, parse_report
 
 
@@ -34,9 +43,12 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         try:
             if options["file"] == "-":
-                text = decode_report(sys.stdin.buffer.read())
+                text = decode_report(read_page_bytes(sys.stdin.buffer))
             else:
+                if Path(options["file"]).is_file():
+                    check_size(Path(options["file"]).stat().st_size)
                 text = read_report_file(options["file"])
+            check_size(text_size(text))
             parsed = parse_report(text)
             if options["dry_run"]:
                 check_complete(parsed)
