@@ -119,7 +119,10 @@ def _id(value) -> int | None:
 
 class ActionFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
-        method="search", label="Search", help_text="Words in the area for improvement or its notes."
+        method="search",
+        label="Search",
+        help_text="Words in the area for improvement or in one of its notes, in any order. "
+        'Put a phrase in "double quotes".',
     )
     # `distinct=False`: status is a column of the action, so no join can repeat a row, and
     # SELECT DISTINCT over the list's joins cost PostgreSQL 71 ms against 5 ms at 50,000 actions.
