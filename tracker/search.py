@@ -1,7 +1,8 @@
 """The action list's search: words, in any order, whatever their case or kind of apostrophe.
 
 What a user types is read as words (a phrase in double quotes stays one term). An action is
-found when its area-for-improvement text, or one of its notes, holds every term. Reports are
+found when its area-for-improvement text, or one of its notes, holds every term (words split
+between the text and a note, or between two notes, do not find it). Reports are
 typed with curly apostrophes and quotes (‘lifetime management’, force’s), keyboards give
 straight ones; both read alike.
 
@@ -14,7 +15,7 @@ straight ones; both read alike.
   other way round.
 
 A search is cut to its first MAX_TERMS words and MAX_CHARACTERS characters (the page says so):
-a longer one read nothing more useful and made SQLite refuse the query.
+more finds nothing more useful, and SQLite refused a 50,000-character search outright.
 """
 
 from __future__ import annotations
@@ -32,9 +33,12 @@ from tracker.models import Action, EvidenceNote
 MAX_TERMS = 20
 MAX_CHARACTERS = 500
 
-# Typographic apostrophes and quotes, as the keyboard's straight ones.
-STRAIGHT = str.maketrans({"‘": "'", "’": "'", "‛": "'", "ʼ": "'", "“": '"', "”": '"', "„": '"'})
-CURLY_APOSTROPHES = ("‘", "’", "‛", "ʼ")
+# Typographic apostrophes and quotes, read as the keyboard's straight ones.
+CURLY_APOSTROPHES = "‘’‛ʼ"
+CURLY_QUOTES = "“”„"
+STRAIGHT = str.maketrans(
+    CURLY_APOSTROPHES + CURLY_QUOTES, "'" * len(CURLY_APOSTROPHES) + '"' * len(CURLY_QUOTES)
+)
 PHRASE = re.compile(r'"([^"]*)"')
 # What a word may not start or end with: quotes around it, a comma or full stop after it.
 EDGE = re.compile(r"^\W+|\W+$")
