@@ -275,13 +275,15 @@ def test_the_report_page_shows_its_summary_and_narratives(client, staff, workloa
     assert not [q for q in queries.captured_queries if "source_text" in q["sql"]]
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="pg_trgm is PostgreSQL's")
-def test_the_search_reads_the_trigram_index_on_postgresql(rf, staff, workload):
-    """The FilterSet's search compiles to the expression the note index covers."""
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="full-text indexes of PostgreSQL")
+def test_the_search_reads_the_word_indexes_on_postgresql(rf, staff, workload):
+    """The FilterSet's search compiles to the expressions the text and note indexes cover."""
     request = rf.get("/actions/", {"q": "dip sample"})
     request.user = staff
     queryset = ActionFilter(request.GET, queryset=Action.objects.all(), request=request).qs
-    assert "tracker_note_body_trgm" in postgresql_plan(queryset)
+    plan = postgresql_plan(queryset)
+    assert "tracker_action_text_words" in plan
+    assert "tracker_note_body_words" in plan
 
 
 def postgresql_plan(queryset) -> str:
