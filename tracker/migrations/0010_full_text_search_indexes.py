@@ -57,7 +57,7 @@ class Migration(migrations.Migration):
     atomic = False
 
     dependencies = [
-        ("tracker", "0008_note_created_index"),
+        ("tracker", "0009_question_events"),
     ]
 
     operations = [

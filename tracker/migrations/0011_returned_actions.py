@@ -37,7 +37,7 @@ def mark_returned_actions(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tracker", "0009_question_events"),
+        ("tracker", "0010_full_text_search_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
