@@ -21,6 +21,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from tracker.exports import export_filename, write_actions_csv
+from tracker.filters import id_from_url
 from tracker.models import (
     REPORT_TEXT,
     Action,
@@ -257,16 +258,16 @@ class InspectionFilter(admin.SimpleListFilter):
     parameter_name = "inspection"
 
     def lookups(self, request, model_admin):
-        force_id = request.GET.get("force__id__exact", "")
-        if not force_id.isdigit():
+        force_id = id_from_url(request.GET.get("force__id__exact"))
+        if force_id is None:
             return []
-        reports = Inspection.objects.filter(force_id=int(force_id)).select_related("force")
+        reports = Inspection.objects.filter(force_id=force_id).select_related("force")
         return [(str(i.pk), f"{i.programme} {i.year} {i.get_pillar_display()}") for i in reports]
 
     def queryset(self, request, queryset):
-        value = self.value()
-        if value and value.isdigit():
-            return queryset.filter(question__inspection_id=int(value))
+        inspection_id = id_from_url(self.value())
+        if inspection_id is not None:
+            return queryset.filter(question__inspection_id=inspection_id)
         return queryset
 
 

@@ -1,0 +1,113 @@
+"""Every list page and every admin changelist answers bad query values with a 400 or a page,
+never a 500: ids beyond the 64-bit range, NUL bytes (which PostgreSQL cannot store in a
+string), and page numbers past any list, in every parameter each page reads.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib import admin
+from django.test import Client, RequestFactory
+from django.urls import reverse
+
+from tests import factories
+
+BEYOND_BIGINT = "9" * 20
+BAD_VALUES = {
+    "a 20-digit id": BEYOND_BIGINT,
+    "a negative 20-digit id": "-" + BEYOND_BIGINT,
+    "a NUL byte inside a value": "a\x00b",
+    "a NUL byte alone": "\x00",
+}
+
+# The parameters each site list reads (tracker/filters.py ActionFilter, and `page`).
+ACTION_LIST_PARAMETERS = [
+    *("q", "status", "owner", "force", "inspection", "question", "question_grade"),
+    *("overdue", "blocked", "due_after", "due_before", "sort", "page"),
+]
+SITE_PAGES = {
+    "dashboard": ["force"],
+    "action-list": ACTION_LIST_PARAMETERS,
+    "action-export": ACTION_LIST_PARAMETERS,
+    "inspection-list": ["force", "page"],
+}
+# Every changelist the admin has, as the site registers them.
+CHANGELISTS = sorted(model._meta.label_lower for model in admin.site._registry)
+# What every changelist reads besides its filters: search, ordering, page, and an id.
+CHANGELIST_PARAMETERS = ["q", "o", "p", "id__exact", "pk"]
+NEVER = {500, 502, 503}
+
+
+@pytest.fixture
+def populated(db, force):
+    """One of everything, so that filters offer choices and lists have rows."""
+    inspector = factories.make_inspector(username="boss", is_superuser=True)
+    staff = factories.make_user(username="officer", force=force)
+    action = factories.make_action(force=force, owner=staff)
+    action.add_note("Training delivered to 40 staff.", by=staff)
+    return {"inspector": inspector, "staff": staff}
+
+
+def _statuses(client: Client, url: str, parameters: list[str]) -> dict[str, int]:
+    """The status each bad value gets in each parameter, alone and beside a good request."""
+    answers = {}
+    for parameter in parameters:
+        for label, value in BAD_VALUES.items():
+            response = client.get(url, {parameter: value})
+            answers[f"{parameter}={label}"] = response.status_code
+    response = client.get(url, {"page": BEYOND_BIGINT, "p": BEYOND_BIGINT})
+    answers["a page number past any list"] = response.status_code
+    return answers
+
+
+def _changelist_parameters(model_label: str, user) -> list[str]:
+    """Every parameter the changelist's filters read, asked of the filters themselves."""
+    model_admin = next(
+        model_admin
+        for model, model_admin in admin.site._registry.items()
+        if model._meta.label_lower == model_label
+    )
+    request = RequestFactory().get("/")
+    request.user = user
+    changelist = model_admin.get_changelist_instance(request)
+    filters = [p for spec in changelist.filter_specs for p in spec.expected_parameters()]
+    return [*filters, *CHANGELIST_PARAMETERS]
+
+
+@pytest.mark.parametrize(
+    "page",
+    [*(("site", name, role) for name in SITE_PAGES for role in ("staff", "inspector"))]
+    + [("admin", label, "inspector") for label in CHANGELISTS],
+    ids=lambda page: "-".join(page),
+)
+def test_no_bad_query_value_is_a_500_on_any_list(populated, page):
+    where, name, role = page
+    client = Client(raise_request_exception=False)
+    client.force_login(populated[role])
+    if where == "site":
+        url, parameters = reverse(name), SITE_PAGES[name]
+    else:
+        app_label, model_name = name.split(".")
+        url = reverse(f"admin:{app_label}_{model_name}_changelist")
+        parameters = _changelist_parameters(name, populated[role])
+    statuses = _statuses(client, url, parameters)
+    assert {case: status for case, status in statuses.items() if status in NEVER} == {}
+    assert set(statuses.values()) <= {200, 302, 400}
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/actions/?force=a%00b", "/admin/tracker/action/?status__exact=a%00b", "/?force=%00"],
+)
+def test_a_nul_byte_in_the_address_is_the_sites_bad_request_page(client, inspector, url):
+    client.force_login(inspector)
+    response = client.get(url)
+    assert response.status_code == 400
+    assert "Bad request" in response.text and "Back to the dashboard" in response.text
+
+
+def test_a_report_filter_beyond_bigint_in_the_admin_lists_nothing(client, inspector, action):
+    client.force_login(inspector)
+    response = client.get(f"/admin/tracker/action/?force__id__exact={BEYOND_BIGINT}")
+    assert response.status_code == 200
+    assert "0 actions" in response.text
