@@ -155,6 +155,41 @@ def test_dangerous_or_dishonest_files_are_refused_saying_why(name, content, reas
     assert refused.value.messages[0].startswith(f"“{sanitise_name(name)}” was refused: ")
 
 
+CHUNK = 64 * 1024  # how much of an upload Django reads at a time
+
+
+@pytest.mark.parametrize(
+    ("name", "markup", "at"),
+    [
+        ("notes.txt", b"<script>alert(1)</script>", 9_000),
+        ("notes.txt", b"<iframe src=x>", 200_000),
+        ("data.csv", b"<SCRIPT>", CHUNK - 3),  # split across two chunks
+        ("data.csv", b"<!doctype html>", CHUNK * 2 - 7),
+    ],
+)
+def test_markup_anywhere_in_a_text_file_is_refused(name, markup, at):
+    content = (b"plain words, " * (at // 13 + 1))[:at] + markup + b"\nmore words\n"
+    with pytest.raises(ValidationError, match="web-page markup"):
+        check_upload(upload(name, content))
+
+
+HIDDEN_EXTENSIONS = [
+    *("chm", "php5", "phtml", "phar", "shtml", "jsp", "cshtml", "asa", "hta", "scr"),
+    *("ps1", "jnlp", "msc", "appref-ms", "vbs", "wsf", "lnk", "reg", "gadget", "xll"),
+]
+
+
+@pytest.mark.parametrize("hidden", HIDDEN_EXTENSIONS)
+def test_a_dangerous_extension_hidden_before_the_last_is_refused(hidden):
+    with pytest.raises(ValidationError, match=rf"hides a \.{re.escape(hidden)} extension"):
+        check_upload(upload(f"report.{hidden}.txt", b"plain words"))
+
+
+@pytest.mark.parametrize("name", ["minutes.2025.03.txt", "v1.2 plan.final.txt", "a.b.c.txt"])
+def test_names_with_harmless_dots_are_accepted(name):
+    assert check_upload(upload(name, b"plain words")).original_name == name
+
+
 def test_a_file_over_the_limit_is_refused(settings):
     settings.EVIDENCE_MAX_FILE_SIZE = 100
     with pytest.raises(ValidationError, match="each file may be at most 100"):
