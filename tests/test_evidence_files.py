@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import io
 import logging
 import re
 import stat
@@ -382,6 +383,63 @@ def test_files_are_written_before_the_note_commits(
         add_note_with_files(action, staff, upload("a.pdf", PDF))
         assert [path.read_bytes() for path in files_in(storage["media"])] == [PDF]
     assert callbacks == []
+
+
+def sent_as(name: str, content: bytes) -> io.BytesIO:
+    """A file as the test client sends it, under its full name (an upload object's name is
+    already cut to 255 characters)."""
+    sent = io.BytesIO(content)
+    sent.name = name
+    return sent
+
+
+def test_a_file_name_over_1_kb_is_refused_beside_the_field_and_the_note_is_kept(
+    signed_in, action, storage
+):
+    response = post_note(signed_in, action, sent_as("a" * 1_100 + ".txt", samples.TXT))
+    assert response.status_code == 400
+    page = response.content.decode()
+    error = page[page.index('id="id_note-files_error"') : page.index('id="id_note-files_helptext"')]
+    assert "“aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa….txt” was refused" in error
+    assert "its name is 1,104 bytes long, and a file name may be at most 1,024 bytes" in error
+    assert "Dip sample attached.</textarea>" in page
+    assert not EvidenceNote.objects.exists()
+    assert not EvidenceFile.objects.exists()
+    assert files_in(storage["temp"]) == []
+
+
+def test_a_long_name_in_bytes_is_measured_in_bytes(signed_in, action, storage):
+    response = post_note(signed_in, action, sent_as("é" * 600 + ".txt", samples.TXT))
+    assert response.status_code == 400
+    assert "its name is 1,204 bytes long" in response.content.decode()
+
+
+def test_a_name_too_long_for_djangos_parser_but_under_1_kb_is_cut_and_kept(
+    signed_in, action, storage
+):
+    content = samples.TXT * 3_000  # several chunks
+    response = post_note(signed_in, action, sent_as("b" * 1_000 + ".txt", content))
+    assert response.status_code == 302
+    stored = EvidenceFile.objects.get()
+    assert stored.original_name == "b" * 251 + ".txt"
+    assert stored.sha256 == hashlib.sha256(content).hexdigest()
+    assert EvidenceNote.objects.get().body == "Dip sample attached."
+
+
+@pytest.mark.parametrize("chunk_size", [1, 5, 64, 1_000])
+def test_uploads_are_read_the_same_whatever_the_chunk_size(
+    signed_in, action, storage, monkeypatch, chunk_size
+):
+    monkeypatch.setattr("tracker.uploads.CHUNK_SIZE", chunk_size)
+    files = [sent_as("x" * 1_000 + ".pdf", PDF), sent_as("short.csv", samples.CSV)]
+    response = post_note(signed_in, action, *files, body="Two files, one long name.")
+    assert response.status_code == 302
+    stored = {f.original_name[-9:]: f.sha256 for f in EvidenceFile.objects.all()}
+    assert stored == {
+        "xxxxx.pdf": hashlib.sha256(PDF).hexdigest(),
+        "short.csv": hashlib.sha256(samples.CSV).hexdigest(),
+    }
+    assert EvidenceNote.objects.get().body == "Two files, one long name."
 
 
 # When storage fails ------------------------------------------------------------------------

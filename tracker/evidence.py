@@ -42,6 +42,9 @@ from django.utils import timezone
 # Browsers sniff at most the first 1,445 bytes (WHATWG MIME Sniffing); filetype reads 8,192.
 HEAD_SIZE = 8192
 MAX_NAME_LENGTH = 255
+# A longer name is cut to MAX_NAME_LENGTH; one longer than this, in bytes as sent, is refused
+# (tracker/uploads.py sets `sent_name_bytes` on such a file).
+MAX_SENT_NAME_BYTES = 1024
 
 logger = logging.getLogger(__name__)
 
@@ -159,6 +162,13 @@ def sanitise_name(name: str) -> str:
 def check_upload(upload: UploadedFile) -> CheckedFile:
     """Accept an allowed, honest file, or raise ValidationError saying why not."""
     name = sanitise_name(upload.name or "")
+    sent_name_bytes = getattr(upload, "sent_name_bytes", 0)
+    if sent_name_bytes > MAX_SENT_NAME_BYTES:
+        raise _refusal(
+            _abridged(name),
+            f"its name is {sent_name_bytes:,} bytes long, and a file name may be at most "
+            f"{MAX_SENT_NAME_BYTES:,} bytes. Rename the file with a shorter name.",
+        )
     kind = _kind_for(name)
     max_size = settings.EVIDENCE_MAX_FILE_SIZE
     if not upload.size:
@@ -189,6 +199,14 @@ def check_upload(upload: UploadedFile) -> CheckedFile:
         size=upload.size,
         sha256=sha256,
     )
+
+
+def _abridged(name: str, keep: int = 40) -> str:
+    """A long name as a reader can take it in: its start, an ellipsis, and its extension."""
+    stem, dot, extension = name.rpartition(".")
+    if not dot or len(extension) > 10:
+        stem, dot, extension = name, "", ""
+    return name if len(stem) <= keep else f"{stem[:keep]}…{dot}{extension}"
 
 
 def _refusal(name: str, reason: str) -> ValidationError:
