@@ -5,8 +5,17 @@ would then see every force. Requiring `is_inspector` (no force, Inspectors group
 superuser) closes that gap.
 """
 
+from functools import wraps
+
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
+from django.contrib.admin.views.main import SEARCH_VAR
+from django.shortcuts import render
+
+# Longer than any name or area for improvement an inspector would paste. The admin searches
+# each word of a search in every search field: SQLite refuses a LIKE pattern of 50,000 bytes
+# and an expression of more than 1,000 levels, which would be a 500.
+MAX_SEARCH_LENGTH = 1000
 
 
 class InspectorsAdminSite(admin.AdminSite):
@@ -16,6 +25,23 @@ class InspectorsAdminSite(admin.AdminSite):
 
     def has_permission(self, request) -> bool:
         return super().has_permission(request) and request.user.is_inspector
+
+    def admin_view(self, view, cacheable=False):
+        """Every admin page, each changelist and autocomplete included: a search longer than
+        MAX_SEARCH_LENGTH is a 400 that says so, whichever app registered the page."""
+
+        @wraps(view)
+        def bounded_search(request, *args, **kwargs):
+            term = request.GET.get(SEARCH_VAR) or request.GET.get("term") or ""
+            if len(term) > MAX_SEARCH_LENGTH:
+                reason = (
+                    f"A search may be at most {MAX_SEARCH_LENGTH:,} characters long; this one "
+                    f"is {len(term):,}. Search for a few words from what you are looking for."
+                )
+                return render(request, "400.html", {"reason": reason}, status=400)
+            return view(request, *args, **kwargs)
+
+        return super().admin_view(bounded_search, cacheable)
 
 
 class InspectorsAdminConfig(AdminConfig):

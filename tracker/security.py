@@ -262,7 +262,11 @@ class RefuseNulBytesMiddleware:
 
     def __call__(self, request):
         if any("\x00" in key or "\x00" in value for key, value in _query_items(request)):
-            return render(request, "400.html", status=400)
+            reason = (
+                "The address holds a control character (a NUL byte) that no link on this "
+                "site contains. Check the link you followed."
+            )
+            return render(request, "400.html", {"reason": reason}, status=400)
         return self.get_response(request)
 
 
