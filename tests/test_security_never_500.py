@@ -141,3 +141,33 @@ def test_an_admin_search_of_1000_characters_still_searches(client, inspector, ac
     response = client.get("/admin/tracker/action/", {"q": words})
     assert response.status_code == 200
     assert "1 action" in response.text
+
+
+@pytest.mark.parametrize("chosen", ["a\x00b", "banana", BEYOND_BIGINT, "-1"])
+def test_a_bulk_action_on_rows_that_are_not_ids_is_a_400(client, inspector, action, chosen):
+    client.force_login(inspector)
+    data = {"action": "export_selected_csv", "_selected_action": [str(action.pk), chosen]}
+    response = client.post("/admin/tracker/action/", data)
+    assert response.status_code == 400
+    assert "The rows chosen for this action are not rows of the list." in response.text
+
+
+def test_a_bulk_action_on_real_rows_still_runs(client, inspector, action):
+    client.force_login(inspector)
+    data = {"action": "export_selected_csv", "_selected_action": [str(action.pk)]}
+    response = client.post("/admin/tracker/action/", data)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+
+
+@pytest.mark.parametrize("status", ["banana", "a\x00b", ""])
+def test_an_unknown_status_in_the_admin_is_an_error_beside_the_field(
+    client, inspector, action, status
+):
+    client.force_login(inspector)
+    data = {"status": status, "version": str(action.version), "reason": "x"}
+    response = client.post(f"/admin/tracker/action/{action.pk}/change/", data)
+    assert response.status_code == 200
+    assert "errornote" in response.text
+    action.refresh_from_db()
+    assert action.status == "not_started"

@@ -335,7 +335,7 @@ class ActionAdminForm(forms.ModelForm):
                 self.data["version"] = current.version
             raise forms.ValidationError(str(StaleVersion(current or action)))
         reason = data.get("reason") or ""
-        if "status" in self.changed_data:
+        if "status" in self.changed_data and "status" in data:  # not when the field refused it
             try:
                 check_move(
                     source=current.status,

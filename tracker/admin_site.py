@@ -9,6 +9,7 @@ from functools import wraps
 
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.views.main import SEARCH_VAR
 from django.shortcuts import render
 
@@ -27,21 +28,39 @@ class InspectorsAdminSite(admin.AdminSite):
         return super().has_permission(request) and request.user.is_inspector
 
     def admin_view(self, view, cacheable=False):
-        """Every admin page, each changelist and autocomplete included: a search longer than
-        MAX_SEARCH_LENGTH is a 400 that says so, whichever app registered the page."""
+        """Every admin page, whichever app registered it: a request the admin would turn into
+        a database error (a 500) is a 400 that says why (`refusal()`)."""
 
         @wraps(view)
-        def bounded_search(request, *args, **kwargs):
-            term = request.GET.get(SEARCH_VAR) or request.GET.get("term") or ""
-            if len(term) > MAX_SEARCH_LENGTH:
-                reason = (
-                    f"A search may be at most {MAX_SEARCH_LENGTH:,} characters long; this one "
-                    f"is {len(term):,}. Search for a few words from what you are looking for."
-                )
+        def checked(request, *args, **kwargs):
+            reason = refusal(request)
+            if reason:
                 return render(request, "400.html", {"reason": reason}, status=400)
             return view(request, *args, **kwargs)
 
-        return super().admin_view(bounded_search, cacheable)
+        return super().admin_view(checked, cacheable)
+
+
+def refusal(request) -> str | None:
+    """Why the admin cannot answer this request, if it cannot.
+
+    A search over MAX_SEARCH_LENGTH, on a changelist or in an autocomplete; rows chosen for a
+    bulk action that are not ids (Django filters by them as sent: a word, or a number beyond
+    64 bits, is a ValueError or OverflowError).
+    """
+    from tracker.filters import id_from_url  # not at the top: models load after this module
+
+    term = request.GET.get(SEARCH_VAR) or request.GET.get("term") or ""
+    if len(term) > MAX_SEARCH_LENGTH:
+        return (
+            f"A search may be at most {MAX_SEARCH_LENGTH:,} characters long; this one is "
+            f"{len(term):,}. Search for a few words from what you are looking for."
+        )
+    if request.method == "POST":
+        chosen = request.POST.getlist(ACTION_CHECKBOX_NAME)
+        if any(id_from_url(value) is None for value in chosen):
+            return "The rows chosen for this action are not rows of the list. Choose them again."
+    return None
 
 
 class InspectorsAdminConfig(AdminConfig):
