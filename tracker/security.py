@@ -261,7 +261,7 @@ class RefuseNulBytesMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if any("\x00" in key or "\x00" in value for key, value in _query_items(request)):
+        if _holds_nul(request.GET):
             reason = (
                 "The address holds a control character (a NUL byte) that no link on this "
                 "site contains. Check the link you followed."
@@ -270,7 +270,5 @@ class RefuseNulBytesMiddleware:
         return self.get_response(request)
 
 
-def _query_items(request):
-    for key, values in request.GET.lists():
-        for value in values:
-            yield key, value
+def _holds_nul(query) -> bool:
+    return any("\x00" in key or "\x00" in "".join(values) for key, values in query.lists())
