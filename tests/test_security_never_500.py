@@ -28,7 +28,8 @@ BAD_SEARCHES = {"50,000 characters": "x" * 50_000, "500 words": "x " * 500}
 NOT_YET = {("q", "50,000 characters")}
 FINE = {200, 302, 400}
 
-# The parameters each site list reads (tracker/filters.py ActionFilter, and `page`).
+# The site's list pages (tracker/urls.py) and the parameters each reads (ActionFilter in
+# tracker/filters.py, and `page`). Add a new list page here; new changelists come by themselves.
 ACTION_LIST_PARAMETERS = [
     *("q", "status", "owner", "force", "inspection", "question", "question_grade"),
     *("overdue", "blocked", "due_after", "due_before", "sort", "page"),
@@ -47,7 +48,8 @@ CHANGELIST_PARAMETERS = ["q", "o", "p", "id__exact", "pk"]
 
 @pytest.fixture
 def populated(db, force):
-    """One of everything, so that filters offer choices and lists have rows."""
+    """One of everything, so that filters offer choices and lists have rows; the inspector is
+    a superuser, who sees every changelist (auth's and django-axes' too)."""
     inspector = factories.make_inspector(username="boss", is_superuser=True)
     staff = factories.make_user(username="officer", force=force)
     action = factories.make_action(force=force, owner=staff)
