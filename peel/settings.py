@@ -72,6 +72,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "tracker.security.RefuseNulBytesMiddleware",
     "tracker.security.SessionTimeoutMiddleware",
     "tracker.security.NoStoreForSignedInMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -202,6 +203,13 @@ MEDIA_ROOT = Path(env("MEDIA_ROOT", BASE_DIR / "media"))
 # Readable by the app's own user and group only.
 FILE_UPLOAD_PERMISSIONS = 0o640
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
+# Django's two handlers, behind one that turns a file name too long for Django's parser into
+# an error beside the field rather than a bare 400 (tracker/uploads.py).
+FILE_UPLOAD_HANDLERS = [
+    "tracker.uploads.LongFileNameUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 # Evidence files (tracker/evidence.py has the allowed types): the largest file, in bytes, and
 # the most files on one note. Django refuses a request with more than
 # DATA_UPLOAD_MAX_NUMBER_FILES (100) files outright, with a 400.

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import io
 import logging
 import re
 import stat
@@ -153,6 +154,41 @@ def test_dangerous_or_dishonest_files_are_refused_saying_why(name, content, reas
         check_upload(upload(name, content))
     assert reason in refused.value.messages[0]
     assert refused.value.messages[0].startswith(f"“{sanitise_name(name)}” was refused: ")
+
+
+CHUNK = 64 * 1024  # how much of an upload Django reads at a time
+
+
+@pytest.mark.parametrize(
+    ("name", "markup", "at"),
+    [
+        ("notes.txt", b"<script>alert(1)</script>", 9_000),
+        ("notes.txt", b"<iframe src=x>", 200_000),
+        ("data.csv", b"<SCRIPT>", CHUNK - 3),  # split across two chunks
+        ("data.csv", b"<!doctype html>", CHUNK * 2 - 7),
+    ],
+)
+def test_markup_anywhere_in_a_text_file_is_refused(name, markup, at):
+    content = (b"plain words, " * (at // 13 + 1))[:at] + markup + b"\nmore words\n"
+    with pytest.raises(ValidationError, match="web-page markup"):
+        check_upload(upload(name, content))
+
+
+HIDDEN_EXTENSIONS = [
+    *("chm", "php5", "phtml", "phar", "shtml", "jsp", "cshtml", "asa", "hta", "scr"),
+    *("ps1", "jnlp", "msc", "appref-ms", "vbs", "wsf", "lnk", "reg", "gadget", "xll"),
+]
+
+
+@pytest.mark.parametrize("hidden", HIDDEN_EXTENSIONS)
+def test_a_dangerous_extension_hidden_before_the_last_is_refused(hidden):
+    with pytest.raises(ValidationError, match=rf"hides a \.{re.escape(hidden)} extension"):
+        check_upload(upload(f"report.{hidden}.txt", b"plain words"))
+
+
+@pytest.mark.parametrize("name", ["minutes.2025.03.txt", "v1.2 plan.final.txt", "a.b.c.txt"])
+def test_names_with_harmless_dots_are_accepted(name):
+    assert check_upload(upload(name, b"plain words")).original_name == name
 
 
 def test_a_file_over_the_limit_is_refused(settings):
@@ -347,6 +383,63 @@ def test_files_are_written_before_the_note_commits(
         add_note_with_files(action, staff, upload("a.pdf", PDF))
         assert [path.read_bytes() for path in files_in(storage["media"])] == [PDF]
     assert callbacks == []
+
+
+def sent_as(name: str, content: bytes) -> io.BytesIO:
+    """A file as the test client sends it, under its full name (an upload object's name is
+    already cut to 255 characters)."""
+    sent = io.BytesIO(content)
+    sent.name = name
+    return sent
+
+
+def test_a_file_name_over_1_kb_is_refused_beside_the_field_and_the_note_is_kept(
+    signed_in, action, storage
+):
+    response = post_note(signed_in, action, sent_as("a" * 1_100 + ".txt", samples.TXT))
+    assert response.status_code == 400
+    page = response.content.decode()
+    error = page[page.index('id="id_note-files_error"') : page.index('id="id_note-files_helptext"')]
+    assert "“aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa….txt” was refused" in error
+    assert "its name is 1,104 bytes long, and a file name may be at most 1,024 bytes" in error
+    assert "Dip sample attached.</textarea>" in page
+    assert not EvidenceNote.objects.exists()
+    assert not EvidenceFile.objects.exists()
+    assert files_in(storage["temp"]) == []
+
+
+def test_a_long_name_in_bytes_is_measured_in_bytes(signed_in, action, storage):
+    response = post_note(signed_in, action, sent_as("é" * 600 + ".txt", samples.TXT))
+    assert response.status_code == 400
+    assert "its name is 1,204 bytes long" in response.content.decode()
+
+
+def test_a_name_too_long_for_djangos_parser_but_under_1_kb_is_cut_and_kept(
+    signed_in, action, storage
+):
+    content = samples.TXT * 3_000  # several chunks
+    response = post_note(signed_in, action, sent_as("b" * 1_000 + ".txt", content))
+    assert response.status_code == 302
+    stored = EvidenceFile.objects.get()
+    assert stored.original_name == "b" * 251 + ".txt"
+    assert stored.sha256 == hashlib.sha256(content).hexdigest()
+    assert EvidenceNote.objects.get().body == "Dip sample attached."
+
+
+@pytest.mark.parametrize("chunk_size", [1, 5, 64, 1_000])
+def test_uploads_are_read_the_same_whatever_the_chunk_size(
+    signed_in, action, storage, monkeypatch, chunk_size
+):
+    monkeypatch.setattr("tracker.uploads.CHUNK_SIZE", chunk_size)
+    files = [sent_as("x" * 1_000 + ".pdf", PDF), sent_as("short.csv", samples.CSV)]
+    response = post_note(signed_in, action, *files, body="Two files, one long name.")
+    assert response.status_code == 302
+    stored = {f.original_name[-9:]: f.sha256 for f in EvidenceFile.objects.all()}
+    assert stored == {
+        "xxxxx.pdf": hashlib.sha256(PDF).hexdigest(),
+        "short.csv": hashlib.sha256(samples.CSV).hexdigest(),
+    }
+    assert EvidenceNote.objects.get().body == "Two files, one long name."
 
 
 # When storage fails ------------------------------------------------------------------------

@@ -38,6 +38,10 @@ def test_healthz_says_ok_when_the_database_answers(client, db):
     assert response.content == b"ok"
 
 
+def test_healthz_answers_a_head_request_as_load_balancers_send(client, db):
+    assert client.head("/healthz").status_code == 200
+
+
 def test_a_worker_collects_garbage_between_requests_and_never_walks_the_app_as_loaded():
     """gunicorn's workers import peel.wsgi: see peel/garbage.py."""
     script = """

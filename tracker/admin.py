@@ -25,6 +25,7 @@ from django.utils.html import format_html
 from django.utils.http import urlencode
 
 from tracker.exports import export_filename, write_actions_csv
+from tracker.filters import id_from_url
 from tracker.models import (
     REPORT_TEXT,
     Action,
@@ -374,16 +375,16 @@ class InspectionFilter(admin.SimpleListFilter):
     parameter_name = "inspection"
 
     def lookups(self, request, model_admin):
-        force_id = request.GET.get("force__id__exact", "")
-        if not force_id.isdigit():
+        force_id = id_from_url(request.GET.get("force__id__exact"))
+        if force_id is None:
             return []
-        reports = Inspection.objects.filter(force_id=int(force_id)).select_related("force")
+        reports = Inspection.objects.filter(force_id=force_id).select_related("force")
         return [(str(i.pk), f"{i.programme} {i.year} {i.get_pillar_display()}") for i in reports]
 
     def queryset(self, request, queryset):
-        value = self.value()
-        if value and value.isdigit():
-            return queryset.filter(question__inspection_id=int(value))
+        inspection_id = id_from_url(self.value())
+        if inspection_id is not None:
+            return queryset.filter(question__inspection_id=inspection_id)
         return queryset
 
 
@@ -483,7 +484,7 @@ class ActionAdminForm(forms.ModelForm):
                 self.data["version"] = current.version
             raise forms.ValidationError(str(StaleVersion(current or action)))
         reason = data.get("reason") or ""
-        if "status" in self.changed_data and data.get("status"):
+        if "status" in self.changed_data and "status" in data:  # not when the field refused it
             try:
                 check_move(
                     source=current.status,

@@ -6,8 +6,9 @@ allow-list below **and** its content is that type:
 - binary documents and images are sniffed by `filetype` (the zipped office formats by the
   names of their first entries, so a .docx must really be a Word document, not any zip);
 - an Outlook .msg must be an OLE compound file holding a message's property streams (olefile);
-- csv, txt and eml have no magic number: they must decode as UTF-8 (or Windows-1252), hold no
-  NUL byte, and show no HTML or script markers near the start, where a browser sniffs.
+- csv, txt and eml have no magic number: they must decode as UTF-8 (or Windows-1252) and hold
+  no NUL byte; a csv or txt holds no HTML or script markers anywhere (a viewer that renders
+  them as a page would not stop at the part a browser sniffs), an eml none in its headers.
 
 The type stored, and later sent, is the allow-list's, never the browser's `Content-Type`.
 The name a user gave is kept only for display, cleaned by `sanitise_name()`; the bytes are
@@ -37,10 +38,13 @@ from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
-# How much of the start of a file is sniffed and searched for markup. Browsers sniff at most
-# the first 1,445 bytes (WHATWG MIME Sniffing); filetype reads 8,192.
+# How much of the start of a file is sniffed, and searched for markup in a binary document.
+# Browsers sniff at most the first 1,445 bytes (WHATWG MIME Sniffing); filetype reads 8,192.
 HEAD_SIZE = 8192
 MAX_NAME_LENGTH = 255
+# A longer name is cut to MAX_NAME_LENGTH; one longer than this, in bytes as sent, is refused
+# (tracker/uploads.py sets `sent_name_bytes` on such a file).
+MAX_SENT_NAME_BYTES = 1024
 
 logger = logging.getLogger(__name__)
 
@@ -77,15 +81,33 @@ CONTENT_TYPES = sorted({kind.content_type for kind in ALLOWED_KINDS.values()})
 ACCEPT = ",".join(f".{extension}" for extension in ALLOWED_KINDS)
 ACCEPTED_TEXT = "PDF, Word, Excel, PowerPoint, OpenDocument, CSV, text, PNG, JPEG, .eml or .msg"
 
-# Extensions that are refused anywhere in a name, so "minutes.exe.pdf" or "report.html.txt"
-# cannot pass as the harmless type its last extension claims.
+# Extensions that are refused anywhere in a name, so "minutes.exe.pdf" or "report.chm.txt"
+# cannot pass as the harmless type its last extension claims. The list is a maintained one,
+# not our own guess: the file types Microsoft's "Blocked attachments in Outlook" lists
+# (programs, scripts, shortcuts, installers, help files and Access objects that Outlook
+# refuses by default), with the server-side scripts OWASP's "Unrestricted File Upload" page
+# names as ways round a short deny-list (php3 to php7, phtml, phar, shtml, jsp, asa…), and
+# the web pages and images that a browser would run as a page (html, svg, xml…).
 DANGEROUS_EXTENSIONS = frozenset(
     {
-        *("htm", "html", "xhtml", "shtml", "mht", "mhtml", "svg", "svgz", "xml", "xsl", "hta"),
-        *("js", "mjs", "jse", "vbs", "vbe", "wsf", "wsh", "ps1", "psm1", "sh", "bash"),
-        *("exe", "com", "scr", "pif", "bat", "cmd", "msi", "msp", "dll", "cpl", "jar", "lnk"),
-        *("reg", "inf", "app", "apk", "dmg", "iso", "php", "asp", "aspx", "jsp", "py", "pl"),
-        *("swf", "url", "desktop"),
+        # Microsoft, "Blocked attachments in Outlook".
+        *("ade", "adp", "app", "application", "appref-ms", "asp", "aspx", "asx", "bas"),
+        *("bat", "bgi", "cab", "cer", "chm", "cmd", "cnt", "com", "cpl", "crt", "csh", "der"),
+        *("diagcab", "exe", "fxp", "gadget", "grp", "hlp", "hpj", "hta", "htc", "inf", "ins"),
+        *("isp", "its", "jar", "jnlp", "js", "jse", "ksh", "lnk", "mad", "maf", "mag", "mam"),
+        *("maq", "mar", "mas", "mat", "mau", "mav", "maw", "mcf", "mda", "mdb", "mde", "mdt"),
+        *("mdw", "mdz", "msc", "msh", "msh1", "msh2", "mshxml", "msh1xml", "msh2xml", "msi"),
+        *("msp", "mst", "msu", "ops", "osd", "pcd", "pif", "pl", "plg", "prf", "prg"),
+        *("printerexport", "ps1", "ps1xml", "ps2", "ps2xml", "psc1", "psc2", "psd1", "psdm1"),
+        *("pst", "py", "pyc", "pyo", "pyw", "pyz", "pyzw", "reg", "scf", "scr", "sct", "shb"),
+        *("shs", "theme", "tmp", "url", "vb", "vbe", "vbp", "vbs", "vhd", "vhdx", "vsmacros"),
+        *("vsw", "webpnp", "website", "ws", "wsb", "wsc", "wsf", "wsh", "xbap", "xll", "xnk"),
+        # OWASP, "Unrestricted File Upload": server-side scripts.
+        *("php", "php3", "php4", "php5", "php7", "phtml", "phar", "pht", "phps", "shtml"),
+        *("asa", "asax", "ashx", "asmx", "cshtml", "jsp", "jspx", "cgi", "htaccess"),
+        # Pages, and the rest of what this list always held.
+        *("htm", "html", "xhtml", "mht", "mhtml", "svg", "svgz", "xml", "xsl", "mjs"),
+        *("psm1", "sh", "bash", "dll", "apk", "dmg", "iso", "swf", "desktop"),
     }
 )
 
@@ -140,6 +162,13 @@ def sanitise_name(name: str) -> str:
 def check_upload(upload: UploadedFile) -> CheckedFile:
     """Accept an allowed, honest file, or raise ValidationError saying why not."""
     name = sanitise_name(upload.name or "")
+    sent_name_bytes = getattr(upload, "sent_name_bytes", 0)
+    if sent_name_bytes > MAX_SENT_NAME_BYTES:
+        raise _refusal(
+            _abridged(name),
+            f"its name is {sent_name_bytes:,} bytes long, and a file name may be at most "
+            f"{MAX_SENT_NAME_BYTES:,} bytes. Rename the file with a shorter name.",
+        )
     kind = _kind_for(name)
     max_size = settings.EVIDENCE_MAX_FILE_SIZE
     if not upload.size:
@@ -158,10 +187,9 @@ def check_upload(upload: UploadedFile) -> CheckedFile:
         _check_outlook(name, upload)
     elif kind.check == "email":
         _check_email(name, head)
-    else:
-        _check_no_markup(name, head, _TEXT_MARKERS)
     if kind.check in ("text", "email"):
-        sha256 = _check_text_and_hash(name, upload)
+        markers = _TEXT_MARKERS if kind.check == "text" else ()
+        sha256 = _check_text_and_hash(name, upload, markers)
     else:
         sha256 = _hash(upload)
     return CheckedFile(
@@ -171,6 +199,14 @@ def check_upload(upload: UploadedFile) -> CheckedFile:
         size=upload.size,
         sha256=sha256,
     )
+
+
+def _abridged(name: str, keep: int = 40) -> str:
+    """A long name as a reader can take it in: its start, an ellipsis, and its extension."""
+    stem, dot, extension = name.rpartition(".")
+    if not dot or len(extension) > 10:
+        stem, dot, extension = name, "", ""
+    return name if len(stem) <= keep else f"{stem[:keep]}…{dot}{extension}"
 
 
 def _refusal(name: str, reason: str) -> ValidationError:
@@ -252,13 +288,23 @@ def _check_email(name: str, head: bytes) -> None:
     _check_no_markup(name, headers, _TEXT_MARKERS)
 
 
-def _check_text_and_hash(name: str, upload: UploadedFile) -> str:
-    """Refuse anything but UTF-8 or Windows-1252 text without NUL bytes; return its SHA-256."""
+def _check_text_and_hash(name: str, upload: UploadedFile, markers: tuple[bytes, ...]) -> str:
+    """Refuse anything but UTF-8 or Windows-1252 text without NUL bytes; return its SHA-256.
+
+    `markers` are refused anywhere in the file, not only near its start.
+    """
     digest = hashlib.sha256()
     utf8 = codecs.getincrementaldecoder("utf-8")()
     is_utf8 = True
+    # The end of the previous chunk, so a marker split across two chunks is still found.
+    overlap = max((len(marker) for marker in markers), default=1) - 1
+    tail = b""
     for chunk in upload.chunks():
         digest.update(chunk)
+        if markers:
+            window = tail + chunk
+            _check_no_markup(name, window, markers)
+            tail = window[-overlap:]
         if b"\x00" in chunk:
             raise _refusal(
                 name,

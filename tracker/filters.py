@@ -108,7 +108,7 @@ def owner_choices(users) -> list[tuple[str, str]]:
     return [("me", "Me"), ("unassigned", "Unassigned"), *people]
 
 
-def _id(value) -> int | None:
+def id_from_url(value) -> int | None:
     """A primary key from the URL, or None when it is not one (the form reports bad values)."""
     try:
         number = int(str(value).strip())
@@ -180,8 +180,8 @@ class ActionFilter(django_filters.FilterSet):
         visible = Inspection.objects.visible_to(user)
         inspections = visible.without_texts().select_related("force")
         owners = User.objects.filter(is_active=True).order_by("first_name", "last_name", "username")
-        chosen_inspection = _id(data.get("inspection"))
-        chosen_question = _id(data.get("question"))
+        chosen_inspection = id_from_url(data.get("inspection"))
+        chosen_question = id_from_url(data.get("question"))
         if user.force_id:
             owners = owners.filter(force_id=user.force_id)
         elif force_slug:

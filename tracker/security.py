@@ -7,6 +7,9 @@
 Every value is escaped (control characters, ANSI escapes, Unicode line and bidi controls),
 so a hostile username or filter value cannot forge a second line or hide text in a terminal.
 
+A query string with a NUL byte is answered 400 (RefuseNulBytesMiddleware): PostgreSQL cannot
+store one in a string, and psycopg2 refuses it with an error, which would be a 500.
+
 Sessions end after `SESSION_IDLE_TIMEOUT` seconds without a request and, however busy,
 `SESSION_ABSOLUTE_TIMEOUT` seconds after sign-in (SessionTimeoutMiddleware). Signed-in
 pages are never stored by a browser or proxy cache (NoStoreForSignedInMiddleware).
@@ -23,6 +26,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, logout
 from django.contrib.auth.backends import ModelBackend
+from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers
 
 logger = logging.getLogger("peel.security")
@@ -243,3 +247,28 @@ class NoStoreForSignedInMiddleware:
         if user is not None and user.is_authenticated:
             add_never_cache_headers(response)
         return response
+
+
+class RefuseNulBytesMiddleware:
+    """Answer 400 to a query string holding a NUL byte, on every page and the admin alike.
+
+    No link the site makes holds one, and PostgreSQL cannot compare a string that does: every
+    list filter, the admin's included, would otherwise answer 500. Form fields need no help:
+    Django's form fields refuse a NUL byte themselves, with an error beside the field.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if _holds_nul(request.GET):
+            reason = (
+                "The address holds a control character (a NUL byte) that no link on this "
+                "site contains. Check the link you followed."
+            )
+            return render(request, "400.html", {"reason": reason}, status=400)
+        return self.get_response(request)
+
+
+def _holds_nul(query) -> bool:
+    return any("\x00" in key or "\x00" in "".join(values) for key, values in query.lists())

@@ -44,7 +44,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from tracker.evidence import StorageFailed, open_stored
 from tracker.exports import export_filename, stream_actions_csv
@@ -76,7 +76,7 @@ MY_ACTIONS = 10
 
 
 @never_cache
-@require_GET
+@require_safe  # GET, and HEAD: load balancers probe with HEAD
 def healthz(request):
     try:
         with connection.cursor() as cursor:
