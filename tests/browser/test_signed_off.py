@@ -24,11 +24,11 @@ def test_staff_see_a_closed_action_is_signed_off_and_are_offered_no_forms(
     expect(notice).to_contain_text("unless an inspector reopens it")
     expect(tab.locator("#page form")).to_have_count(0)
     expect(tab.get_by_role("button", name="Add note")).to_have_count(0)
-    check_page(tab, "30-action-signed-off")
+    check_page(tab, "50-action-signed-off")
 
     tab.set_viewport_size({"width": 390, "height": 844})
     tab.reload()
     expect(notice).to_be_visible()
     expect(tab.locator("#page form")).to_have_count(0)
-    check_page(tab, "31-action-signed-off-390px")
+    check_page(tab, "51-action-signed-off-390px")
     assert console_errors == []
