@@ -102,3 +102,11 @@ def test_budgets_are_not_checked_at_another_size_or_database(bench):
         budgets = bench.check_budgets(small)
         assert budgets["checked"] is False
         assert budgets["missed"] == []
+
+
+def test_a_miss_on_a_busy_machine_says_so(bench, capsys):
+    slow = results(dashboard=page(10.4))
+    slow["data"]["load_average"] = {"start": [40.0], "end": [1.0]}
+    slow["budgets"] = bench.check_budgets(slow)
+    bench.print_table(slow)
+    assert "the machine was busy: load average up to 40.0" in capsys.readouterr().out
