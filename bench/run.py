@@ -39,14 +39,24 @@ Phases, in order (`--only` picks some; the data is always made or checked first)
             times (a fresh worker compiles its templates on first use). The sessions are
             made the way the test client's force_login makes them, before the clock starts:
             signing in hashes a password slowly on purpose (about 2 s of CPU for 8 users on
-            2 cores), which is not what the page targets are about.
+            2 cores), which is not what the page budgets are about.
+
+Budgets (BUDGETS below) are ratios, not milliseconds: machines of this kind differ threefold
+in speed, and the same commit measures that much slower on one than on another, while a
+page's p95 as a multiple of the reference workload measured in the same rounds moves far
+less. They hold at 50,000 actions and 500,000 notes on PostgreSQL and are checked only there.
+The run prints each budgeted row's budget and whether it was met, records them, and exits
+with status 1 if any was missed (`--no-fail`: report, but exit 0).
 
 Prints a table and writes bench/results.json:
 
-    {"data": {"actions", "notes", "database"}, "pages": {name: {"queries", "p50_ms", "p95_ms"}},
+    {"data": {"actions", "notes", "database"},
+     "pages": {name: {"queries", "p50_ms", "p95_ms", "x_ref"}},
      "export": {"rows", "seconds", "copy_seconds", "ratio_to_copy", "peak_rss_growth_mb",
                 "first_byte_ms", ...}, "import": {"sample_ms", "large_report_afis",
-     "large_report_ms"}, "load": {"users", "seconds", "requests", "failures", "p95_ms": {...}}}
+     "large_report_ms"}, "load": {"users", "seconds", "requests", "failures", "p95_ms": {...}},
+     "budgets": {"checked", "missed": [name, ...],
+                 "rows": {name: {"measured", "budget", "unit", "met"}}}}
 """
 
 from __future__ import annotations
@@ -81,6 +91,24 @@ LOAD_USERS = 8
 LOAD_SECONDS = 30
 SEARCH = "operation kestrel"
 
+# The budgets, at 50,000 actions and 500,000 notes on PostgreSQL. "x ref": a page's p95 over
+# the reference workload's p50 in the same rounds, at most this. "x COPY": COPY's own time
+# over the export's, for the same rows in the same run, at least this.
+BUDGETS = {
+    # Force staff's pages.
+    "dashboard": (10, "x ref"),
+    "actions_list": (10, "x ref"),
+    "actions_search": (10, "x ref"),
+    "action_detail": (10, "x ref"),
+    "inspection": (10, "x ref"),
+    # Inspectors', across every force.
+    "admin_actions": (12, "x ref"),
+    "dashboard_inspector": (30, "x ref"),
+    "actions_search_inspector": (30, "x ref"),
+    "export": (0.8, "x COPY"),
+}
+BUDGETED_SIZE = (50_000, 500_000, "postgresql")
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -91,6 +119,11 @@ def main() -> None:
         "--only", default="pages,export,import,load", help="comma-separated phases to run"
     )
     parser.add_argument("--out", type=Path, default=BENCH / "results.json")
+    parser.add_argument(
+        "--no-fail",
+        action="store_true",
+        help="exit 0 even when a budget is missed (the table and results.json still say so)",
+    )
     args = parser.parse_args()
     phases = {phase.strip() for phase in args.only.split(",") if phase.strip()}
 
@@ -130,9 +163,12 @@ def main() -> None:
     # Other work on the machine moves absolute times (not the export's ratio): say how busy.
     results["data"]["load_average"] = {"start": start_load, "end": load_average()}
     results["data"]["cpu_reference_ms"] = {"start": start_reference, "end": cpu_reference_ms()}
+    results["budgets"] = check_budgets(results)
     args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print_table(results)
     print(f"\nwritten to {args.out}")
+    if results["budgets"]["missed"] and not args.no_fail:
+        sys.exit(1)
 
 
 # 1. Data ------------------------------------------------------------------------------------
@@ -326,13 +362,17 @@ def measure_pages() -> dict:
             response = clients[name].get(url)
             times[name].append((time.perf_counter() - started) * 1000)
             assert response.status_code == 200
+    reference_p50 = statistics.median(reference)
     for name, page in results.items():
         page["p50_ms"] = round(statistics.median(times[name]), 1)
         page["p95_ms"] = round(percentile(times[name], 95), 1)
+        # Unrounded times, so that a page near its budget is judged on what was measured.
+        page["x_ref"] = round(percentile(times[name], 95) / reference_p50, 2)
         print(f"pages: {name:26} {page['p95_ms']:8.1f} ms p95", flush=True)
     results["cpu_reference"] = {
-        "p50_ms": round(statistics.median(reference), 1),
+        "p50_ms": round(reference_p50, 1),
         "p95_ms": round(percentile(reference, 95), 1),
+        "x_ref": round(percentile(reference, 95) / reference_p50, 2),
         "what": "the fixed workload of cpu_reference_ms(), once per round",
     }
     return results
@@ -667,19 +707,39 @@ def wait_for(url: str, seconds: float = 30) -> None:
 
 # Report -------------------------------------------------------------------------------------
 
-TARGETS_MS = {
-    "dashboard": 60,
-    "dashboard_inspector": 150,
-    "actions_list": 40,
-    "actions_search": 80,
-    "action_detail": 15,
-    "inspection": 40,
-    "admin_actions": 100,
-}
+
+def check_budgets(results: dict) -> dict:
+    """Each budget of BUDGETS whose phase ran, measured and judged."""
+    data = results["data"]
+    checked = (data["actions"], data["notes"], data["database"]) == BUDGETED_SIZE
+    rows = {}
+    for name, (budget, unit) in BUDGETS.items():
+        if unit == "x ref" and name in results.get("pages", {}):
+            measured = results["pages"][name]["x_ref"]
+            met = measured <= budget
+        elif unit == "x COPY" and results.get(name, {}).get("ratio_to_copy") is not None:
+            measured = results[name]["ratio_to_copy"]
+            met = measured >= budget
+        else:
+            continue
+        rows[name] = {"measured": measured, "budget": budget, "unit": unit, "met": met}
+    missed = [name for name, row in rows.items() if not row["met"]] if checked else []
+    return {"checked": checked, "missed": missed, "rows": rows}
+
+
+def budget_text(name: str, budgets: dict) -> str:
+    """The budget and its verdict, for the table: "<= 10 ok", ">= 0.8 MISSED", or ""."""
+    row = budgets["rows"].get(name)
+    if row is None:
+        return ""
+    sign = "<=" if row["unit"] == "x ref" else ">="
+    verdict = ("ok" if row["met"] else "MISSED") if budgets["checked"] else "(not checked)"
+    return f"{sign} {row['budget']:g} {verdict}"
 
 
 def print_table(results: dict) -> None:
     data = results["data"]
+    budgets = results["budgets"]
     print(
         f"\nPEEL Action Tracker on {data['database']}: {data['actions']:,} actions, "
         f"{data['notes']:,} notes ({data['machine']}; load average "
@@ -690,37 +750,55 @@ def print_table(results: dict) -> None:
     if "pages" in results:
         # "x ref": p95 over the reference workload's p50 in the same rounds, a number that
         # does not move with the machine's speed the way milliseconds do.
-        reference = results["pages"]["cpu_reference"]["p50_ms"]
-        print(f"{'page':26} {'queries':>7} {'p50 ms':>8} {'p95 ms':>8} {'x ref':>6} {'target':>8}")
+        print(f"{'page':26} {'queries':>7} {'p50 ms':>8} {'p95 ms':>8} {'x ref':>6}  budget")
         for name, page in results["pages"].items():
-            target = TARGETS_MS.get(name)
-            verdict = "" if target is None else ("ok" if page["p95_ms"] <= target else "MISSED")
             print(
                 f"{name:26} {page.get('queries', '-'):>7} {page['p50_ms']:8.1f} "
-                f"{page['p95_ms']:8.1f} {page['p95_ms'] / reference:6.2f} "
-                f"{target or '':>8} {verdict}"
+                f"{page['p95_ms']:8.1f} {page['x_ref']:6.2f}  "
+                f"{budget_text(name, budgets)}".rstrip()
             )
     if "export" in results:
         export = results["export"]
         print(
             f"\nexport: {export['rows']:,} rows in {export['seconds']} s via {export['path']}; "
             f"COPY alone {export['copy_seconds']} s; ratio to COPY {export['ratio_to_copy']} "
-            f"(target >= 0.5); csv module {export.get('python_seconds')} s "
+            f"{budget_text('export', budgets)}; csv module {export.get('python_seconds')} s "
             f"(ratio {export.get('python_ratio_to_copy')}); peak RSS growth "
-            f"{export['peak_rss_growth_mb']} MB (< 50); first row {export['first_byte_ms']} ms"
+            f"{export['peak_rss_growth_mb']} MB; first row {export['first_byte_ms']} ms"
         )
     if "import" in results:
         imported = results["import"]
         print(
-            f"import: sample {imported['sample_ms']} ms (<= 200); "
-            f"{imported['large_report_afis']} AFIs {imported['large_report_ms']} ms (<= 2000)"
+            f"import: sample {imported['sample_ms']} ms; "
+            f"{imported['large_report_afis']} AFIs {imported['large_report_ms']} ms"
         )
     if "load" in results and "skipped" not in results["load"]:
         load = results["load"]
         print(
             f"load: {load['users']} users for {load['seconds']} s: {load['requests']} requests "
             f"({load['requests_per_s']}/s), {load['failures']} failures; p95 ms {load['p95_ms']}"
-            " (list <= 150)"
+        )
+    rows = budgets["rows"]
+    if not budgets["checked"]:
+        actions, notes, database = BUDGETED_SIZE
+        print(
+            f"\nbudgets: not checked (they hold at {actions:,} actions and {notes:,} notes "
+            f"on {database})"
+        )
+    elif budgets["missed"]:
+        print(
+            f"\nbudgets: {len(budgets['missed'])} of {len(rows)} MISSED: "
+            + ", ".join(budgets["missed"])
+        )
+    else:
+        print(f"\nbudgets: all {len(rows)} met")
+    busiest = max(data["load_average"]["start"][0], data["load_average"]["end"][0])
+    if budgets["missed"] and busiest > (os.cpu_count() or 1):
+        # Waiting for a core stretches a page's slowest requests far more than the
+        # reference's median, so a miss on a machine this busy says little about the code.
+        print(
+            f"(the machine was busy: load average up to {busiest} on {os.cpu_count()} cores; "
+            "rerun on a quiet one before reading a miss as the code's)"
         )
 
 

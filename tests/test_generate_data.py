@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tests.factories import make_action, make_user
-from tracker.management.commands import generate_data
+from tracker import synthetic
 from tracker.models import (
     INSPECTORS_GROUP,
     Action,
@@ -27,6 +27,7 @@ from tracker.models import (
     Status,
     User,
 )
+from tracker.synthetic import rows
 
 SMALL = {"forces": 2, "actions": 50, "notes": 200, "users_per_force": 3, "inspectors": 2}
 postgresql_only = pytest.mark.skipif(
@@ -174,6 +175,15 @@ def test_it_refuses_a_database_that_already_has_actions(force):
     assert Action.objects.count() == 1
 
 
+def test_the_data_can_be_generated_without_the_command(db):
+    totals = synthetic.generate(**SMALL)
+    assert (totals.actions, totals.notes) == (50, 200)
+    assert Action.objects.count() == 50
+    with pytest.raises(synthetic.Refused, match=r"already has actions \(50\)"):
+        synthetic.generate(**SMALL)
+    assert Action.objects.count() == 50
+
+
 def every_generated_row() -> list:
     """Each generated table, ordered by id, every column (ids and foreign keys included)."""
     models = (User, Inspection, Question, Action, EvidenceNote, ActionEvent)
@@ -188,7 +198,7 @@ def statements(queries, verb: str, model) -> int:
 @postgresql_only
 @pytest.mark.django_db(transaction=True)
 def test_copy_writes_exactly_the_rows_bulk_create_writes(monkeypatch):
-    monkeypatch.setattr(generate_data, "BATCH_SIZE", 500)
+    monkeypatch.setattr(rows, "BATCH_SIZE", 500)
     # flush empties the tables and restarts their ids, so both runs number rows from 1.
     call_command("flush", interactive=False)
     with CaptureQueriesContext(connection) as copied_queries:
@@ -196,7 +206,7 @@ def test_copy_writes_exactly_the_rows_bulk_create_writes(monkeypatch):
     copied = every_generated_row()
 
     call_command("flush", interactive=False)
-    monkeypatch.setattr(generate_data, "USE_COPY", False)
+    monkeypatch.setattr(rows, "USE_COPY", False)
     with CaptureQueriesContext(connection) as inserted_queries:
         generate(seed=5, notes=3000)
 
@@ -237,13 +247,9 @@ def test_awkward_text_empty_strings_nulls_and_timestamps_are_written_exactly(db)
         for text in AWKWARD_TEXT
     ]
 
-    generate_data.write_rows(EvidenceNote, generate_data.NOTE_COLUMNS, notes)
-    generate_data.write_rows(ActionEvent, generate_data.EVENT_COLUMNS, events)
+    rows.write_rows(EvidenceNote, rows.NOTE_COLUMNS, notes)
+    rows.write_rows(ActionEvent, rows.EVENT_COLUMNS, events)
 
-    assert (
-        list(EvidenceNote.objects.order_by("pk").values_list(*generate_data.NOTE_COLUMNS)) == notes
-    )
-    assert (
-        list(ActionEvent.objects.order_by("pk").values_list(*generate_data.EVENT_COLUMNS)) == events
-    )
+    assert list(EvidenceNote.objects.order_by("pk").values_list(*rows.NOTE_COLUMNS)) == notes
+    assert list(ActionEvent.objects.order_by("pk").values_list(*rows.EVENT_COLUMNS)) == events
     assert ActionEvent.objects.filter(reason="", by__isnull=True).count() == len(AWKWARD_TEXT)
