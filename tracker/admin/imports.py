@@ -17,17 +17,10 @@ from django.utils.http import urlencode
 from tracker.models import ActionEvent, Force, Inspection
 from tracker.reports import decode_report
 from tracker.reports.document import report_json
-from tracker.reports.load import (
-    ReportImportError,
-    check_complete,
-    check_size,
-    describe_size,
-    existing_report,
-    load_report,
-    resolve_force,
-    text_size,
-)
-from tracker.reports.parse import ReportParseError, parse_report
+from tracker.reports.errors import ReportError, ReportImportError
+from tracker.reports.imports import import_report
+from tracker.reports.load import check_size, describe_size, resolve_force
+from tracker.reports.parse import ReportParseError
 
 
 class ImportReportForm(forms.Form):
@@ -70,21 +63,18 @@ class ImportReportForm(forms.Form):
                 data["text"] = decode_report(upload.read())
             if not (data.get("text") or "").strip():
                 raise forms.ValidationError("Upload the page as a file or paste its text.")
-            check_size(text_size(data["text"]))
-            data["parsed"] = parse_report(data["text"])
-            check_complete(data["parsed"])
-            data["named_force"] = self._named_force(data["parsed"].place)
-            data["resolved_force"] = (
-                data.get("force") or data["named_force"] or resolve_force(data["parsed"].place)
-            )
+            result = import_report(data["text"], force=data.get("force"), dry_run=True)
         except ReportParseError as error:
             raise forms.ValidationError(f"This page cannot be imported: {error}") from None
         except ReportImportError as error:
             raise forms.ValidationError(str(error)) from None
-        picked, named = data.get("force"), data["named_force"]
+        data["parsed"], data["resolved_force"] = result.parsed, result.force
+        data["existing"] = result.existing
+        picked = data.get("force")
+        named = self._named_force(result.parsed.place) if picked else result.force
+        data["named_force"] = named
         if picked and picked != named and not data.get("force_confirmed"):
-            self._ask_to_confirm_force(picked, named or data["parsed"].place)
-        data["existing"] = existing_report(data["parsed"], data["resolved_force"]).first()
+            self._ask_to_confirm_force(picked, named or result.parsed.place)
         return data
 
     def _named_force(self, place: str | None) -> Force | None:
@@ -138,16 +128,15 @@ class ImportViewMixin:
             # A report already there is replaced only from the preview that says so.
             if "confirm" in request.POST and (data["replace"] or not data["existing"]):
                 try:
-                    result = load_report(
-                        data["parsed"],
-                        source_text=data["text"],
+                    result = import_report(
+                        data["text"],
+                        force=data["resolved_force"],
                         source_url=data["source_url"],
-                        force=data["resolved_force"].short_name,
                         by=request.user,
                         replace=data["replace"],
                         via=ActionEvent.Via.ADMIN,
                     )
-                except ReportImportError as error:
+                except ReportError as error:
                     form.add_error(None, str(error))
                 else:
                     self.message_user(request, result.summary, messages.SUCCESS)
