@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.test import override_settings
 
 from tests.factories import make_user
 from tests.reports import EXCERPTS, SAMPLE
 from tracker.models import Action, ActionEvent, Grade, Inspection, Question, Status
+from tracker.reports.errors import AlreadyImported, ReportError
+from tracker.reports.imports import import_report
 from tracker.reports.load import load_report
 from tracker.reports.parse import parse_report
 
@@ -207,3 +211,58 @@ def test_demo_is_idempotent_and_refuses_without_debug(db, settings):
     assert authenticate(username="inspector", password="a-long-demo-password").is_inspector
     assert "passwords unchanged" in out.getvalue()
     assert Action.objects.overdue().exists()
+
+
+# One entry point: the command, the admin and demo all import through import_report ----------
+
+
+def test_importing_a_report_already_there_raises_already_imported_with_that_report(db):
+    first = import_report(SAMPLE.read_text(encoding="utf-8"))
+
+    with pytest.raises(AlreadyImported) as refused:
+        import_report(SAMPLE.read_text(encoding="utf-8"))
+
+    assert refused.value.report == first.inspection
+    assert str(refused.value) == (
+        f"Lancashire Constabulary PEEL 2016 Effectiveness is already imported "
+        f"(id {first.inspection.pk}); use --replace to update it from this page."
+    )
+    assert Action.objects.count() == 7
+
+
+def test_a_dry_run_says_what_it_would_import_and_which_report_it_would_replace(db):
+    text = SAMPLE.read_text(encoding="utf-8")
+    before = import_report(text, dry_run=True)
+    imported = import_report(text)
+    again = import_report(text, dry_run=True)
+
+    assert before.summary == (
+        "Would import Lancashire Constabulary PEEL 2016 Effectiveness: "
+        "5 questions, 7 areas for improvement (dry run, nothing written)"
+    )
+    assert (before.inspection, before.existing) == (None, None)
+    assert again.existing == imported.inspection
+    assert Inspection.objects.count() == 1
+
+
+def test_every_refusal_is_a_report_error_with_one_line(db):
+    refusals = [
+        "not a report page",
+        SAMPLE.read_text(encoding="utf-8").replace("Lancashire PEEL", "Atlantis PEEL"),
+    ]
+    for text in refusals:
+        with pytest.raises(ReportError) as refused:
+            import_report(text)
+        assert "\n" not in str(refused.value)
+    assert not Inspection.objects.exists()
+
+
+@override_settings(DEBUG=True)
+def test_demo_loads_the_sample_once_and_says_so_when_run_again(db):
+    first, second = StringIO(), StringIO()
+    call_command("demo", "--password", "correct horse battery", stdout=first)
+    call_command("demo", stdout=second)
+
+    assert first.getvalue().startswith("Imported Lancashire Constabulary PEEL 2016 Effectiveness")
+    assert second.getvalue().startswith("lancashire-peel-2016-effectiveness.txt: already imported")
+    assert Inspection.objects.count() == 1

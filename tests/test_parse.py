@@ -9,6 +9,8 @@ import time
 import pytest
 
 from tests.reports import EXCERPTS, SAMPLE
+from tracker.models import Force
+from tracker.reports.document import report_json
 from tracker.reports.parse import (
     GRADES,
     PILLARS,
@@ -116,12 +118,12 @@ def test_it_reads_the_summary_and_narratives_as_paragraphs():
     )
 
 
-def test_it_turns_the_sample_into_json_ready_data():
-    data = read_sample().as_dict()
+def test_it_turns_the_sample_into_the_import_json():
+    data = report_json(read_sample(), Force(name="Lancashire Constabulary"))
 
     assert json.loads(json.dumps(data)) == data
     assert {key: data[key] for key in data if key != "questions"} == {
-        "place": "Lancashire",
+        "force": "Lancashire Constabulary",
         "programme": "PEEL",
         "year": 2016,
         "pillar": "Effectiveness",
@@ -131,15 +133,8 @@ def test_it_turns_the_sample_into_json_ready_data():
     }
     assert data["questions"][1]["number"] == 2
     assert data["questions"][1]["grade"] == "Good"
-    assert data["questions"][1]["carried_over"] is False
     assert len(data["questions"][1]["areas_for_improvement"]) == 4
-    assert set(data["questions"][0]) == {
-        "number",
-        "text",
-        "grade",
-        "carried_over",
-        "areas_for_improvement",
-    }
+    assert set(data["questions"][0]) == {"number", "text", "grade", "areas_for_improvement"}
 
 
 def test_the_grades_and_pillars_it_returns_are_canonical():

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tracker.models import Force
+from tracker.reports.document import report_json
 from tracker.reports.parse import ParsedReport, ReportParseError, parse_report
 
 REPORTS = [
@@ -41,7 +44,7 @@ def parses_or_refuses(text: str) -> None:
         return
     assert isinstance(report, ParsedReport)
     assert report.afi_count == sum(len(q.areas_for_improvement) for q in report.questions)
-    report.as_dict()
+    json.dumps(report_json(report, Force(name="Kent Police")))
 
 
 @fuzz

@@ -11,7 +11,8 @@ audit trail stay). The result says what changed.
 
 A page larger than settings.IMPORT_MAX_BYTES, or listing more areas for improvement (or
 questions) than settings.IMPORT_MAX_FINDINGS, is refused with one line before anything is
-written; the command and the admin check the size before they parse (`check_size`).
+written. Callers come through `tracker.reports.imports.import_report`, which checks the size
+before it parses.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from tracker.models import Action, ActionEvent, Force, Grade, Inspection, Pillar, Question
+from tracker.reports.errors import AlreadyImported, ReportImportError
 from tracker.reports.parse import ParsedReport
 from tracker.security import log_event
 
@@ -34,20 +36,35 @@ FORCE_SUFFIXES = re.compile(r"\s+(police service|police|constabulary)$", re.IGNO
 LARGEST_NUMBER = 32767
 
 
-class ReportImportError(Exception):
-    """A report that cannot be imported; the message is one line fit for the user."""
-
-
 @dataclass
 class ImportResult:
-    inspection: Inspection
+    """What an import did, or on a dry run (`inspection` None) would do."""
+
+    parsed: ParsedReport
+    force: Force
+    inspection: Inspection | None
     created: bool
-    questions: int
-    actions: int
     changes: list[str] = field(default_factory=list)
+    # On a dry run, the report the page would replace.
+    existing: Inspection | None = None
+
+    @property
+    def questions(self) -> int:
+        return len(self.parsed.questions)
+
+    @property
+    def actions(self) -> int:
+        return self.parsed.afi_count
 
     @property
     def summary(self) -> str:
+        parsed = self.parsed
+        if self.inspection is None:
+            return (
+                f"Would import {self.force.name} {parsed.programme} {parsed.year} "
+                f"{parsed.pillar}: {self.questions} questions, {self.actions} areas for "
+                "improvement (dry run, nothing written)"
+            )
         verb = "Imported" if self.created else "Replaced"
         noun = "area for improvement" if self.actions == 1 else "areas for improvement"
         line = f"{verb} {self.inspection}: {self.questions} questions, {self.actions} {noun}"
@@ -170,21 +187,18 @@ def load_report(
     *,
     source_text: str,
     source_url: str = "",
-    force: str | None = None,
+    force: Force | str | None = None,
     by=None,
     replace: bool = False,
     via: str = ActionEvent.Via.IMPORT,
 ) -> ImportResult:
     check_size(text_size(source_text))
     check_complete(parsed)
-    force_obj = resolve_force(parsed.place, force)
+    force_obj = force if isinstance(force, Force) else resolve_force(parsed.place, force)
     with transaction.atomic():
         existing = existing_report(parsed, force_obj).select_for_update().first()
         if existing and not replace:
-            raise ReportImportError(
-                f"{existing} is already imported (id {existing.pk}); "
-                "use --replace to update it from this page."
-            )
+            raise AlreadyImported(existing)
         inspection = existing or Inspection(
             force=force_obj,
             programme=parsed.programme,
@@ -202,26 +216,31 @@ def load_report(
             inspection.imported_by = by
         inspection.save()
 
-        actions = 0
         seen_questions = set()
         for parsed_question in parsed.questions:
             question, question_changes = _save_question(inspection, parsed_question)
             seen_questions.add(question.pk)
             changes += question_changes
             added, removed = _sync_actions(question, parsed_question, by=by, via=via)
-            actions += len(parsed_question.areas_for_improvement)
             changes += _describe_action_changes(question.number, added, removed)
         for gone in inspection.questions.exclude(pk__in=seen_questions):
             _, removed = _sync_actions(gone, None, by=by, via=via)
             changes.append(f"Q{gone.number} is no longer in the report")
             changes += _describe_action_changes(gone.number, 0, removed)
 
-    log_event("import", user=by, report=inspection, created=not existing, actions=actions, via=via)
+    log_event(
+        "import",
+        user=by,
+        report=inspection,
+        created=not existing,
+        actions=parsed.afi_count,
+        via=via,
+    )
     return ImportResult(
+        parsed=parsed,
+        force=force_obj,
         inspection=inspection,
         created=existing is None,
-        questions=len(parsed.questions),
-        actions=actions,
         changes=changes,
     )
 

@@ -74,6 +74,8 @@ import re
 from dataclasses import dataclass, field
 from enum import Enum, auto
 
+from tracker.reports.errors import ReportError
+
 GRADES = ("Outstanding", "Good", "Adequate", "Requires improvement", "Inadequate", "Ungraded")
 PILLARS = ("Effectiveness", "Efficiency", "Legitimacy", "Leadership")
 
@@ -109,7 +111,7 @@ _MAX_QUESTION_LENGTH = 300
 _MAX_TITLE_LENGTH = 250
 
 
-class ReportParseError(ValueError):
+class ReportParseError(ReportError, ValueError):
     """The text is not a report we can read. `line` is the 1-based line number or None."""
 
     def __init__(self, message: str, line: int | None = None):
@@ -148,27 +150,6 @@ class ParsedReport:
     @property
     def afi_count(self) -> int:
         return sum(len(question.areas_for_improvement) for question in self.questions)
-
-    def as_dict(self) -> dict:
-        return {
-            "place": self.place,
-            "programme": self.programme,
-            "year": self.year,
-            "pillar": self.pillar,
-            "title": self.title,
-            "grade": self.grade,
-            "last_updated": self.last_updated.isoformat() if self.last_updated else None,
-            "questions": [
-                {
-                    "number": question.number,
-                    "text": question.text,
-                    "grade": question.grade,
-                    "carried_over": question.carried_over,
-                    "areas_for_improvement": list(question.areas_for_improvement),
-                }
-                for question in self.questions
-            ],
-        }
 
 
 def parse_report(text: str) -> ParsedReport:

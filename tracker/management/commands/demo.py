@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from tracker.models import INSPECTORS_GROUP, Action, ActionEvent, Force, Status, User
 from tracker.reports import read_report_file
-from tracker.reports.load import ReportImportError, load_report
-from tracker.reports.parse import ReportParseError, parse_report
+from tracker.reports.errors import AlreadyImported, ReportError
+from tracker.reports.imports import import_report
 
 REPORTS_DIR = Path(settings.BASE_DIR) / "data" / "reports"
 DEMO_FORCE = "Lancashire"
@@ -60,14 +60,11 @@ class Command(BaseCommand):
 
     def _import(self, path: Path) -> None:
         try:
-            text = read_report_file(path)
-            result = load_report(parse_report(text), source_text=text, via=ActionEvent.Via.COMMAND)
-        except ReportImportError as error:
-            if "already imported" in str(error):
-                self.stdout.write(f"{path.name}: already imported")
-                return
-            raise CommandError(f"{path.name}: {error}") from None
-        except ReportParseError as error:
+            result = import_report(read_report_file(path), via=ActionEvent.Via.COMMAND)
+        except AlreadyImported:
+            self.stdout.write(f"{path.name}: already imported")
+            return
+        except ReportError as error:
             raise CommandError(f"{path.name}: {error}") from None
         self.stdout.write(result.summary)
 

@@ -10,16 +10,9 @@ from django.core.management.base import BaseCommand, CommandError
 
 from tracker.reports import decode_report, read_report_file
 from tracker.reports.document import report_json
-from tracker.reports.load import (
-    ReportImportError,
-    check_complete,
-    check_size,
-    load_report,
-    read_page_bytes,
-    resolve_force,
-    text_size,
-)
-from tracker.reports.parse import ReportParseError, parse_report
+from tracker.reports.errors import ReportError
+from tracker.reports.imports import import_report
+from tracker.reports.load import check_size, read_page_bytes
 
 
 class Command(BaseCommand):
@@ -42,36 +35,25 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         try:
-            if options["file"] == "-":
-                text = decode_report(read_page_bytes(sys.stdin.buffer))
-            else:
-                if Path(options["file"]).is_file():
-                    check_size(Path(options["file"]).stat().st_size)
-                text = read_report_file(options["file"])
-            check_size(text_size(text))
-            parsed = parse_report(text)
-            if options["dry_run"]:
-                check_complete(parsed)
-                force = resolve_force(parsed.place, options["force"])
-            else:
-                result = load_report(
-                    parsed,
-                    source_text=text,
-                    source_url=options["source_url"],
-                    force=options["force"],
-                    replace=options["replace"],
-                )
-                force = result.inspection.force
-        except (ReportParseError, ReportImportError) as error:
-            raise CommandError(f"{options['file']}: {error}") from None
-
-        if options["json"]:
-            self.stdout.write(json.dumps(report_json(parsed, force), ensure_ascii=False, indent=2))
-        elif options["dry_run"]:
-            self.stdout.write(
-                f"Would import {force.name} {parsed.programme} {parsed.year} {parsed.pillar}: "
-                f"{len(parsed.questions)} questions, {parsed.afi_count} areas for improvement "
-                "(dry run, nothing written)"
+            result = import_report(
+                self._read(options["file"]),
+                force=options["force"],
+                source_url=options["source_url"],
+                replace=options["replace"],
+                dry_run=options["dry_run"],
             )
+        except ReportError as error:
+            raise CommandError(f"{options['file']}: {error}") from None
+        if options["json"]:
+            document = report_json(result.parsed, result.force)
+            self.stdout.write(json.dumps(document, ensure_ascii=False, indent=2))
         else:
             self.stdout.write(result.summary)
+
+    def _read(self, file: str) -> str:
+        """The page, refused unread when its file is larger than an import accepts."""
+        if file == "-":
+            return decode_report(read_page_bytes(sys.stdin.buffer))
+        if Path(file).is_file():
+            check_size(Path(file).stat().st_size)
+        return read_report_file(file)

@@ -1,0 +1,380 @@
+"""Actions in the inspectors' admin: review, edit through the workflow, close in bulk, export.
+
+Actions change here the same way they change anywhere: through their state-change methods,
+carrying the `version` the inspector loaded, so a conflicting edit is refused and every
+change lands in the audit trail. The trail itself is read-only.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.http import HttpResponse
+from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
+from django.utils import timezone
+
+from tracker.exports import export_filename, write_actions_csv
+from tracker.filters import id_from_url
+from tracker.models import (
+    REPORT_TEXT,
+    Action,
+    ActionEvent,
+    EvidenceNote,
+    Inspection,
+    StaleVersion,
+    User,
+)
+from tracker.security import log_event
+from tracker.workflow import (
+    Status,
+    TransitionError,
+    allowed_moves,
+    check_due_date,
+    check_move,
+)
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    title = "overdue"
+    parameter_name = "overdue"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Overdue"), ("no", "Not overdue")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.overdue()
+        if self.value() == "no":
+            return queryset.exclude(pk__in=Action.objects.overdue().values("pk"))
+        return queryset
+
+
+class InspectionFilter(admin.SimpleListFilter):
+    """Filter by report, offered once a force is chosen (43 forces' reports are too many)."""
+
+    title = "report (choose a force first)"
+    parameter_name = "inspection"
+
+    def lookups(self, request, model_admin):
+        force_id = id_from_url(request.GET.get("force__id__exact"))
+        if force_id is None:
+            return []
+        reports = Inspection.objects.filter(force_id=force_id).select_related("force")
+        return [(str(i.pk), f"{i.programme} {i.year} {i.get_pillar_display()}") for i in reports]
+
+    def queryset(self, request, queryset):
+        inspection_id = id_from_url(self.value())
+        if inspection_id is not None:
+            return queryset.filter(question__inspection_id=inspection_id)
+        return queryset
+
+
+class ActionEventInline(admin.TabularInline):
+    model = ActionEvent
+    fields = ["at", "kind", "old_value", "new_value", "reason", "by", "via"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    ordering = ["-at", "-id"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("by")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class EvidenceNoteInline(admin.TabularInline):
+    """The action's notes with their files, so an inspector judges the evidence before closing."""
+
+    model = EvidenceNote
+    fields = ["created_at", "kind", "body", "author", "attached_files"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("author").prefetch_related("files")
+
+    @admin.display(description="Files")
+    def attached_files(self, note):
+        return render_to_string("admin/tracker/action/note_files.html", {"files": note.files.all()})
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class ActionAdminForm(forms.ModelForm):
+    """Edits go through the action's state-change methods; `version` guards against conflicts."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    reason = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=(
+            "Needed to close, return, reopen, supersede or reinstate, and to revise a due date."
+        ),
+    )
+    confirm_past = forms.BooleanField(
+        required=False,
+        label="Yes, the due date is in the past",
+        help_text="A due date before today is saved only when this is ticked.",
+    )
+
+    class Meta:
+        model = Action
+        fields = ["owner", "status", "due_date", "blocked_reason"]
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        action = self.instance
+        self.fields["version"].initial = action.version
+        if "owner" in self.fields:  # read-only on a closed or superseded action
+            self.fields["owner"].queryset = User.objects.filter(
+                force_id=action.force_id, is_active=True
+            )
+        # The current status, and the moves the workflow offers this inspector from it.
+        moves = allowed_moves(
+            source=action.status,
+            role=user.role_for(action) if user else None,
+            is_owner=user is not None and action.owner_id == user.pk,
+            reinstates=action.status_before_supersession,
+        )
+        self.fields["status"].choices = [
+            (action.status, f"{action.get_status_display()} (as now)"),
+            *((move.target.value, f"{move.verb} → {move.target.label}") for move in moves),
+        ]
+
+    def clean(self):
+        data = super().clean()
+        action = self.instance
+        # Lock the row for the rest of the admin's transaction, so the check holds at save.
+        current = Action.objects.select_for_update().filter(pk=action.pk).first()
+        if current is None or current.version != data.get("version"):
+            if current is not None:
+                # The inspector sees the latest values beside their own and can save again
+                # on purpose; their typed input stays in the form.
+                self.data = self.data.copy()
+                self.data["version"] = current.version
+            raise forms.ValidationError(str(StaleVersion(current or action)))
+        reason = data.get("reason") or ""
+        if "status" in self.changed_data and "status" in data:  # not when the field refused it
+            try:
+                check_move(
+                    source=current.status,
+                    target=data["status"],
+                    role=self.user.role_for(current),
+                    is_owner=current.owner_id == self.user.pk,
+                    has_evidence=current.notes.exists(),
+                    reason=reason,
+                    reinstates=current.status_before_supersession,
+                )
+            except TransitionError as error:
+                self.add_error("status", str(error))
+        if "due_date" in self.changed_data:
+            due_date = data.get("due_date")
+            if current.due_date and not due_date:
+                self.add_error("due_date", "A due date, once set, can be revised but not removed.")
+            elif current.due_date and not reason.strip():
+                self.add_error("reason", "Give a reason for revising the due date.")
+            if due_date:
+                try:
+                    check_due_date(
+                        due_date, today=timezone.localdate(), confirmed=data.get("confirm_past")
+                    )
+                except TransitionError as error:
+                    self.add_error("due_date", str(error))
+        return data
+
+
+@admin.register(Action)
+class ActionAdmin(admin.ModelAdmin):
+    form = ActionAdminForm
+    list_display = [
+        "id",
+        "force",
+        "report",
+        "question_number",
+        "short_text",
+        "owner",
+        "status",
+        "due_date",
+        "overdue",
+    ]
+    list_filter = [
+        "force",
+        InspectionFilter,
+        "question__grade",
+        "status",
+        OverdueFilter,
+    ]
+    list_select_related = ["force", "question__inspection__force", "owner"]
+    # AFI text only: searching 500,000 notes belongs to the staff list's indexed search
+    # (/actions/?q=), which inspectors can use across every force.
+    search_fields = ["text"]
+    show_full_result_count = False
+    readonly_fields = [
+        "force",
+        "question",
+        "kind",
+        "position",
+        "text",
+        "original_due_date",
+        "closed_at",
+        "closed_by",
+        "created_at",
+        "updated_at",
+    ]
+    fieldsets = [
+        (None, {"fields": ["force", "question", "text"]}),
+        (
+            "Progress",
+            {
+                "fields": [
+                    "status",
+                    "reason",
+                    "owner",
+                    "due_date",
+                    "confirm_past",
+                    "blocked_reason",
+                ]
+            },
+        ),
+        (
+            "Record",
+            {
+                "fields": [
+                    "original_due_date",
+                    "closed_at",
+                    "closed_by",
+                    "created_at",
+                    "updated_at",
+                    "version",
+                ]
+            },
+        ),
+    ]
+    inlines = [EvidenceNoteInline, ActionEventInline]
+    actions = ["close_selected", "export_selected_csv"]
+    list_per_page = 50
+
+    def get_queryset(self, request):
+        # The changelist's rows join their report: not its long texts, which it never shows
+        return super().get_queryset(request).defer(*REPORT_TEXT)
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and not obj.takes_changes:
+            # Signed off or superseded: only the move back (reopen, reinstate) is open.
+            return [*self.readonly_fields, "owner", "due_date", "blocked_reason"]
+        return self.readonly_fields
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is not None and not obj.takes_changes:
+            return [
+                (name, {**options, "fields": [f for f in options["fields"] if f != "confirm_past"]})
+                for name, options in self.fieldsets
+            ]
+        return self.fieldsets
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form_class = super().get_form(request, obj, change=change, **kwargs)
+
+        class WithUser(form_class):
+            def __init__(self, *args, **kw):
+                super().__init__(*args, user=request.user, **kw)
+
+        return WithUser
+
+    def has_add_permission(self, request):
+        return False  # actions come from reports
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # evidence and audit trail are kept
+
+    @admin.display(description="Report", ordering="question__inspection")
+    def report(self, obj):
+        inspection = obj.question.inspection
+        return f"{inspection.programme} {inspection.year} {inspection.get_pillar_display()}"
+
+    @admin.display(description="Q", ordering="question__number")
+    def question_number(self, obj):
+        return obj.question.number
+
+    @admin.display(description="Area for improvement")
+    def short_text(self, obj):
+        return obj.short_text
+
+    @admin.display(boolean=True, description="Overdue")
+    def overdue(self, obj):
+        return obj.is_overdue
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        current = Action.objects.get(pk=obj.pk)
+        version, reason, via = data["version"], data.get("reason") or "", ActionEvent.Via.ADMIN
+        # Apply each changed field through its method; each bumps the version by one.
+        if "owner" in form.changed_data:
+            current.assign(data["owner"], by=request.user, via=via, version=version)
+            version = current.version
+        if "due_date" in form.changed_data:
+            current.set_due_date(
+                data["due_date"], by=request.user, reason=reason, via=via, version=version
+            )
+            version = current.version
+        if "blocked_reason" in form.changed_data:
+            current.set_blocked(data["blocked_reason"], by=request.user, via=via, version=version)
+            version = current.version
+        if "status" in form.changed_data:
+            current.move_to(
+                data["status"], by=request.user, reason=reason, via=via, version=version
+            )
+
+    @admin.action(description="Close selected actions (evidence accepted)")
+    def close_selected(self, request, queryset):
+        if "apply" in request.POST:
+            reason = request.POST.get("reason", "").strip()
+            if not reason:
+                self.message_user(request, "Give a reason to close.", messages.ERROR)
+            else:
+                closed, skipped = 0, []
+                for action in queryset.select_related("force"):
+                    try:
+                        action.move_to(
+                            Status.CLOSED, by=request.user, reason=reason, via=ActionEvent.Via.ADMIN
+                        )
+                        closed += 1
+                    except (TransitionError, StaleVersion) as error:
+                        skipped.append(f"#{action.pk}: {error}")
+                self.message_user(request, f"Closed {closed} action(s).", messages.SUCCESS)
+                if skipped:
+                    self.message_user(
+                        request, "Not closed — " + "; ".join(skipped[:10]), messages.WARNING
+                    )
+                return None
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Close selected actions",
+            "actions": queryset.select_related("question__inspection__force"),
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "submitted": Status.SUBMITTED,
+        }
+        return TemplateResponse(request, "admin/tracker/action/close_selected.html", context)
+
+    @admin.action(description="Export selected actions to CSV")
+    def export_selected_csv(self, request, queryset):
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{export_filename("selected")}"'
+        rows = write_actions_csv(
+            queryset.order_by("pk"), response, base_url=request.build_absolute_uri("/")
+        )
+        log_event("export", request, via="admin", rows=rows)
+        return response

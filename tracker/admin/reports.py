@@ -1,0 +1,125 @@
+"""Reports (inspections) and their questions in the inspectors' admin."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db import models
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+
+from tracker.admin.imports import ImportViewMixin
+from tracker.models import Action, ActionEvent, Inspection, Question
+
+
+class QuestionInline(admin.TabularInline):
+    model = Question
+    fields = ["number", "text", "grade", "carried_over"]
+    readonly_fields = ["number", "text", "grade", "carried_over"]
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Inspection)
+class InspectionAdmin(ImportViewMixin, admin.ModelAdmin):
+    list_display = ["__str__", "force", "year", "pillar", "grade", "last_updated", "action_count"]
+    list_filter = ["force", "year", "pillar", "grade"]
+    list_select_related = ["force"]
+    show_full_result_count = False
+    search_fields = ["title", "force__name"]
+    inlines = [QuestionInline]
+    readonly_fields = ["imported_at", "imported_by", "source_text"]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": Inspection.IDENTITY,
+                "description": "Once the report has actions, these cannot change: the actions "
+                "belong to this force, and only its staff see them.",
+            },
+        ),
+        (
+            None,
+            {
+                "fields": [
+                    *("title", "grade", "last_updated", "summary", "source_url"),
+                    *readonly_fields,
+                ]
+            },
+        ),
+    ]
+    autocomplete_fields = ["force"]
+    change_list_template = "admin/tracker/inspection/change_list.html"
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    def get_readonly_fields(self, request, obj=None):
+        # A report with actions keeps its identity (Inspection.save() refuses a change); the
+        # report comes from get_queryset() with its actions counted, so asking costs no query.
+        if obj is not None and obj.action_total:
+            return [*Inspection.IDENTITY, *self.readonly_fields]
+        return self.readonly_fields
+
+    def get_queryset(self, request):
+        # Counted per report shown, not by joining every action to every report: the page's
+        # COUNT and its year filter then need no join at all. The list shows none of the long
+        # texts; a report's own page reads them as its form shows them.
+        actions = (
+            Action.objects.filter(question__inspection=OuterRef("pk"))
+            .order_by()
+            .values("question__inspection")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .without_texts()
+            .annotate(action_total=Coalesce(Subquery(actions), 0))
+        )
+
+    @admin.display(description="Actions", ordering="action_total")
+    def action_count(self, obj):
+        return obj.action_total
+
+
+class ActionInline(admin.TabularInline):
+    model = Action
+    fields = ["position", "text", "owner", "status", "due_date"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Question)
+class QuestionAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "inspection", "number", "grade", "carried_over"]
+    list_filter = ["grade", "inspection__force", "inspection__year"]
+    list_select_related = ["inspection__force"]
+    show_full_result_count = False
+    search_fields = ["text"]
+    readonly_fields = ["inspection", "number"]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": ["inspection", "number", "text", "grade", "narrative", "carried_over"],
+                "description": "A change to the text or grade is recorded in the timeline of "
+                "each of the question's actions.",
+            },
+        ),
+    ]
+    inlines = [ActionInline]
+
+    def save_model(self, request, obj, form, change):
+        # The admin saves in one transaction: the edit and its events commit together.
+        before = Question.objects.get(pk=obj.pk) if change else None
+        super().save_model(request, obj, form, change)
+        if before is not None:
+            obj.record_edit(before, by=request.user, via=ActionEvent.Via.ADMIN)
