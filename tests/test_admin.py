@@ -65,6 +65,21 @@ def test_an_inspector_filters_by_force_status_and_overdue(client, inspector, for
     assert b"0 actions" in by_status.content or b"Late" not in by_status.content
 
 
+def test_the_overdue_column_says_overdue_in_words_not_a_green_tick(client, inspector, force):
+    import datetime
+
+    from django.utils import timezone
+
+    late = timezone.localdate() - datetime.timedelta(days=5)
+    make_action(force=force, text="Late action", due_date=late, original_due_date=late)
+    make_action(force=force, text="Action with time to spare")
+    client.force_login(inspector)
+    page = client.get(CHANGELIST).content.decode()
+    cells = re.findall(r'<td class="field-overdue">(.*?)</td>', page, flags=re.S)
+    assert sorted(cell.strip() for cell in cells) == ["No", "Overdue"]
+    assert "icon-yes.svg" not in page and "icon-no.svg" not in page
+
+
 def test_an_inspector_searches_afi_text(client, inspector, force):
     make_action(force=force, text="Digital forensics backlog must be reduced.")
     make_action(force=force, text="Stalking training is needed.")

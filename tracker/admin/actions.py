@@ -312,9 +312,10 @@ class ActionAdmin(admin.ModelAdmin):
     def short_text(self, obj):
         return obj.short_text
 
-    @admin.display(boolean=True, description="Overdue")
+    # In words: Django's boolean icons would show an overdue action as a green tick.
+    @admin.display(description="Overdue")
     def overdue(self, obj):
-        return obj.is_overdue
+        return "Overdue" if obj.is_overdue else "No"
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
