@@ -51,11 +51,14 @@ from tracker.reports.load import (
 from tracker.reports.parse import ReportParseError, parse_report
 from tracker.security import log_event
 from tracker.workflow import (
+    REASON_NEEDED_TO,
     Status,
     TransitionError,
     allowed_moves,
     check_move,
+    check_reason,
     due_date_refusals,
+    find_move,
     is_current,
     owners_of,
 )
@@ -436,9 +439,7 @@ class ActionAdminForm(forms.ModelForm):
     reason = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=(
-            "Needed to close, return, reopen, supersede or reinstate, and to revise a due date."
-        ),
+        help_text=f"Needed to {REASON_NEEDED_TO}, and to revise a due date.",
     )
     confirm_past = forms.BooleanField(
         required=False,
@@ -656,8 +657,10 @@ class ActionAdmin(admin.ModelAdmin):
     def close_selected(self, request, queryset):
         if "apply" in request.POST:
             reason = request.POST.get("reason", "").strip()
-            if not reason:
-                self.message_user(request, "Give a reason to close.", messages.ERROR)
+            try:
+                check_reason(find_move(Status.SUBMITTED, Status.CLOSED), reason)
+            except TransitionError as refusal:
+                self.message_user(request, str(refusal), messages.ERROR)
             else:
                 closed, skipped = 0, []
                 for action in queryset.select_related("force"):

@@ -16,6 +16,7 @@ from tracker.evidence import ACCEPT, ACCEPTED_TEXT, check_upload
 from tracker.models import Action, EvidenceNote, User
 from tracker.widgets import OneQueryModelChoiceIterator, Select
 from tracker.workflow import (
+    REASON_NEEDED_TO,
     TransitionError,
     allowed_moves,
     check_blocked,
@@ -193,7 +194,7 @@ class MoveForm(ActionForm):
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
         label="Reason",
-        help_text="Needed to return, reopen, close, supersede or reinstate an action.",
+        help_text=f"Needed to {REASON_NEEDED_TO} an action.",
     )
 
     def __init__(self, *args, action: Action, user: User, **kwargs):

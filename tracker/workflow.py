@@ -103,6 +103,9 @@ MOVES: tuple[Move, ...] = (
     ),
 )
 _MOVES_BY_PAIR = {(move.source, move.target): move for move in MOVES}
+# The moves that need a reason, in words for a form's help: "return, reopen, close, …".
+_REASON_VERBS = list(dict.fromkeys(m.verb.split()[0].lower() for m in MOVES if m.needs_reason))
+REASON_NEEDED_TO = f"{', '.join(_REASON_VERBS[:-1])} or {_REASON_VERBS[-1]}"
 
 
 class TransitionError(Exception):

@@ -156,13 +156,18 @@ def _url_sql(context: Context) -> Concat:
     return Concat(_text(prefix), Cast("pk", TextField()), _text(suffix))
 
 
+def _typed(name: str, field: str) -> Column:
+    """Text as someone typed it (a name, a question, a finding): neutralised; empty if none."""
+    return Column(
+        name,
+        lambda row, _: neutralise(getattr(row, field) or ""),
+        lambda _: _cell(neutralised(F(field))),
+    )
+
+
 COLUMNS: tuple[Column, ...] = (
     Column("action_id", lambda row, _: row.pk, lambda _: F("pk")),
-    Column(
-        "force",
-        lambda row, _: neutralise(row.force__name),
-        lambda _: _cell(neutralised(F("force__name"))),
-    ),
+    _typed("force", "force__name"),
     Column(
         "inspection",
         lambda row, _: neutralise(
@@ -186,26 +191,14 @@ COLUMNS: tuple[Column, ...] = (
         lambda _: _pillar_sql(),
     ),
     Column("question_number", lambda row, _: row.question__number, lambda _: F("question__number")),
-    Column(
-        "question",
-        lambda row, _: neutralise(row.question__text),
-        lambda _: _cell(neutralised(F("question__text"))),
-    ),
+    _typed("question", "question__text"),
     Column(
         "question_grade",
         lambda row, _: neutralise(_GRADE_LABELS.get(row.question__grade, "")),
         lambda _: _cell(_labels("question__grade", Grade.choices, Value(""))),
     ),
-    Column(
-        "area_for_improvement",
-        lambda row, _: neutralise(row.text),
-        lambda _: _cell(neutralised(F("text"))),
-    ),
-    Column(
-        "owner",
-        lambda row, _: neutralise(row.owner__username or ""),
-        lambda _: _cell(neutralised(F("owner__username"))),
-    ),
+    _typed("area_for_improvement", "text"),
+    _typed("owner", "owner__username"),
     Column(
         "status",
         lambda row, _: neutralise(_STATUS_LABELS.get(row.status, row.status)),
