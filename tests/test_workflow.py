@@ -24,6 +24,7 @@ from tracker.workflow import (
     is_current,
     is_due_soon,
     is_overdue,
+    no_moves_note,
     overdue_q,
     owners_of,
     rag,
@@ -302,3 +303,25 @@ def test_a_stale_version_refusal_runs_no_query_of_its_own(db, django_assert_num_
         refusal = StaleVersion("Casey Colleague")
     assert "changed by Casey Colleague since you opened it" in str(refusal)
     assert is_current(3, 3) and not is_current(2, 3)
+
+
+def test_the_page_says_submitting_needs_evidence_only_to_whom_it_applies(
+    client, staff, inspector, force
+):
+    action = put_in(make_action(force=force), Status.IN_PROGRESS)
+    hint = "Submitting for review needs at least one evidence note."
+    client.force_login(staff)
+    assert hint in client.get(action.get_absolute_url()).content.decode()
+    client.force_login(inspector)
+    assert hint not in client.get(action.get_absolute_url()).content.decode()
+    action.add_note("Policy rewritten.", by=staff)
+    client.force_login(staff)
+    assert hint not in client.get(action.get_absolute_url()).content.decode()
+
+
+def test_the_page_gives_the_rulebooks_reason_when_no_move_is_open(client, staff, force):
+    action = put_in(make_action(force=force), Status.SUPERSEDED)
+    client.force_login(staff)
+    page = client.get(action.get_absolute_url()).content.decode()
+    assert no_moves_note(Status.SUPERSEDED) in page
+    assert "Only an inspector can reinstate it." in page

@@ -211,6 +211,11 @@ class MoveForm(ActionForm):
             for move in self.moves
         ]
 
+    @property
+    def needs_evidence(self) -> bool:
+        """Whether a move offered here needs an evidence note (the page says so if none)."""
+        return any(move.needs_evidence for move in self.moves)
+
     def refusal(self) -> str:
         return ""  # each move is checked by its own rules (`check_move`)
 
