@@ -14,7 +14,7 @@ status, its owner, whether it has evidence, the status it had before it was supe
 - The due date: set once, revised with a reason, never removed; a date in the past only when
   the user confirms it (`due_date_refusals`, `check_due_date`).
 - Blocked: a reason says what the action waits for; unblocking clears it (`check_blocked`).
-- Who may own an action: an active member of the action's force (`may_own`, `owners_of`).
+- Who may own an action: an active member of the action's force (`owners_of`, `check_owner`).
 - The optimistic lock: a change is made only on the version it was made from (`is_current`,
   `StaleVersion`).
 - What "overdue", "due soon" (`DUE_SOON_DAYS`) and the RAG rating mean, in Python for one
@@ -46,7 +46,6 @@ class Status(models.TextChoices):
 
 
 OPEN_STATUSES = (Status.NOT_STARTED, Status.IN_PROGRESS, Status.SUBMITTED)
-DONE_STATUSES = (Status.CLOSED, Status.SUPERSEDED)
 
 
 class Role(models.TextChoices):
@@ -289,11 +288,6 @@ def owners_of(force_id: int | None) -> Q:
     return Q(force_id=force_id, is_active=True)
 
 
-def may_own(user, force_id: int | None) -> bool:
-    """`owners_of()` for one user (None, unassigned, is always allowed)."""
-    return user is None or (user.is_active and user.force_id == force_id)
-
-
 def check_owner(current, new, *, force_id: int | None) -> None:
     """A new owner is one of `owners_of(force_id)`, and not the owner already."""
     if new == current:
@@ -301,7 +295,7 @@ def check_owner(current, new, *, force_id: int | None) -> None:
             "That is already the owner." if new else "The action is already unassigned.",
             field="owner",
         )
-    if not may_own(new, force_id):
+    if new is not None and not (new.is_active and new.force_id == force_id):
         raise TransitionError(
             "An action's owner must be an active member of the action's force.", field="owner"
         )
