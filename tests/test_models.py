@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from tests.factories import make_action, make_inspection, make_user
 from tracker.models import Action, ActionEvent, EvidenceNote, Status
+from tracker.workflow import TransitionError
 
 TODAY = timezone.localdate()
 
@@ -65,7 +66,7 @@ def test_rag_is_amber_within_thirty_days_green_later_grey_when_done(force):
 def test_the_first_due_date_is_kept_and_a_revision_needs_a_reason(staff, action):
     first = TODAY + datetime.timedelta(days=60)
     action.set_due_date(first, by=staff)
-    with pytest.raises(ValueError, match="reason"):
+    with pytest.raises(TransitionError, match="reason"):
         action.set_due_date(first + datetime.timedelta(days=30), by=staff)
     action.set_due_date(
         first + datetime.timedelta(days=30), by=staff, reason="Awaiting new IT system"
@@ -87,7 +88,7 @@ def test_blocking_keeps_the_reason_and_unblocking_clears_it(staff, action):
 
 
 def test_an_owner_must_belong_to_the_actions_force(staff, outsider, action):
-    with pytest.raises(PermissionError):
+    with pytest.raises(TransitionError, match="member of the action's force"):
         action.assign(outsider, by=staff)
     action.assign(staff, by=staff)
     assert Action.objects.get(pk=action.pk).owner == staff

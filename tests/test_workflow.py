@@ -1,12 +1,34 @@
-"""Every allowed and every refused status move, through Action.move_to()."""
+"""The rulebook (tracker/workflow.py): every status move, through Action.move_to(), and
+the rules for due dates, blocking, owners, the version check, overdue, due soon and RAG."""
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
+from django.utils import timezone
 
 from tests.factories import make_action
-from tracker.models import Action, ActionEvent, StaleVersion, Status
-from tracker.workflow import MOVES, Role, TransitionError, allowed_moves, check_move
+from tracker.models import Action, ActionEvent, StaleVersion, Status, User
+from tracker.workflow import (
+    DUE_SOON_DAYS,
+    MOVES,
+    Rag,
+    Role,
+    TransitionError,
+    allowed_moves,
+    check_blocked,
+    check_move,
+    due_date_refusals,
+    due_soon_q,
+    is_current,
+    is_due_soon,
+    is_overdue,
+    no_moves_note,
+    overdue_q,
+    owners_of,
+    rag,
+)
 
 ALL = list(Status)
 
@@ -155,3 +177,151 @@ def test_allowed_moves_offer_only_what_this_user_may_do(force):
     }
     assert inspector_moves == {Status.IN_PROGRESS, Status.CLOSED, Status.SUPERSEDED}
     assert allowed_moves(source=Status.SUBMITTED, role=None, is_owner=False) == []
+
+
+# The rulebook's other rules ------------------------------------------------------------------
+
+TODAY = datetime.date(2026, 3, 15)
+DAYS_AROUND_TODAY = [-1, 0, 1, DUE_SOON_DAYS, DUE_SOON_DAYS + 1]
+
+
+def test_overdue_and_due_soon_mean_the_same_in_python_and_in_sql(force):
+    """Each rule's Python (one action) and Q (querysets, counts, the export) pick the same rows."""
+    actions = [
+        make_action(
+            force=force,
+            status=status,
+            due_date=due,
+            original_due_date=due,
+            closed_at=timezone.now() if status == Status.CLOSED else None,
+        )
+        for status in Status
+        for due in [None, *(TODAY + datetime.timedelta(days=d) for d in DAYS_AROUND_TODAY)]
+    ]
+    for python_rule, sql_rule in [(is_overdue, overdue_q), (is_due_soon, due_soon_q)]:
+        in_sql = set(Action.objects.filter(sql_rule(TODAY)).values_list("pk", flat=True))
+        in_python = {a.pk for a in actions if python_rule(a.status, a.due_date, TODAY)}
+        assert in_sql == in_python
+        assert in_python  # the arrangement has some of each
+
+
+@pytest.mark.parametrize(
+    ("status", "days", "expected"),
+    [
+        (Status.IN_PROGRESS, -1, Rag.RED),
+        (Status.IN_PROGRESS, 0, Rag.AMBER),
+        (Status.NOT_STARTED, DUE_SOON_DAYS, Rag.AMBER),
+        (Status.SUBMITTED, DUE_SOON_DAYS + 1, Rag.GREEN),
+        (Status.IN_PROGRESS, None, Rag.GREEN),
+        (Status.CLOSED, -1, Rag.GREY),
+        (Status.SUPERSEDED, 0, Rag.GREY),
+    ],
+)
+def test_rag_is_red_overdue_amber_due_soon_green_open_grey_done(status, days, expected):
+    due = None if days is None else TODAY + datetime.timedelta(days=days)
+    assert rag(status, due, TODAY) == expected
+
+
+def test_due_soon_is_one_window_the_dashboard_names(client, staff):
+    client.force_login(staff)
+    page = client.get("/").content.decode()
+    assert f"Due in the next {DUE_SOON_DAYS} days" in page
+
+
+@pytest.mark.parametrize(
+    ("current", "new", "reason", "confirmed", "refusals"),
+    [
+        (None, TODAY, "", False, []),
+        (TODAY, TODAY, "", False, [("due_date", "already the due date")]),
+        (TODAY, TODAY + datetime.timedelta(days=7), "", False, [("reason", "Give a reason")]),
+        (TODAY, TODAY + datetime.timedelta(days=7), "New system late.", False, []),
+        (TODAY, None, "Not needed.", False, [("due_date", "not removed")]),
+        (None, TODAY - datetime.timedelta(days=1), "", False, [("due_date", "in the past")]),
+        (None, TODAY - datetime.timedelta(days=1), "", True, []),
+        (
+            TODAY,
+            TODAY - datetime.timedelta(days=1),
+            "",
+            False,
+            [("reason", "Give a reason"), ("due_date", "in the past")],
+        ),
+    ],
+)
+def test_each_due_date_refusal_names_its_field(current, new, reason, confirmed, refusals):
+    found = due_date_refusals(current, new, reason=reason, today=TODAY, confirmed=confirmed)
+    assert [r.field for r in found] == [field for field, _ in refusals]
+    for refusal, (_, words) in zip(found, refusals, strict=True):
+        assert words in str(refusal)
+
+
+def test_a_past_due_date_needs_no_confirmation_without_today():
+    """A command or the demo chooses a past date on purpose; only a person is asked."""
+    assert due_date_refusals(None, TODAY - datetime.timedelta(days=9), reason="") == []
+
+
+@pytest.mark.parametrize(
+    ("current", "new", "unblocking", "field", "words"),
+    [
+        ("", "", True, None, "not blocked"),
+        ("", "  ", False, "blocked_reason", "waiting for"),
+        ("The CPS", "The CPS ", False, "blocked_reason", "already the reason"),
+    ],
+)
+def test_blocked_refusals_name_their_field(current, new, unblocking, field, words):
+    with pytest.raises(TransitionError, match=words) as refused:
+        check_blocked(current, new, unblocking=unblocking)
+    assert refused.value.field == field
+
+
+def test_blocking_and_unblocking_with_what_they_need_are_allowed():
+    check_blocked("", "Waiting on the CPS", unblocking=False)
+    check_blocked("Waiting on the CPS", "", unblocking=True)
+
+
+def test_an_owner_is_an_active_member_of_the_actions_force(staff, colleague, outsider, action):
+    colleague.is_active = False
+    colleague.save()
+    for person in (outsider, colleague):
+        with pytest.raises(TransitionError, match="active member") as refused:
+            action.assign(person, by=staff)
+        assert refused.value.field == "owner"
+    assert list(User.objects.filter(owners_of(action.force_id))) == [staff]
+    assert not action.events.exists()
+
+
+def test_a_move_refusal_names_the_field_it_belongs_beside(inspector, force):
+    action = put_in(make_action(force=force), Status.SUBMITTED)
+    with pytest.raises(TransitionError) as no_reason:
+        action.move_to(Status.CLOSED, by=inspector, reason="")
+    with pytest.raises(TransitionError) as no_such_move:
+        action.move_to(Status.NOT_STARTED, by=inspector, reason="why")
+    assert (no_reason.value.field, no_such_move.value.field) == ("reason", "status")
+
+
+def test_a_stale_version_refusal_runs_no_query_of_its_own(db, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        refusal = StaleVersion("Casey Colleague")
+    assert "changed by Casey Colleague since you opened it" in str(refusal)
+    assert is_current(3, 3) and not is_current(2, 3)
+
+
+def test_the_page_says_submitting_needs_evidence_only_to_whom_it_applies(
+    client, staff, inspector, force
+):
+    action = put_in(make_action(force=force), Status.IN_PROGRESS)
+    hint = "Submitting for review needs at least one evidence note."
+    client.force_login(staff)
+    assert hint in client.get(action.get_absolute_url()).content.decode()
+    client.force_login(inspector)
+    assert hint not in client.get(action.get_absolute_url()).content.decode()
+    action.add_note("Policy rewritten.", by=staff)
+    client.force_login(staff)
+    assert hint not in client.get(action.get_absolute_url()).content.decode()
+
+
+def test_the_page_gives_the_rulebooks_reason_when_no_move_is_open(client, staff, force):
+    action = put_in(make_action(force=force), Status.SUPERSEDED)
+    client.force_login(staff)
+    page = client.get(action.get_absolute_url()).content.decode()
+    assert no_moves_note(Status.SUPERSEDED) in page
+    assert "Only an inspector can reinstate it." in page

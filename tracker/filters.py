@@ -226,7 +226,7 @@ class ActionFilter(django_filters.FilterSet):
         return queryset.overdue() if value else queryset
 
     def filter_blocked(self, queryset, name, value):
-        return queryset.exclude(blocked_reason="") if value else queryset
+        return queryset.blocked() if value else queryset
 
     def filter_returned(self, queryset, name, value):
         return queryset.returned() if value else queryset

@@ -15,7 +15,18 @@ from django.utils.functional import cached_property
 from tracker.evidence import ACCEPT, ACCEPTED_TEXT, check_upload
 from tracker.models import Action, EvidenceNote, User
 from tracker.widgets import OneQueryModelChoiceIterator, Select
-from tracker.workflow import TransitionError, allowed_moves, check_due_date, find_move
+from tracker.workflow import (
+    REASON_NEEDED_TO,
+    TransitionError,
+    allowed_moves,
+    check_blocked,
+    check_owner,
+    check_reason,
+    due_date_refusals,
+    find_move,
+    no_moves_note,
+    owners_of,
+)
 
 CHOOSE_FILES_AGAIN = "Choose the files again: a browser cannot keep them after a refused form."
 
@@ -52,8 +63,8 @@ class ActionForm(forms.Form):
     """A change to one action, made by one user, from the version they saw."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
-    # Which field a refusal from the model (TransitionError, ValueError) is shown next to.
-    error_field: str | None = None
+    # This form's name for a field the rulebook names otherwise (`TransitionError.field`).
+    field_names: dict[str, str] = {}
     success_message = "Saved."
 
     def __init__(self, data=None, *, action: Action, user: User, initial=None, **kwargs):
@@ -75,6 +86,11 @@ class ActionForm(forms.Form):
         except TransitionError as error:
             return str(error)
         return ""
+
+    def add_refusal(self, refusal: TransitionError) -> None:
+        """Show the rulebook's refusal beside the field it names, or above the form."""
+        field = self.field_names.get(refusal.field, refusal.field)
+        self.add_error(field if field in self.fields else None, str(refusal))
 
     def posted_version(self) -> int | None:
         try:
@@ -102,7 +118,6 @@ class ActionForm(forms.Form):
 
 class NoteForm(ActionForm):
     prefix = "note"
-    error_field = "body"
     success_message = "Evidence note added."
 
     kind = forms.ChoiceField(
@@ -171,7 +186,7 @@ class NoteForm(ActionForm):
 
 class MoveForm(ActionForm):
     prefix = "move"
-    error_field = "target"
+    field_names = {"status": "target"}
     success_message = "Status changed."
 
     target = forms.ChoiceField(widget=forms.RadioSelect, label="Move to")
@@ -179,7 +194,7 @@ class MoveForm(ActionForm):
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
         label="Reason",
-        help_text="Needed to return, reopen, close, supersede or reinstate an action.",
+        help_text=f"Needed to {REASON_NEEDED_TO} an action.",
     )
 
     def __init__(self, *args, action: Action, user: User, **kwargs):
@@ -190,10 +205,16 @@ class MoveForm(ActionForm):
             is_owner=action.owner_id is not None and action.owner_id == user.pk,
             reinstates=action.status_before_supersession,
         )
+        self.no_moves_note = no_moves_note(action.status)
         self.fields["target"].choices = [
             (move.target.value, f"{move.verb} (reason needed)" if move.needs_reason else move.verb)
             for move in self.moves
         ]
+
+    @property
+    def needs_evidence(self) -> bool:
+        """Whether a move offered here needs an evidence note (the page says so if none)."""
+        return any(move.needs_evidence for move in self.moves)
 
     def refusal(self) -> str:
         return ""  # each move is checked by its own rules (`check_move`)
@@ -201,8 +222,11 @@ class MoveForm(ActionForm):
     def clean(self):
         cleaned = super().clean()
         move = find_move(self.action.status, cleaned["target"]) if cleaned.get("target") else None
-        if move and move.needs_reason and not cleaned.get("reason", "").strip():
-            self.add_error("reason", f"Give a reason to {move.verb.lower()}.")
+        if move:
+            try:
+                check_reason(move, cleaned.get("reason", ""))
+            except TransitionError as refusal:
+                self.add_refusal(refusal)
         return cleaned
 
     def save(self) -> None:
@@ -223,7 +247,6 @@ class OwnerChoiceField(forms.ModelChoiceField):
 
 class AssignForm(ActionForm):
     prefix = "owner"
-    error_field = "owner"
     success_message = "Owner changed."
 
     owner = OwnerChoiceField(
@@ -236,9 +259,9 @@ class AssignForm(ActionForm):
 
     def __init__(self, *args, action: Action, user: User, **kwargs):
         super().__init__(*args, action=action, user=user, **kwargs)
-        self.fields["owner"].queryset = User.objects.filter(
-            force_id=action.force_id, is_active=True
-        ).order_by("first_name", "last_name", "username")
+        self.fields["owner"].queryset = User.objects.filter(owners_of(action.force_id)).order_by(
+            "first_name", "last_name", "username"
+        )
 
     @cached_property
     def officers(self) -> list[User]:
@@ -250,10 +273,10 @@ class AssignForm(ActionForm):
 
     def clean_owner(self):
         owner = self.cleaned_data["owner"]
-        if owner == self.action.owner:
-            raise forms.ValidationError(
-                "That is already the owner." if owner else "The action is already unassigned."
-            )
+        try:
+            check_owner(self.action.owner, owner, force_id=self.action.force_id)
+        except TransitionError as refusal:
+            raise forms.ValidationError(str(refusal)) from None
         return owner
 
     def save(self) -> None:
@@ -264,7 +287,6 @@ class AssignForm(ActionForm):
 
 class DueDateForm(ActionForm):
     prefix = "due"
-    error_field = "due_date"
     success_message = "Due date saved."
 
     due_date = forms.DateField(widget=DateInput, label="Due date")
@@ -286,20 +308,15 @@ class DueDateForm(ActionForm):
 
     def clean(self):
         cleaned = super().clean()
-        due_date = cleaned.get("due_date")
-        current = self.action.due_date
-        if due_date and due_date == current:
-            self.add_error("due_date", "That is already the due date.")
-            return cleaned
-        if due_date and current and not cleaned.get("reason", "").strip():
-            self.add_error("reason", "Give a reason for revising the due date.")
-        if due_date:
-            try:
-                check_due_date(
-                    due_date, today=timezone.localdate(), confirmed=cleaned.get("confirm_past")
-                )
-            except TransitionError as refusal:
-                self.add_error("due_date", str(refusal))
+        if due_date := cleaned.get("due_date"):
+            for refusal in due_date_refusals(
+                self.action.due_date,
+                due_date,
+                reason=cleaned.get("reason", ""),
+                today=timezone.localdate(),
+                confirmed=bool(cleaned.get("confirm_past")),
+            ):
+                self.add_refusal(refusal)
         return cleaned
 
     def save(self) -> None:
@@ -315,7 +332,6 @@ class BlockedForm(ActionForm):
     """Mark blocked with a reason; the "Unblock" button (name `blocked-unblock`) clears it."""
 
     prefix = "blocked"
-    error_field = "blocked_reason"
 
     blocked_reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -338,14 +354,16 @@ class BlockedForm(ActionForm):
 
     def clean(self):
         cleaned = super().clean()
+        try:
+            check_blocked(
+                self.action.blocked_reason,
+                cleaned.get("blocked_reason", ""),
+                unblocking=self.unblocking,
+            )
+        except TransitionError as refusal:
+            self.add_refusal(refusal)
         if self.unblocking:
-            if not self.action.is_blocked:
-                raise forms.ValidationError("This action is not blocked.")
             cleaned["blocked_reason"] = ""
-        elif not cleaned.get("blocked_reason", "").strip():
-            self.add_error("blocked_reason", "Say what the action is waiting for.")
-        elif cleaned["blocked_reason"].strip() == self.action.blocked_reason:
-            self.add_error("blocked_reason", "That is already the reason.")
         return cleaned
 
     def save(self) -> None:

@@ -27,13 +27,23 @@ from django.utils.functional import cached_property
 from tracker import evidence
 from tracker.dates import day_month_year
 from tracker.workflow import (
-    DONE_STATUSES,
     OPEN_STATUSES,
+    Rag,
     Role,
+    StaleVersion,
     Status,
+    TransitionError,
     allows_changes,
+    blocked_q,
+    check_blocked,
     check_change,
+    check_due_date,
     check_move,
+    check_owner,
+    due_soon_q,
+    is_overdue,
+    overdue_q,
+    rag,
 )
 
 if TYPE_CHECKING:
@@ -310,16 +320,11 @@ class ActionQuerySet(ForceScopedQuerySet):
         return self.filter(status__in=OPEN_STATUSES)
 
     def overdue(self, today: datetime.date | None = None) -> ActionQuerySet:
-        return self.open().filter(due_date__lt=today or timezone.localdate())
-
-    def due_within(self, days: int, today: datetime.date | None = None) -> ActionQuerySet:
-        today = today or timezone.localdate()
-        return self.open().filter(
-            due_date__gte=today, due_date__lte=today + datetime.timedelta(days=days)
-        )
+        return self.filter(overdue_q(today or timezone.localdate()))
 
     def blocked(self) -> ActionQuerySet:
-        return self.open().exclude(blocked_reason="")
+        """Waiting on someone outside the force (the list's "Blocked only")."""
+        return self.filter(blocked_q())
 
     def returned(self) -> ActionQuerySet:
         """Submitted work sent back to the force, and not moved since (see `is_returned`)."""
@@ -342,31 +347,16 @@ def count_expressions(today: datetime.date | None = None) -> dict[str, Count]:
     """
     today = today or timezone.localdate()
     is_open = Q(status__in=OPEN_STATUSES)
-    soon = today + datetime.timedelta(days=30)
     return {
         "total": Count("pk"),
         "open": Count("pk", filter=is_open),
-        "overdue": Count("pk", filter=is_open & Q(due_date__lt=today)),
-        "due_soon": Count("pk", filter=is_open & Q(due_date__gte=today, due_date__lte=soon)),
+        "overdue": Count("pk", filter=overdue_q(today)),
+        "due_soon": Count("pk", filter=due_soon_q(today)),
         "submitted": Count("pk", filter=Q(status=Status.SUBMITTED)),
-        "blocked": Count("pk", filter=is_open & ~Q(blocked_reason="")),
+        "blocked": Count("pk", filter=is_open & blocked_q()),
         "closed": Count("pk", filter=Q(status=Status.CLOSED)),
         "superseded": Count("pk", filter=Q(status=Status.SUPERSEDED)),
     }
-
-
-class StaleVersion(Exception):
-    """Someone else changed the action since this user loaded it."""
-
-    def __init__(self, action: Action):
-        self.action = action
-        latest = action.events.select_related("by").order_by("-at", "-id").first()
-        who = latest.by.display_name if latest and latest.by else None
-        by = f" by {who}" if who else ""
-        super().__init__(
-            f"This action was changed{by} since you opened it. Your changes were not saved; "
-            "check the latest version below and submit again."
-        )
 
 
 class Action(models.Model):
@@ -463,10 +453,6 @@ class Action(models.Model):
         return self.status in OPEN_STATUSES
 
     @property
-    def is_done(self) -> bool:
-        return self.status in DONE_STATUSES
-
-    @property
     def is_blocked(self) -> bool:
         return bool(self.blocked_reason)
 
@@ -511,22 +497,15 @@ class Action(models.Model):
 
     @property
     def is_overdue(self) -> bool:
-        return self.is_open and self.due_date is not None and self.due_date < timezone.localdate()
+        return is_overdue(self.status, self.due_date, timezone.localdate())
 
     @property
     def due_date_revised(self) -> bool:
         return self.original_due_date is not None and self.original_due_date != self.due_date
 
     @property
-    def rag(self) -> str:
-        """red overdue, amber due within 30 days, green otherwise open, grey closed."""
-        if not self.is_open:
-            return "grey"
-        if self.is_overdue:
-            return "red"
-        if self.due_date and self.due_date <= timezone.localdate() + datetime.timedelta(days=30):
-            return "amber"
-        return "green"
+    def rag(self) -> Rag:
+        return rag(self.status, self.due_date, timezone.localdate())
 
     # State changes -------------------------------------------------------------------------
 
@@ -574,8 +553,7 @@ class Action(models.Model):
 
     def assign(self, owner, *, by, via: str = "web", version=None):
         self._require_editor(by)
-        if owner is not None and owner.force_id != self.force_id:
-            raise PermissionError("An action's owner must belong to the action's force.")
+        check_owner(self.owner, owner, force_id=self.force_id)
         old = self.owner.username if self.owner else ""
         self._change(
             {"owner": owner},
@@ -589,10 +567,7 @@ class Action(models.Model):
 
     def set_due_date(self, due_date, *, by, reason: str = "", via: str = "web", version=None):
         self._require_editor(by)
-        if self.due_date is not None and due_date != self.due_date and not reason.strip():
-            raise ValueError("Give a reason for revising the due date.")
-        if due_date is None and self.due_date is not None:
-            raise ValueError("A due date, once set, can be revised but not removed.")
+        check_due_date(self.due_date, due_date, reason=reason)
         changes = {"due_date": due_date}
         if self.original_due_date is None:
             changes["original_due_date"] = due_date
@@ -611,6 +586,7 @@ class Action(models.Model):
         """Mark blocked with a reason, or unblock with an empty one."""
         self._require_editor(by)
         blocked_reason = blocked_reason.strip()
+        check_blocked(self.blocked_reason, blocked_reason, unblocking=not blocked_reason)
         self._change(
             {"blocked_reason": blocked_reason},
             ActionEvent.Kind.BLOCKED,
@@ -645,7 +621,7 @@ class Action(models.Model):
         self._require_editor(by)
         body = body.strip()
         if not body:
-            raise ValueError("An evidence note needs some text.")
+            raise TransitionError("An evidence note needs some text.", field="body")
         loaded = (self.version, self.updated_at)
         written: list[str] = []
         try:
@@ -678,6 +654,11 @@ class Action(models.Model):
             raise
         return note
 
+    def stale(self) -> StaleVersion:
+        """The refusal of a change made on an older version: it names who changed it last."""
+        latest = self.events.select_related("by").order_by("-at", "-id").first()
+        return StaleVersion(latest.by.display_name if latest and latest.by else "")
+
     def _returned_changes(self) -> dict:
         """What a status move does to "Returned": it ends it (a return sets it again)."""
         if not self.is_returned:
@@ -698,7 +679,7 @@ class Action(models.Model):
                 **changes, version=F("version") + 1, updated_at=now
             )
             if not updated:
-                raise StaleVersion(self)
+                raise self.stale()
             ActionEvent.objects.create(
                 action=self,
                 kind=kind,
@@ -791,7 +772,6 @@ class ActionEvent(models.Model):
     """One line of an action's audit trail. Append-only, enforced by a database trigger."""
 
     class Kind(models.TextChoices):
-        CREATED = "created", "Created"
         IMPORTED = "imported", "Imported"
         STATUS = "status", "Status"
         OWNER = "owner", "Owner"
@@ -825,7 +805,6 @@ class ActionEvent(models.Model):
             models.CheckConstraint(
                 condition=Q(
                     kind__in=[
-                        "created",
                         "imported",
                         "status",
                         "owner",
@@ -880,8 +859,6 @@ class ActionEvent(models.Model):
             return f"added {'an' if kind[0] in 'aeiou' else 'a'} {kind} note"
         if self.kind == self.Kind.IMPORTED:
             return "imported this action from the report"
-        if self.kind == self.Kind.CREATED:
-            return "created this action"
         label = self.get_kind_display().lower()
         if self.kind == self.Kind.BLOCKED:
             return "marked blocked" if self.new_value else "unblocked"

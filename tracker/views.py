@@ -12,10 +12,7 @@ pages work the same without JavaScript.
 
 from __future__ import annotations
 
-import datetime
 import logging
-from collections import defaultdict
-from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -41,11 +38,18 @@ from django.http import (
     StreamingHttpResponse,
 )
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
+from tracker.dashboard import (
+    EXPANDED_REPORTS,
+    force_rows,
+    list_url,
+    recent_events,
+    report_summaries,
+    tiles,
+)
 from tracker.evidence import StorageFailed, open_stored
 from tracker.exports import export_filename, stream_actions_csv
 from tracker.filters import ActionFilter
@@ -58,20 +62,13 @@ from tracker.models import (
     EvidenceNote,
     Force,
     Inspection,
-    Question,
-    StaleVersion,
-    count_expressions,
 )
 from tracker.security import log_event
-from tracker.workflow import OPEN_STATUSES, Status, TransitionError
+from tracker.workflow import OPEN_STATUSES, StaleVersion, Status, TransitionError, is_current
 
 logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 50
-RECENT_EVENTS = 10
-# The dashboard shows the most recent reports in full; older ones are a list of links (43
-# reports' charts made a 316 KB page).
-EXPANDED_REPORTS = 5
 MY_ACTIONS = 10
 
 
@@ -119,13 +116,6 @@ def _get_action_for_user(request, pk: int) -> Action:
     return action
 
 
-def _list_url(force: Force | None = None, **params) -> str:
-    """A link to the action list with these filters (lists become repeated parameters)."""
-    if force is not None:
-        params["force"] = force.slug
-    return f"{reverse('action-list')}?{urlencode(params, doseq=True)}"
-
-
 # Dashboard -----------------------------------------------------------------------------------
 
 
@@ -146,18 +136,17 @@ def dashboard(request):
         force = user.force
 
     today = timezone.localdate()
-    counts = actions.counts(today)
     context = {
         "force": force,
         "forces": forces,
-        "tiles": _tiles(counts, force if user.is_inspector else None, today),
-        "recent_events": _recent_events(actions),
+        "tiles": tiles(actions.counts(today), force if user.is_inspector else None, today),
+        "recent_events": recent_events(actions),
     }
     if user.is_inspector:
         context["my_actions"] = (
             actions.filter(status=Status.SUBMITTED).with_related().order_by("updated_at", "pk")
         )[:MY_ACTIONS]
-        context["my_actions_url"] = _list_url(force, status="submitted", sort="-updated")
+        context["my_actions_url"] = list_url(force, status="submitted", sort="-updated")
     else:
         context["my_actions"] = (
             actions.open()
@@ -165,188 +154,14 @@ def dashboard(request):
             .with_related()
             .order_by(F("due_date").asc(nulls_last=True), "pk")
         )[:MY_ACTIONS]
-        context["my_actions_url"] = _list_url(owner="me", status=list(OPEN_STATUSES))
+        context["my_actions_url"] = list_url(owner="me", status=list(OPEN_STATUSES))
     if user.is_inspector and force is None:
-        context["force_rows"] = _force_rows(actions, forces, today)
+        context["force_rows"] = force_rows(actions, forces, today)
     else:
-        summaries = _report_summaries(actions, inspections, expanded=EXPANDED_REPORTS)
+        summaries = report_summaries(actions, inspections, expanded=EXPANDED_REPORTS)
         context["reports"] = summaries[:EXPANDED_REPORTS]
         context["older_reports"] = summaries[EXPANDED_REPORTS:]
     return render(request, "tracker/dashboard.html", context)
-
-
-def _recent_events(actions: QuerySet) -> list[ActionEvent]:
-    events = list(
-        ActionEvent.objects.filter(action__in=actions)
-        .select_related("action", "by")
-        .order_by("-at", "-id")[:RECENT_EVENTS]
-    )
-    ActionEvent.name_owners(events, [event.by for event in events if event.by])
-    return events
-
-
-def _tiles(counts: dict, force: Force | None, today: datetime.date) -> list[dict]:
-    """The dashboard's tiles; each links to the list filtered to exactly what it counts."""
-    open_statuses = list(OPEN_STATUSES)
-    soon = today + datetime.timedelta(days=30)
-    done = counts["total"] - counts["superseded"]
-    percent_closed = round(100 * counts["closed"] / done) if done else 0
-    return [
-        {
-            "label": "Open",
-            "count": counts["open"],
-            "url": _list_url(force, status=open_statuses),
-            "note": f"of {counts['total']} actions",
-        },
-        {
-            "label": "Overdue",
-            "count": counts["overdue"],
-            "url": _list_url(force, overdue=1),
-            "note": "past their due date",
-            "alert": counts["overdue"] > 0,
-        },
-        {
-            "label": "Due in the next 30 days",
-            "count": counts["due_soon"],
-            "url": _list_url(
-                force,
-                status=open_statuses,
-                due_after=today.isoformat(),
-                due_before=soon.isoformat(),
-            ),
-            "note": f"by {soon.day} {soon:%B %Y}",
-        },
-        {
-            "label": "Submitted for review",
-            "count": counts["submitted"],
-            "url": _list_url(force, status="submitted"),
-            "note": "waiting for an inspector",
-        },
-        {
-            "label": "Blocked",
-            "count": counts["blocked"],
-            "url": _list_url(force, status=open_statuses, blocked=1),
-            "note": "waiting on someone outside the force",
-        },
-        {
-            "label": "Closed",
-            "count": counts["closed"],
-            "url": _list_url(force, status="closed"),
-            # Superseded actions left the report; they count neither for nor against.
-            "note": f"{percent_closed}% closed",
-            "percent": percent_closed,
-        },
-    ]
-
-
-def _force_rows(actions, forces: list[Force], today: datetime.date) -> list[dict]:
-    """One row per force with actions, for an inspector looking at all forces (one query)."""
-    by_force = {
-        row["force"]: row
-        for row in actions.order_by().values("force").annotate(**count_expressions(today))
-    }
-    return [{**by_force[force.pk], "force": force} for force in forces if force.pk in by_force]
-
-
-def _report_summaries(actions, inspections, expanded: int | None = None) -> list[dict]:
-    """Each report with its questions and their actions' statuses (three queries in all).
-
-    Only the first `expanded` reports (the most recent) get a chart; the rest are listed.
-    """
-    per_question: dict[int, dict[str, int]] = defaultdict(dict)
-    for question_id, status, n in (
-        actions.order_by().values_list("question_id", "status").annotate(n=Count("pk"))
-    ):
-        per_question[question_id][status] = n
-    summaries = []
-    for i, inspection in enumerate(
-        inspections.select_related("force").prefetch_related(
-            Prefetch("questions", queryset=Question.objects.defer("narrative"))
-        )
-    ):
-        questions = []
-        report_counts: dict[str, int] = defaultdict(int)
-        for question in inspection.questions.all():
-            counts = per_question.get(question.pk, {})
-            for status, n in counts.items():
-                report_counts[status] += n
-            questions.append({"question": question, "segments": _segments(counts)})
-        summaries.append(
-            {
-                "inspection": inspection,
-                "questions": questions,
-                "segments": _segments(report_counts),
-                "total": sum(report_counts.values()),
-                "chart": _chart(questions) if expanded is None or i < expanded else None,
-            }
-        )
-    return summaries
-
-
-def _segments(counts: dict[str, int]) -> list[dict]:
-    """A stacked bar: one segment per status in workflow order, widths in whole percent."""
-    percents = _whole_percents([counts.get(status, 0) for status in Status])
-    return [
-        {
-            "status": status.value,
-            "label": status.label,
-            "count": counts.get(status, 0),
-            "percent": percent,
-        }
-        for status, percent in zip(Status, percents, strict=True)
-    ]
-
-
-def _whole_percents(values: list[int]) -> list[int]:
-    """Whole percents that add up to exactly 100 (largest remainder), so a bar has no gap."""
-    total = sum(values)
-    if not total:
-        return [0] * len(values)
-    exact = [100 * value / total for value in values]
-    percents = [int(share) for share in exact]
-    by_remainder = sorted(range(len(values)), key=lambda i: exact[i] - percents[i], reverse=True)
-    for i in by_remainder[: 100 - sum(percents)]:
-        percents[i] += 1
-    return percents
-
-
-CHART_LABEL_WIDTH = 48
-CHART_BAR_WIDTH = 500
-CHART_ROW_HEIGHT = 30
-CHART_BAR_HEIGHT = 20
-
-
-def _chart(questions: list[dict]) -> dict:
-    """Geometry of the per-question bar chart (SVG attributes, not CSS, so CSP-friendly)."""
-    largest = max((sum(s["count"] for s in q["segments"]) for q in questions), default=0)
-    rows = []
-    for index, row in enumerate(questions):
-        x = CHART_LABEL_WIDTH
-        bars = []
-        for segment in row["segments"]:
-            if not segment["count"]:
-                continue
-            width = CHART_BAR_WIDTH * segment["count"] / largest
-            bars.append({**segment, "x": round(x, 2), "width": round(width, 2)})
-            x += width
-        rows.append(
-            {
-                "question": row["question"],
-                "segments": row["segments"],
-                "total": sum(s["count"] for s in row["segments"]),
-                "bars": bars,
-                "y": index * CHART_ROW_HEIGHT,
-                "text_y": index * CHART_ROW_HEIGHT + CHART_BAR_HEIGHT - 5,
-                "end_x": round(x + 6, 2),
-            }
-        )
-    return {
-        "rows": rows,
-        "width": CHART_LABEL_WIDTH + CHART_BAR_WIDTH + 60,
-        "height": max(len(rows), 1) * CHART_ROW_HEIGHT,
-        "bar_height": CHART_BAR_HEIGHT,
-        "statuses": list(Status),
-    }
 
 
 # Action list and export ----------------------------------------------------------------------
@@ -468,12 +283,12 @@ def action_update(request, pk: int, form_name: str):
         messages.error(request, f"Not saved. {refusal}")
         return _render_action(request, action, status=409)
     posted = form.posted_version()
-    if posted is not None and posted != action.version:
+    if posted is not None and not is_current(posted, action.version):
         return _refuse_stale(request, action, form_name, form)
     if form.is_valid():
         try:
             form.save()
-        except StaleVersion:
+        except StaleVersion:  # before TransitionError, which it is
             return _refuse_stale(request, action, form_name, form)
         except StorageFailed:
             # Only the note form stores files. Nothing was saved; the typed text is kept.
@@ -485,9 +300,9 @@ def action_update(request, pk: int, form_name: str):
             )
             form.refuse_unstored_files()
             return _render_action(request, action, {form_name: form}, status=507)
-        except (TransitionError, ValueError) as refusal:
-            # The model's own checks, worded for the user (e.g. no evidence to submit).
-            form.add_error(form.error_field, str(refusal))
+        except TransitionError as refusal:
+            # The rulebook's checks the form cannot make (e.g. no evidence to submit).
+            form.add_refusal(refusal)
         else:
             messages.success(request, form.success_message)
             return redirect(action)
@@ -497,7 +312,7 @@ def action_update(request, pk: int, form_name: str):
 def _refuse_stale(request, action: Action, form_name: str, form: ActionForm) -> HttpResponse:
     """409: show the latest action, with the user's text kept in a form they can resend."""
     latest = _get_action_for_user(request, action.pk)
-    message = str(StaleVersion(latest))
+    message = str(latest.stale())
     messages.error(request, message)
     return _render_action(
         request, latest, {form_name: form.kept_for_retry(latest, message)}, status=409

@@ -1,14 +1,29 @@
-"""Who may move an action from which status to which.
+"""The rulebook: may this change happen to an action, and what does it need?
 
-It owns the status rules (docs/architecture.md); views, forms, templates and the admin ask it
-(`allowed_moves`, `check_move`) instead of repeating them. It has no database access of its
-own: the caller passes what the rules depend on (the action's status, its owner, whether it
-has evidence, the status it had before it was superseded).
+Every rule of the workflow is stated here once (docs/architecture.md, "The rulebook"); the
+model, forms, admin, views, dashboard, export and templates ask it instead of repeating it.
+It has no database access of its own: the caller passes what a rule depends on (the action's
+status, its owner, whether it has evidence, the status it had before it was superseded).
 
-It also says what changes a status allows besides moves (`allows_changes`, `check_change`): a
-closed action is signed off, and a superseded one needs no work, so neither takes a new owner,
-due date, blocked reason or evidence note until an inspector reopens or reinstates it. And it
-says that a due date in the past needs the user's confirmation (`check_due_date`).
+- Status moves: who may move an action from which status to which, and what a move needs
+  (`MOVES`, `allowed_moves`, `check_move`, `check_reason`).
+- What the action page says when no move is open to the user (`no_moves_note`).
+- What a closed or superseded action allows (`allows_changes`, `check_change`): a closed
+  action is signed off, and a superseded one needs no work, so neither takes a new owner,
+  due date, blocked reason or evidence note until an inspector reopens or reinstates it.
+- The due date: set once, revised with a reason, never removed; a date in the past only when
+  the user confirms it (`due_date_refusals`, `check_due_date`).
+- Blocked: a reason says what the action waits for; unblocking clears it (`check_blocked`).
+- Who may own an action: an active member of the action's force (`owners_of`, `check_owner`).
+- The optimistic lock: a change is made only on the version it was made from (`is_current`,
+  `StaleVersion`).
+- What "overdue", "due soon" (`DUE_SOON_DAYS`) and the RAG rating mean, in Python for one
+  action and as a `Q` for querysets, counts and the export's SQL (`is_overdue`, `overdue_q`,
+  `is_due_soon`, `due_soon_q`, `rag`).
+
+A refusal is a `TransitionError` whose `field` names the field it belongs beside (the Action
+field's name: "status", "reason", "due_date", "owner", "blocked_reason"; None for the whole
+change), so a form shows each error where the user will look for it.
 """
 
 from __future__ import annotations
@@ -17,6 +32,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.db import models
+from django.db.models import Q
 
 from tracker.dates import day_month_year
 
@@ -30,7 +46,6 @@ class Status(models.TextChoices):
 
 
 OPEN_STATUSES = (Status.NOT_STARTED, Status.IN_PROGRESS, Status.SUBMITTED)
-DONE_STATUSES = (Status.CLOSED, Status.SUPERSEDED)
 
 
 class Role(models.TextChoices):
@@ -87,10 +102,20 @@ MOVES: tuple[Move, ...] = (
     ),
 )
 _MOVES_BY_PAIR = {(move.source, move.target): move for move in MOVES}
+# The moves that need a reason, in words for a form's help: "return, reopen, close, …".
+_REASON_VERBS = list(dict.fromkeys(m.verb.split()[0].lower() for m in MOVES if m.needs_reason))
+REASON_NEEDED_TO = f"{', '.join(_REASON_VERBS[:-1])} or {_REASON_VERBS[-1]}"
 
 
 class TransitionError(Exception):
-    """A change the workflow does not allow; the message is fit to show the user."""
+    """A change the rules refuse; the message is fit to show the user.
+
+    `field` names the field the refusal belongs beside (None: the change as a whole).
+    """
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
 def find_move(source: str, target: str) -> Move | None:
@@ -119,21 +144,31 @@ def check_move(
     move = find_move(source, target)
     if move is None:
         raise TransitionError(
-            f"An action cannot move from “{Status(source).label}” to “{Status(target).label}”."
+            f"An action cannot move from “{Status(source).label}” to “{Status(target).label}”.",
+            field="status",
         )
     if _reinstates_elsewhere(move, reinstates):
         had = f"“{Status(reinstates).label}”" if reinstates else "the status it had"
-        raise TransitionError(f"A superseded action can only be reinstated to {had}.")
+        raise TransitionError(
+            f"A superseded action can only be reinstated to {had}.", field="status"
+        )
     if role not in move.roles:
         who = " or ".join(sorted(r.label.lower() for r in move.roles))
-        raise TransitionError(f"Only {who} may {move.verb.lower()}.")
+        raise TransitionError(f"Only {who} may {move.verb.lower()}.", field="status")
     if target == Status.CLOSED and is_owner:
-        raise TransitionError("The owner of an action cannot close it.")
+        raise TransitionError("The owner of an action cannot close it.", field="status")
     if move.needs_evidence and not has_evidence:
-        raise TransitionError("Add at least one evidence note before submitting for review.")
-    if move.needs_reason and not reason.strip():
-        raise TransitionError(f"Give a reason to {move.verb.lower()}.")
+        raise TransitionError(
+            "Add at least one evidence note before submitting for review.", field="status"
+        )
+    check_reason(move, reason)
     return move
+
+
+def check_reason(move: Move, reason: str) -> None:
+    """A move that needs a reason (return, reopen, close, supersede, reinstate) has one."""
+    if move.needs_reason and not reason.strip():
+        raise TransitionError(f"Give a reason to {move.verb.lower()}.", field="reason")
 
 
 def allowed_moves(
@@ -148,6 +183,19 @@ def allowed_moves(
         and not (move.target == Status.CLOSED and is_owner)
         and not _reinstates_elsewhere(move, reinstates)
     ]
+
+
+# What the action page says, by status, when the workflow offers the user no move.
+_NO_MOVES = {
+    Status.SUBMITTED: "Submitted for review: an inspector closes it or returns it to you.",
+    Status.CLOSED: "Closed. Only an inspector can reopen it.",
+    Status.SUPERSEDED: "Superseded: it no longer needs work. Only an inspector can reinstate it.",
+}
+
+
+def no_moves_note(status: str) -> str:
+    """Why no move is offered, for a user to whom `allowed_moves()` offers none."""
+    return _NO_MOVES.get(status, "No status change is open to you here.")
 
 
 def allows_changes(status: str) -> bool:
@@ -177,10 +225,157 @@ def check_change(
     )
 
 
-def check_due_date(due_date: datetime.date, *, today: datetime.date, confirmed: bool) -> None:
-    """A due date before today is taken only when the user confirms it: it is usually a slip."""
-    if due_date < today and not confirmed:
-        raise TransitionError(
-            f"{day_month_year(due_date)} is in the past. Tick the box to confirm that date, "
-            "or choose a later one."
+def due_date_refusals(
+    current: datetime.date | None,
+    new: datetime.date | None,
+    *,
+    reason: str,
+    today: datetime.date | None = None,
+    confirmed: bool = False,
+) -> list[TransitionError]:
+    """Why the due date may not go from `current` to `new` (empty: it may).
+
+    A due date, once set, is revised with a reason and never removed. A date before `today` is
+    taken only when the user confirms it, as it is usually a slip; without `today` (a command,
+    the demo) the caller has chosen the date on purpose.
+    """
+    if new is not None and new == current:
+        return [TransitionError("That is already the due date.", field="due_date")]
+    refusals = []
+    if new is None and current is not None:
+        refusals.append(
+            TransitionError(
+                "A due date, once set, can be revised but not removed.", field="due_date"
+            )
         )
+    elif current is not None and not reason.strip():
+        refusals.append(TransitionError("Give a reason for revising the due date.", field="reason"))
+    if new is not None and today is not None and new < today and not confirmed:
+        refusals.append(
+            TransitionError(
+                f"{day_month_year(new)} is in the past. Tick the box to confirm that date, "
+                "or choose a later one.",
+                field="due_date",
+            )
+        )
+    return refusals
+
+
+def check_due_date(current: datetime.date | None, new: datetime.date | None, **rules) -> None:
+    """Raise the first of `due_date_refusals()`, if any."""
+    if refusals := due_date_refusals(current, new, **rules):
+        raise refusals[0]
+
+
+def check_blocked(current: str, new: str, *, unblocking: bool) -> None:
+    """Marking blocked needs a reason (what it waits for); unblocking needs it to be blocked."""
+    if unblocking:
+        if not current:
+            raise TransitionError("This action is not blocked.")
+    elif not new.strip():
+        raise TransitionError("Say what the action is waiting for.", field="blocked_reason")
+    elif new.strip() == current:
+        raise TransitionError("That is already the reason.", field="blocked_reason")
+
+
+def blocked_q() -> Q:
+    """Waiting on someone outside the force: it has a blocked reason."""
+    return ~Q(blocked_reason="")
+
+
+def owners_of(force_id: int | None) -> Q:
+    """The people who may own an action of this force: its active members (a User filter)."""
+    return Q(force_id=force_id, is_active=True)
+
+
+def check_owner(current, new, *, force_id: int | None) -> None:
+    """A new owner is one of `owners_of(force_id)`, and not the owner already."""
+    if new == current:
+        raise TransitionError(
+            "That is already the owner." if new else "The action is already unassigned.",
+            field="owner",
+        )
+    if new is not None and not (new.is_active and new.force_id == force_id):
+        raise TransitionError(
+            "An action's owner must be an active member of the action's force.", field="owner"
+        )
+
+
+# The optimistic lock ---------------------------------------------------------------------
+
+
+class StaleVersion(TransitionError):
+    """Someone else changed the action since this user loaded it.
+
+    `changed_by` names who made the latest change ("" when unknown or not a person); the
+    caller looks it up (`Action.stale()`), so raising one runs no query of its own.
+    """
+
+    def __init__(self, changed_by: str = ""):
+        by = f" by {changed_by}" if changed_by else ""
+        super().__init__(
+            f"This action was changed{by} since you opened it. Your changes were not saved; "
+            "check the latest version below and submit again."
+        )
+
+
+def is_current(seen: int, version: int) -> bool:
+    """A change is made only on the version of the action the user saw."""
+    return int(seen) == version
+
+
+# Overdue, due soon and RAG ---------------------------------------------------------------
+
+# "Due soon": due today or within this many days (the dashboard's tile, the amber RAG).
+DUE_SOON_DAYS = 30
+
+
+def due_soon_until(today: datetime.date) -> datetime.date:
+    """The last day that is "due soon" seen from `today`."""
+    return today + datetime.timedelta(days=DUE_SOON_DAYS)
+
+
+# Each rule below is stated twice, side by side: in Python for one action and as a Q for a
+# queryset (and, through the ORM, the export's SQL). tests/test_workflow.py checks they agree.
+
+
+def is_overdue(status: str, due_date: datetime.date | None, today: datetime.date) -> bool:
+    """Open, and its due date is before today."""
+    return status in OPEN_STATUSES and due_date is not None and due_date < today
+
+
+def overdue_q(today: datetime.date) -> Q:
+    return Q(status__in=OPEN_STATUSES, due_date__lt=today)
+
+
+def is_due_soon(status: str, due_date: datetime.date | None, today: datetime.date) -> bool:
+    """Open, and due from today to `DUE_SOON_DAYS` days ahead."""
+    return (
+        status in OPEN_STATUSES
+        and due_date is not None
+        and today <= due_date <= (due_soon_until(today))
+    )
+
+
+def due_soon_q(today: datetime.date) -> Q:
+    return Q(status__in=OPEN_STATUSES, due_date__gte=today, due_date__lte=due_soon_until(today))
+
+
+class Rag(models.TextChoices):
+    """The RAG rating: how an action stands against its due date."""
+
+    RED = "red", "Overdue"
+    AMBER = "amber", "Due soon"
+    GREEN = "green", "On track"
+    GREY = "grey", "Done"
+
+
+def rag(status: str, due_date: datetime.date | None, today: datetime.date) -> Rag:
+    """Red overdue, amber due soon, green otherwise open, grey closed or superseded."""
+    if status not in OPEN_STATUSES:
+        return Rag.GREY
+    if is_overdue(status, due_date, today):
+        return Rag.RED
+    if is_due_soon(status, due_date, today):
+        return Rag.AMBER
+    return Rag.GREEN

@@ -22,16 +22,20 @@ from tracker.models import (
     ActionEvent,
     EvidenceNote,
     Inspection,
-    StaleVersion,
     User,
 )
 from tracker.security import log_event
 from tracker.workflow import (
+    REASON_NEEDED_TO,
     Status,
     TransitionError,
     allowed_moves,
-    check_due_date,
     check_move,
+    check_reason,
+    due_date_refusals,
+    find_move,
+    is_current,
+    owners_of,
 )
 
 
@@ -118,9 +122,7 @@ class ActionAdminForm(forms.ModelForm):
     reason = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=(
-            "Needed to close, return, reopen, supersede or reinstate, and to revise a due date."
-        ),
+        help_text=f"Needed to {REASON_NEEDED_TO}, and to revise a due date.",
     )
     confirm_past = forms.BooleanField(
         required=False,
@@ -138,9 +140,7 @@ class ActionAdminForm(forms.ModelForm):
         action = self.instance
         self.fields["version"].initial = action.version
         if "owner" in self.fields:  # read-only on a closed or superseded action
-            self.fields["owner"].queryset = User.objects.filter(
-                force_id=action.force_id, is_active=True
-            )
+            self.fields["owner"].queryset = User.objects.filter(owners_of(action.force_id))
         # The current status, and the moves the workflow offers this inspector from it.
         moves = allowed_moves(
             source=action.status,
@@ -158,13 +158,14 @@ class ActionAdminForm(forms.ModelForm):
         action = self.instance
         # Lock the row for the rest of the admin's transaction, so the check holds at save.
         current = Action.objects.select_for_update().filter(pk=action.pk).first()
-        if current is None or current.version != data.get("version"):
+        seen = data.get("version")
+        if current is None or seen is None or not is_current(seen, current.version):
             if current is not None:
                 # The inspector sees the latest values beside their own and can save again
                 # on purpose; their typed input stays in the form.
                 self.data = self.data.copy()
                 self.data["version"] = current.version
-            raise forms.ValidationError(str(StaleVersion(current or action)))
+            raise forms.ValidationError(str((current or action).stale()))
         reason = data.get("reason") or ""
         if "status" in self.changed_data and "status" in data:  # not when the field refused it
             try:
@@ -177,21 +178,19 @@ class ActionAdminForm(forms.ModelForm):
                     reason=reason,
                     reinstates=current.status_before_supersession,
                 )
-            except TransitionError as error:
-                self.add_error("status", str(error))
+            except TransitionError as refusal:
+                self.add_error(refusal.field, str(refusal))
+                # Kept off the instance, whose status decides which fields are read-only.
+                data.pop("status", None)
         if "due_date" in self.changed_data:
-            due_date = data.get("due_date")
-            if current.due_date and not due_date:
-                self.add_error("due_date", "A due date, once set, can be revised but not removed.")
-            elif current.due_date and not reason.strip():
-                self.add_error("reason", "Give a reason for revising the due date.")
-            if due_date:
-                try:
-                    check_due_date(
-                        due_date, today=timezone.localdate(), confirmed=data.get("confirm_past")
-                    )
-                except TransitionError as error:
-                    self.add_error("due_date", str(error))
+            for refusal in due_date_refusals(
+                current.due_date,
+                data.get("due_date"),
+                reason=reason,
+                today=timezone.localdate(),
+                confirmed=bool(data.get("confirm_past")),
+            ):
+                self.add_error(refusal.field, str(refusal))
         return data
 
 
@@ -342,8 +341,10 @@ class ActionAdmin(admin.ModelAdmin):
     def close_selected(self, request, queryset):
         if "apply" in request.POST:
             reason = request.POST.get("reason", "").strip()
-            if not reason:
-                self.message_user(request, "Give a reason to close.", messages.ERROR)
+            try:
+                check_reason(find_move(Status.SUBMITTED, Status.CLOSED), reason)
+            except TransitionError as refusal:
+                self.message_user(request, str(refusal), messages.ERROR)
             else:
                 closed, skipped = 0, []
                 for action in queryset.select_related("force"):
@@ -352,7 +353,7 @@ class ActionAdmin(admin.ModelAdmin):
                             Status.CLOSED, by=request.user, reason=reason, via=ActionEvent.Via.ADMIN
                         )
                         closed += 1
-                    except (TransitionError, StaleVersion) as error:
+                    except TransitionError as error:  # a stale version too
                         skipped.append(f"#{action.pk}: {error}")
                 self.message_user(request, f"Closed {closed} action(s).", messages.SUCCESS)
                 if skipped:

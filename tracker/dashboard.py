@@ -1,0 +1,204 @@
+"""The dashboard's numbers: its tiles, the per-force rows, each report's bars and chart.
+
+The view (tracker/views.py, `dashboard`) decides whose actions and reports are shown; this
+module counts them and lays them out. What the tiles count ("overdue", "due soon") is the
+rulebook's (tracker/workflow.py), through `ActionQuerySet.counts()`.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from urllib.parse import urlencode
+
+from django.db.models import Count, Prefetch, QuerySet
+from django.urls import reverse
+
+from tracker.models import ActionEvent, Force, Question, count_expressions
+from tracker.workflow import DUE_SOON_DAYS, OPEN_STATUSES, Status, due_soon_until
+
+RECENT_EVENTS = 10
+# The dashboard shows the most recent reports in full; older ones are a list of links (43
+# reports' charts made a 316 KB page).
+EXPANDED_REPORTS = 5
+
+
+def list_url(force: Force | None = None, **params) -> str:
+    """A link to the action list with these filters (lists become repeated parameters)."""
+    if force is not None:
+        params["force"] = force.slug
+    return f"{reverse('action-list')}?{urlencode(params, doseq=True)}"
+
+
+def recent_events(actions: QuerySet) -> list[ActionEvent]:
+    events = list(
+        ActionEvent.objects.filter(action__in=actions)
+        .select_related("action", "by")
+        .order_by("-at", "-id")[:RECENT_EVENTS]
+    )
+    ActionEvent.name_owners(events, [event.by for event in events if event.by])
+    return events
+
+
+def tiles(counts: dict, force: Force | None, today: datetime.date) -> list[dict]:
+    """The dashboard's tiles; each links to the list filtered to exactly what it counts."""
+    open_statuses = list(OPEN_STATUSES)
+    soon = due_soon_until(today)
+    done = counts["total"] - counts["superseded"]
+    percent_closed = round(100 * counts["closed"] / done) if done else 0
+    return [
+        {
+            "label": "Open",
+            "count": counts["open"],
+            "url": list_url(force, status=open_statuses),
+            "note": f"of {counts['total']} actions",
+        },
+        {
+            "label": "Overdue",
+            "count": counts["overdue"],
+            "url": list_url(force, overdue=1),
+            "note": "past their due date",
+            "alert": counts["overdue"] > 0,
+        },
+        {
+            "label": f"Due in the next {DUE_SOON_DAYS} days",
+            "count": counts["due_soon"],
+            "url": list_url(
+                force,
+                status=open_statuses,
+                due_after=today.isoformat(),
+                due_before=soon.isoformat(),
+            ),
+            "note": f"by {soon.day} {soon:%B %Y}",
+        },
+        {
+            "label": "Submitted for review",
+            "count": counts["submitted"],
+            "url": list_url(force, status="submitted"),
+            "note": "waiting for an inspector",
+        },
+        {
+            "label": "Blocked",
+            "count": counts["blocked"],
+            "url": list_url(force, status=open_statuses, blocked=1),
+            "note": "waiting on someone outside the force",
+        },
+        {
+            "label": "Closed",
+            "count": counts["closed"],
+            "url": list_url(force, status="closed"),
+            # Superseded actions left the report; they count neither for nor against.
+            "note": f"{percent_closed}% closed",
+            "percent": percent_closed,
+        },
+    ]
+
+
+def force_rows(actions, forces: list[Force], today: datetime.date) -> list[dict]:
+    """One row per force with actions, for an inspector looking at all forces (one query)."""
+    by_force = {
+        row["force"]: row
+        for row in actions.order_by().values("force").annotate(**count_expressions(today))
+    }
+    return [{**by_force[force.pk], "force": force} for force in forces if force.pk in by_force]
+
+
+def report_summaries(actions, inspections, expanded: int | None = None) -> list[dict]:
+    """Each report with its questions and their actions' statuses (three queries in all).
+
+    Only the first `expanded` reports (the most recent) get a chart; the rest are listed.
+    """
+    per_question: dict[int, dict[str, int]] = defaultdict(dict)
+    for question_id, status, n in (
+        actions.order_by().values_list("question_id", "status").annotate(n=Count("pk"))
+    ):
+        per_question[question_id][status] = n
+    summaries = []
+    for i, inspection in enumerate(
+        inspections.select_related("force").prefetch_related(
+            Prefetch("questions", queryset=Question.objects.defer("narrative"))
+        )
+    ):
+        questions = []
+        report_counts: dict[str, int] = defaultdict(int)
+        for question in inspection.questions.all():
+            counts = per_question.get(question.pk, {})
+            for status, n in counts.items():
+                report_counts[status] += n
+            questions.append({"question": question, "segments": _segments(counts)})
+        summaries.append(
+            {
+                "inspection": inspection,
+                "questions": questions,
+                "segments": _segments(report_counts),
+                "total": sum(report_counts.values()),
+                "chart": chart(questions) if expanded is None or i < expanded else None,
+            }
+        )
+    return summaries
+
+
+def _segments(counts: dict[str, int]) -> list[dict]:
+    """A stacked bar: one segment per status in workflow order, widths in whole percent."""
+    percents = _whole_percents([counts.get(status, 0) for status in Status])
+    return [
+        {
+            "status": status.value,
+            "label": status.label,
+            "count": counts.get(status, 0),
+            "percent": percent,
+        }
+        for status, percent in zip(Status, percents, strict=True)
+    ]
+
+
+def _whole_percents(values: list[int]) -> list[int]:
+    """Whole percents that add up to exactly 100 (largest remainder), so a bar has no gap."""
+    total = sum(values)
+    if not total:
+        return [0] * len(values)
+    exact = [100 * value / total for value in values]
+    percents = [int(share) for share in exact]
+    by_remainder = sorted(range(len(values)), key=lambda i: exact[i] - percents[i], reverse=True)
+    for i in by_remainder[: 100 - sum(percents)]:
+        percents[i] += 1
+    return percents
+
+
+CHART_LABEL_WIDTH = 48
+CHART_BAR_WIDTH = 500
+CHART_ROW_HEIGHT = 30
+CHART_BAR_HEIGHT = 20
+
+
+def chart(questions: list[dict]) -> dict:
+    """Geometry of the per-question bar chart (SVG attributes, not CSS, so CSP-friendly)."""
+    largest = max((sum(s["count"] for s in q["segments"]) for q in questions), default=0)
+    rows = []
+    for index, row in enumerate(questions):
+        x = CHART_LABEL_WIDTH
+        bars = []
+        for segment in row["segments"]:
+            if not segment["count"]:
+                continue
+            width = CHART_BAR_WIDTH * segment["count"] / largest
+            bars.append({**segment, "x": round(x, 2), "width": round(width, 2)})
+            x += width
+        rows.append(
+            {
+                "question": row["question"],
+                "segments": row["segments"],
+                "total": sum(s["count"] for s in row["segments"]),
+                "bars": bars,
+                "y": index * CHART_ROW_HEIGHT,
+                "text_y": index * CHART_ROW_HEIGHT + CHART_BAR_HEIGHT - 5,
+                "end_x": round(x + 6, 2),
+            }
+        )
+    return {
+        "rows": rows,
+        "width": CHART_LABEL_WIDTH + CHART_BAR_WIDTH + 60,
+        "height": max(len(rows), 1) * CHART_ROW_HEIGHT,
+        "bar_height": CHART_BAR_HEIGHT,
+        "statuses": list(Status),
+    }

@@ -1,0 +1,75 @@
+"""The one CSV writer: the list view's export, the admin action and commands all call it.
+
+- `columns.py`: the table of columns, each with its Python and its SQL side by side.
+- `python_engine.py`: Python's csv module, cell by cell (SQLite).
+- `copy_engine.py`: PostgreSQL's COPY of one SELECT of the same cells, streamed from a pipe.
+
+tests/test_export_copy.py proves the two engines write byte-identical files for awkward data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TextIO
+
+from django.db import connections
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from tracker.exports.columns import (
+    FORMULA_PREFIXES,
+    FORMULA_STARTS,
+    HEADER,
+    export_rows,
+    neutralise,
+)
+from tracker.exports.copy_engine import _crlf_rows, _RowCounter, copy_chunks, copy_sql
+from tracker.exports.python_engine import BOM, python_chunks
+
+__all__ = [
+    "BOM",
+    "FORMULA_PREFIXES",
+    "FORMULA_STARTS",
+    "HEADER",
+    "_RowCounter",
+    "_crlf_rows",
+    "copy_chunks",
+    "copy_sql",
+    "export_filename",
+    "export_rows",
+    "neutralise",
+    "python_chunks",
+    "stream_actions_csv",
+    "write_actions_csv",
+]
+
+
+def export_filename(force_slug: str | None, today=None) -> str:
+    today = today or timezone.localdate()
+    return f"peel-actions-{force_slug or 'all-forces'}-{today.isoformat()}.csv"
+
+
+def write_actions_csv(queryset: QuerySet, out: TextIO, base_url: str = "") -> int:
+    """Write the export of `queryset` to a text stream; return the number of actions written."""
+    chunks = _chunks(queryset, base_url)
+    while True:
+        try:
+            out.write(next(chunks))
+        except StopIteration as done:
+            return done.value
+
+
+def stream_actions_csv(queryset: QuerySet, base_url: str = "") -> Iterator[str]:
+    """Yield the export in pieces (for StreamingHttpResponse): constant memory.
+
+    The generator returns the number of actions written (`rows = yield from ...`).
+    """
+    return (yield from _chunks(queryset, base_url))
+
+
+def _chunks(queryset: QuerySet, base_url: str, today=None) -> Iterator[str]:
+    """The export as str pieces, BOM and header first; returns the number of rows."""
+    today = today or timezone.localdate()
+    if connections[queryset.db].vendor == "postgresql":
+        return (yield from copy_chunks(queryset, base_url, today))
+    return (yield from python_chunks(queryset, base_url, today))

@@ -1,0 +1,265 @@
+"""The export's columns: each one's Python and SQL side by side, in the order they are written.
+
+Columns are an interface (docs/architecture.md, "CSV export"): change them only with the team.
+
+`python` turns one row of `export_rows()` into the cell the csv module writes; `sql` is the
+expression whose text PostgreSQL's COPY writes for the same cell. Both must give the same
+bytes (tests/test_export_copy.py): the text is neutralised against spreadsheet formulas
+(`neutralise` and its SQL twin), choices are written as their labels, dates in ISO 8601, and
+"overdue" is the rulebook's (tracker/workflow.py).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import (
+    Case,
+    Count,
+    DateTimeField,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    TextField,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce, Concat, NullIf
+from django.urls import reverse
+
+from tracker.models import EvidenceNote, Grade, Pillar
+from tracker.workflow import Status, is_overdue, overdue_q
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# Every character whose NFKC form starts with a formula prefix: a spreadsheet may read the
+# full-width "＝" or the small "﹫" as "=" or "@". Checking the first character against this
+# set is the NFKC check done once, here, rather than per cell in Python and SQL alike;
+# tests/test_export_copy.py proves the set complete for this Python's Unicode.
+FORMULA_STARTS = frozenset(
+    "=+-@\t\r"
+    "\u207a\u207c\u208a\u208c"  # superscript and subscript plus and equals
+    "\u2a75\u2a76"  # two and three consecutive equals signs
+    "\ufb29"  # Hebrew alternative plus sign
+    "\ufe62\ufe63\ufe66\ufe6b"  # small plus, hyphen-minus, equals, commercial at
+    "\uff0b\uff0d\uff1d\uff20"  # full-width plus, hyphen-minus, equals, commercial at
+)
+
+_STATUS_LABELS = dict(Status.choices)
+_GRADE_LABELS = dict(Grade.choices)
+_PILLAR_LABELS = dict(Pillar.choices)
+
+
+def neutralise(value: str) -> str:
+    """Prefix a cell that a spreadsheet would run as a formula (OWASP CSV injection)."""
+    return "'" + value if value[:1] in FORMULA_STARTS else value
+
+
+# A regular-expression class of FORMULA_STARTS: "-" last, where it is a literal.
+_FORMULA_CLASS = "[" + "".join(sorted(FORMULA_STARTS - {"-"})) + "-]"
+
+
+def neutralised(expression) -> Func:
+    """SQL `neutralise()`: evaluates `expression` once (it may be a correlated subquery)."""
+    return Func(
+        expression,
+        Value(f"^({_FORMULA_CLASS})"),
+        Value("'\\1"),
+        function="regexp_replace",
+        output_field=TextField(),
+    )
+
+
+def _cell(expression) -> NullIf:
+    """An empty string goes to COPY as NULL, which it writes unquoted, as the csv module does."""
+    return NullIf(expression, Value(""), output_field=TextField())
+
+
+def _labels(field: str, choices, default) -> Case:
+    """A choice's label, neutralised once here; any other value (none, by constraint) in SQL."""
+    return Case(
+        *(When(**{field: value}, then=Value(neutralise(label))) for value, label in choices),
+        default=neutralised(default),
+        output_field=TextField(),
+    )
+
+
+def _to_char(expression, pattern: str) -> Func:
+    return Func(expression, Value(pattern), function="to_char", output_field=TextField())
+
+
+def _text(value: str) -> Value:
+    return Value(value, output_field=TextField())
+
+
+def format_timestamp(value: datetime.datetime | None) -> str:
+    if value is None:
+        return ""
+    return value.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# Shared by both engines, so that both count and pick the last note the same way.
+
+
+def _note_count() -> Subquery:
+    notes = EvidenceNote.objects.filter(action=OuterRef("pk")).order_by()
+    return Subquery(notes.values("action").annotate(n=Count("pk")).values("n")[:1])
+
+
+def _last_note() -> Subquery:
+    notes = EvidenceNote.objects.filter(action=OuterRef("pk"))
+    return Subquery(notes.order_by("-created_at", "-pk").values("body")[:1])
+
+
+def url_pattern(base_url: str) -> str:
+    """The action page's absolute URL with `{}` for the id."""
+    return base_url.rstrip("/") + reverse("action-detail", args=[0]).replace("/0/", "/{}/")
+
+
+@dataclass(frozen=True)
+class Context:
+    """What cells depend on besides the row: the day "overdue" is judged on, the site's URL."""
+
+    today: datetime.date
+    url_pattern: str
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    python: Callable[[Any, Context], object]  # a row of `export_rows()` -> the cell
+    sql: Callable[[Context], Any]  # -> the expression whose text is the cell
+
+
+def _pillar_label(pillar: str) -> str:
+    return neutralise(_PILLAR_LABELS.get(pillar, pillar))
+
+
+def _pillar_sql() -> Case:
+    pillar = "question__inspection__pillar"
+    return _labels(pillar, Pillar.choices, F(pillar))
+
+
+def _in_utc(field: str) -> Func:
+    return Func(
+        F(field), template="(%(expressions)s AT TIME ZONE 'UTC')", output_field=DateTimeField()
+    )
+
+
+def _url_sql(context: Context) -> Concat:
+    prefix, suffix = context.url_pattern.split("{}")
+    return Concat(_text(prefix), Cast("pk", TextField()), _text(suffix))
+
+
+def _typed(name: str, field: str) -> Column:
+    """Text as someone typed it (a name, a question, a finding): neutralised; empty if none."""
+    return Column(
+        name,
+        lambda row, _: neutralise(getattr(row, field) or ""),
+        lambda _: _cell(neutralised(F(field))),
+    )
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("action_id", lambda row, _: row.pk, lambda _: F("pk")),
+    _typed("force", "force__name"),
+    Column(
+        "inspection",
+        lambda row, _: neutralise(
+            f"{row.question__inspection__programme} {row.question__inspection__year} "
+            f"{_pillar_label(row.question__inspection__pillar)}"
+        ),
+        lambda _: neutralised(
+            Concat(
+                F("question__inspection__programme"),
+                _text(" "),
+                Cast("question__inspection__year", TextField()),
+                _text(" "),
+                _pillar_sql(),
+                output_field=TextField(),
+            )
+        ),
+    ),
+    Column(
+        "pillar",
+        lambda row, _: _pillar_label(row.question__inspection__pillar),
+        lambda _: _pillar_sql(),
+    ),
+    Column("question_number", lambda row, _: row.question__number, lambda _: F("question__number")),
+    _typed("question", "question__text"),
+    Column(
+        "question_grade",
+        lambda row, _: neutralise(_GRADE_LABELS.get(row.question__grade, "")),
+        lambda _: _cell(_labels("question__grade", Grade.choices, Value(""))),
+    ),
+    _typed("area_for_improvement", "text"),
+    _typed("owner", "owner__username"),
+    Column(
+        "status",
+        lambda row, _: neutralise(_STATUS_LABELS.get(row.status, row.status)),
+        lambda _: _labels("status", Status.choices, F("status")),
+    ),
+    Column(
+        "due_date",
+        lambda row, _: row.due_date.isoformat() if row.due_date else "",
+        lambda _: _to_char(F("due_date"), "YYYY-MM-DD"),
+    ),
+    Column(
+        "overdue",
+        lambda row, context: "yes" if is_overdue(row.status, row.due_date, context.today) else "no",
+        lambda context: Case(
+            When(overdue_q(context.today), then=Value("yes")),
+            default=Value("no"),
+            output_field=TextField(),
+        ),
+    ),
+    Column(
+        "evidence_notes",
+        lambda row, _: row.note_count or 0,
+        lambda _: Coalesce(_note_count(), Value(0), output_field=IntegerField()),
+    ),
+    Column(
+        "last_note",
+        lambda row, _: neutralise(row.last_note or ""),
+        lambda _: _cell(neutralised(_last_note())),
+    ),
+    Column(
+        "last_updated",
+        lambda row, _: format_timestamp(row.updated_at),
+        lambda _: _to_char(_in_utc("updated_at"), 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+    ),
+    Column(
+        "url",
+        lambda row, context: context.url_pattern.format(row.pk),
+        _url_sql,
+    ),
+)
+HEADER = tuple(column.name for column in COLUMNS)
+
+
+def export_rows(queryset: QuerySet) -> QuerySet:
+    """What the columns' Python reads, as one query (note count and last note as subqueries)."""
+    with_notes = queryset.annotate(note_count=_note_count(), last_note=_last_note())
+    return with_notes.values_list(
+        "pk",
+        "force__name",
+        "question__inspection__programme",
+        "question__inspection__year",
+        "question__inspection__pillar",
+        "question__number",
+        "question__text",
+        "question__grade",
+        "text",
+        "owner__username",
+        "status",
+        "due_date",
+        "updated_at",
+        "note_count",
+        "last_note",
+        named=True,
+    )
