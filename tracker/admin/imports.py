@@ -104,7 +104,7 @@ class ImportReportForm(forms.Form):
         self.add_error("force", message)
 
 
-class ImportViewMixin:
+class ImportViewMixin(admin.ModelAdmin):
     """The import page, added to the reports' admin (`InspectionAdmin`)."""
 
     def get_urls(self):
@@ -140,6 +140,7 @@ class ImportViewMixin:
                     form.add_error(None, str(error))
                 else:
                     self.message_user(request, result.summary, messages.SUCCESS)
+                    assert result.inspection is not None  # not a dry run: it was written
                     return redirect(_actions_of(result.inspection))
             else:
                 preview = report_json(data["parsed"], data["resolved_force"])
