@@ -104,7 +104,7 @@ class ImportReportForm(forms.Form):
         self.add_error("force", message)
 
 
-class ImportViewMixin:
+class ImportViewMixin(admin.ModelAdmin):
     """The import page, added to the reports' admin (`InspectionAdmin`)."""
 
     def get_urls(self):
@@ -122,40 +122,34 @@ class ImportViewMixin:
         if not self.has_add_permission(request):
             raise PermissionDenied
         form = ImportReportForm(request.POST or None, request.FILES or None)
-        preview = None
-        if request.method == "POST" and form.is_valid():
-            data = form.cleaned_data
-            # A report already there is replaced only from the preview that says so.
-            if "confirm" in request.POST and (data["replace"] or not data["existing"]):
-                try:
-                    result = import_report(
-                        data["text"],
-                        force=data["resolved_force"],
-                        source_url=data["source_url"],
-                        by=request.user,
-                        replace=data["replace"],
-                        via=ActionEvent.Via.ADMIN,
-                    )
-                except ReportError as error:
-                    form.add_error(None, str(error))
-                else:
-                    self.message_user(request, result.summary, messages.SUCCESS)
-                    return redirect(_actions_of(result.inspection))
-            else:
-                preview = report_json(data["parsed"], data["resolved_force"])
-                preview["afi_count"] = data["parsed"].afi_count
-                preview["existing"] = data["existing"]
-                if data["named_force"] != data["resolved_force"]:
-                    preview["page_names"] = data["named_force"] or data["parsed"].place
-                # The confirm step posts the text again, so nothing is stored between steps.
-                form = ImportReportForm(
-                    initial={
-                        "text": data["text"],
-                        "force": data["resolved_force"].short_name,
-                        "force_confirmed": data["force_confirmed"],
-                        "source_url": data["source_url"],
-                    }
-                )
+        if request.method != "POST" or not form.is_valid():
+            return self._import_page(request, form)
+        data = form.cleaned_data
+        # A report already there is replaced only from the preview that says so.
+        if "confirm" in request.POST and (data["replace"] or not data["existing"]):
+            return self._confirm(request, form)
+        return self._import_page(request, *_preview(data))
+
+    def _confirm(self, request, form):
+        """The last step: import the page previewed, then show its actions."""
+        data = form.cleaned_data
+        try:
+            result = import_report(
+                data["text"],
+                force=data["resolved_force"],
+                source_url=data["source_url"],
+                by=request.user,
+                replace=data["replace"],
+                via=ActionEvent.Via.ADMIN,
+            )
+        except ReportError as error:
+            form.add_error(None, str(error))
+            return self._import_page(request, form)
+        self.message_user(request, result.summary, messages.SUCCESS)
+        assert result.inspection is not None  # not a dry run: it was written
+        return redirect(_actions_of(result.inspection))
+
+    def _import_page(self, request, form, preview=None):
         fields = ["file", "text", "force", "source_url"]
         if form.asks_force_confirmation:
             fields.insert(3, "force_confirmed")
@@ -170,6 +164,25 @@ class ImportViewMixin:
             "max_findings": f"{settings.IMPORT_MAX_FINDINGS:,}",
         }
         return TemplateResponse(request, "admin/tracker/inspection/import.html", context)
+
+
+def _preview(data: dict) -> tuple[ImportReportForm, dict]:
+    """The step before: what the page will create (or replace), and the form to confirm it."""
+    preview = report_json(data["parsed"], data["resolved_force"])
+    preview["afi_count"] = data["parsed"].afi_count
+    preview["existing"] = data["existing"]
+    if data["named_force"] != data["resolved_force"]:
+        preview["page_names"] = data["named_force"] or data["parsed"].place
+    # The confirm step posts the text again, so nothing is stored between steps.
+    form = ImportReportForm(
+        initial={
+            "text": data["text"],
+            "force": data["resolved_force"].short_name,
+            "force_confirmed": data["force_confirmed"],
+            "source_url": data["source_url"],
+        }
+    )
+    return form, preview
 
 
 def _actions_of(inspection: Inspection) -> str:
