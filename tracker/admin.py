@@ -7,15 +7,18 @@ change lands in the audit trail. The trail itself is read-only.
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
@@ -33,6 +36,7 @@ from tracker.models import (
     EvidenceNote,
     Force,
     Inspection,
+    InspectionQuerySet,
     Question,
     StaleVersion,
     User,
@@ -74,9 +78,9 @@ class TrackerUserAdmin(UserAdmin):
     list_select_related = ["force"]
     autocomplete_fields = ["force"]
     fieldsets = [
-        *UserAdmin.fieldsets[:1],
+        *(UserAdmin.fieldsets or ())[:1],
         ("Force", {"fields": ["force"]}),
-        *UserAdmin.fieldsets[1:],
+        *(UserAdmin.fieldsets or ())[1:],
     ]
     add_fieldsets = [
         (None, {"classes": ["wide"], "fields": ["username", "force", "password1", "password2"]}),
@@ -127,7 +131,8 @@ class ImportReportForm(forms.Form):
         self.asks_force_confirmation = bool(self.data.get("force_confirmed"))
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         upload = data.get("file")
         try:
             if upload:
@@ -164,8 +169,9 @@ class ImportReportForm(forms.Form):
         self.fields["force_confirmed"].label = label
         self["force_confirmed"].label = label  # the bound field, made by clean(), keeps its own
         # A browser cannot keep a chosen file: the page comes back as text instead.
-        self.data = self.data.copy()
-        self.data["text"] = self.cleaned_data["text"]
+        posted = cast(QueryDict, self.data).copy()  # request.POST
+        posted["text"] = self.cleaned_data["text"]
+        self.data = posted
         if isinstance(named, Force):
             message = (
                 f"The page names {named}, not {picked}. Leave the force empty to import it "
@@ -230,8 +236,7 @@ class InspectionAdmin(admin.ModelAdmin):
             .values("n")
         )
         return (
-            super()
-            .get_queryset(request)
+            cast(InspectionQuerySet, super().get_queryset(request))
             .without_texts()
             .annotate(action_total=Coalesce(Subquery(actions), 0))
         )
@@ -298,7 +303,11 @@ class InspectionAdmin(admin.ModelAdmin):
             "opts": self.model._meta,
             "title": "Import a report",
             "form": form,
-            "adminform": admin.helpers.AdminForm(form, [(None, {"fields": fields})], {}),
+            "adminform": helpers.AdminForm(
+                form,  # type: ignore[arg-type]  # a plain Form: the admin renders it all the same
+                [(None, {"fields": fields})],
+                {},
+            ),
             "preview": preview,
             "max_size": describe_size(settings.IMPORT_MAX_BYTES),
             "max_findings": f"{settings.IMPORT_MAX_FINDINGS:,}",
@@ -314,8 +323,8 @@ def _actions_of(inspection: Inspection) -> str:
 
 class ActionInline(admin.TabularInline):
     model = Action
-    fields = ["position", "text", "owner", "status", "due_date"]
-    readonly_fields = fields
+    readonly_fields = ("position", "text", "owner", "status", "due_date")
+    fields = readonly_fields
     extra = 0
     can_delete = False
     show_change_link = True
@@ -389,8 +398,8 @@ class InspectionFilter(admin.SimpleListFilter):
 
 class ActionEventInline(admin.TabularInline):
     model = ActionEvent
-    fields = ["at", "kind", "old_value", "new_value", "reason", "by", "via"]
-    readonly_fields = fields
+    readonly_fields = ("at", "kind", "old_value", "new_value", "reason", "by", "via")
+    fields = readonly_fields
     extra = 0
     can_delete = False
     ordering = ["-at", "-id"]
@@ -409,8 +418,8 @@ class EvidenceNoteInline(admin.TabularInline):
     """The action's notes with their files, so an inspector judges the evidence before closing."""
 
     model = EvidenceNote
-    fields = ["created_at", "kind", "body", "author", "attached_files"]
-    readonly_fields = fields
+    readonly_fields = ("created_at", "kind", "body", "author", "attached_files")
+    fields = readonly_fields
     extra = 0
     can_delete = False
 
@@ -455,7 +464,7 @@ class ActionAdminForm(forms.ModelForm):
         action = self.instance
         self.fields["version"].initial = action.version
         if "owner" in self.fields:  # read-only on a closed or superseded action
-            self.fields["owner"].queryset = User.objects.filter(
+            cast(forms.ModelChoiceField, self.fields["owner"]).queryset = User.objects.filter(
                 force_id=action.force_id, is_active=True
             )
         # The current status, and the moves the workflow offers this inspector from it.
@@ -465,13 +474,14 @@ class ActionAdminForm(forms.ModelForm):
             is_owner=user is not None and action.owner_id == user.pk,
             reinstates=action.status_before_supersession,
         )
-        self.fields["status"].choices = [
+        cast(forms.ChoiceField, self.fields["status"]).choices = [
             (action.status, f"{action.get_status_display()} (as now)"),
             *((move.target.value, f"{move.verb} → {move.target.label}") for move in moves),
         ]
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         action = self.instance
         # Lock the row for the rest of the admin's transaction, so the check holds at save.
         current = Action.objects.select_for_update().filter(pk=action.pk).first()
@@ -479,8 +489,9 @@ class ActionAdminForm(forms.ModelForm):
             if current is not None:
                 # The inspector sees the latest values beside their own and can save again
                 # on purpose; their typed input stays in the form.
-                self.data = self.data.copy()
-                self.data["version"] = current.version
+                posted = cast(QueryDict, self.data).copy()  # request.POST
+                posted["version"] = current.version
+                self.data = posted
             raise forms.ValidationError(str(StaleVersion(current or action)))
         reason = data.get("reason") or ""
         if "status" in self.changed_data and data.get("status"):
@@ -505,7 +516,9 @@ class ActionAdminForm(forms.ModelForm):
             if due_date:
                 try:
                     check_due_date(
-                        due_date, today=timezone.localdate(), confirmed=data.get("confirm_past")
+                        due_date,
+                        today=timezone.localdate(),
+                        confirmed=bool(data.get("confirm_past")),
                     )
                 except TransitionError as error:
                     self.add_error("due_date", str(error))
@@ -602,7 +615,7 @@ class ActionAdmin(admin.ModelAdmin):
         return self.fieldsets
 
     def get_form(self, request, obj=None, change=False, **kwargs):
-        form_class = super().get_form(request, obj, change=change, **kwargs)
+        form_class: Any = super().get_form(request, obj, change=change, **kwargs)
 
         class WithUser(form_class):
             def __init__(self, *args, **kw):
@@ -681,7 +694,7 @@ class ActionAdmin(admin.ModelAdmin):
             "opts": self.model._meta,
             "title": "Close selected actions",
             "actions": queryset.select_related("question__inspection__force"),
-            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
             "submitted": Status.SUBMITTED,
         }
         return TemplateResponse(request, "admin/tracker/action/close_selected.html", context)
@@ -704,8 +717,8 @@ class EvidenceFileInline(admin.TabularInline):
     """
 
     model = EvidenceFile
-    fields = ["download", "content_type", "size", "sha256", "uploaded_at"]
-    readonly_fields = fields
+    readonly_fields = ("download", "content_type", "size", "sha256", "uploaded_at")
+    fields = readonly_fields
     extra = 0
     can_delete = False
 

@@ -25,8 +25,8 @@ import datetime
 import io
 import os
 import threading
-from collections.abc import Iterable, Iterator
-from typing import TextIO
+from collections.abc import Generator, Iterable, Iterator
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
@@ -48,6 +48,9 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce, Concat, NullIf
 from django.urls import reverse
 from django.utils import timezone
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
 
 from tracker.models import EvidenceNote, Grade, Pillar
 from tracker.workflow import OPEN_STATUSES, Status
@@ -102,7 +105,7 @@ def export_filename(force_slug: str | None, today=None) -> str:
     return f"peel-actions-{force_slug or 'all-forces'}-{today.isoformat()}.csv"
 
 
-def write_actions_csv(queryset: QuerySet, out: TextIO, base_url: str = "") -> int:
+def write_actions_csv(queryset: QuerySet, out: SupportsWrite[str], base_url: str = "") -> int:
     """Write the export of `queryset` to a text stream; return the number of actions written."""
     chunks = _chunks(queryset, base_url)
     while True:
@@ -112,7 +115,7 @@ def write_actions_csv(queryset: QuerySet, out: TextIO, base_url: str = "") -> in
             return done.value
 
 
-def stream_actions_csv(queryset: QuerySet, base_url: str = "") -> Iterator[str]:
+def stream_actions_csv(queryset: QuerySet, base_url: str = "") -> Generator[str, None, int]:
     """Yield the export in pieces (for StreamingHttpResponse): constant memory.
 
     The generator returns the number of actions written (`rows = yield from ...`).
@@ -120,7 +123,7 @@ def stream_actions_csv(queryset: QuerySet, base_url: str = "") -> Iterator[str]:
     return (yield from _chunks(queryset, base_url))
 
 
-def _chunks(queryset: QuerySet, base_url: str, today=None) -> Iterator[str]:
+def _chunks(queryset: QuerySet, base_url: str, today=None) -> Generator[str, None, int]:
     """The export as str pieces, BOM and header first; returns the number of rows."""
     today = today or timezone.localdate()
     if connections[queryset.db].vendor == "postgresql":
@@ -229,7 +232,7 @@ class _Echo:
         return value
 
 
-def python_chunks(queryset: QuerySet, base_url: str = "", today=None) -> Iterator[str]:
+def python_chunks(queryset: QuerySet, base_url: str = "", today=None) -> Generator[str, None, int]:
     """The export line by line through the csv module; returns the number of rows."""
     writer = csv.writer(_Echo())
     rows = iter_csv_rows(queryset, base_url, today)
@@ -337,11 +340,12 @@ def copy_statement(queryset: QuerySet) -> str:
         sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
     except EmptyResultSet:
         return ""
-    select = connections[queryset.db].ops.compose_sql(sql, params)
+    ops = connections[queryset.db].ops
+    select = ops.compose_sql(sql, params)  # type: ignore[attr-defined]  # PostgreSQL's own
     return f"COPY ({select}) TO STDOUT WITH (FORMAT csv)"
 
 
-def copy_chunks(queryset: QuerySet, base_url: str = "", today=None) -> Iterator[str]:
+def copy_chunks(queryset: QuerySet, base_url: str = "", today=None) -> Generator[str, None, int]:
     """The export through COPY, in pieces of about 64 KB; returns the number of rows."""
     today = today or timezone.localdate()
     statement = copy_sql(queryset, base_url, today)

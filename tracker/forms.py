@@ -7,9 +7,12 @@ action page shows them all at once and their field ids must not clash.
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.conf import settings
 from django.utils import timezone
+from django.utils.datastructures import MultiValueDict
 from django.utils.functional import cached_property
 
 from tracker.evidence import ACCEPT, ACCEPTED_TEXT, check_upload
@@ -68,6 +71,10 @@ class ActionForm(forms.Form):
     def initial_for(self, action: Action) -> dict:
         return {}
 
+    def save(self) -> None:
+        """Make the change (each form its own)."""
+        raise NotImplementedError
+
     def refusal(self) -> str:
         """Why the workflow lets nobody make this change to the action now ("" if it does)."""
         try:
@@ -95,7 +102,7 @@ class ActionForm(forms.Form):
         retry.stale_message = message
         # A browser cannot be given chosen files back; the user is asked to choose them again.
         retry.files_to_choose_again = [
-            upload.name for key in self.files for upload in self.files.getlist(key)
+            upload.name for key in self.files for upload in self.files.getlist(key) if upload.name
         ]
         return retry
 
@@ -115,7 +122,8 @@ class NoteForm(ActionForm):
     body = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4}), label="Evidence", max_length=20_000
     )
-    files = MultipleFileField(
+    # The form's `files` attribute stays the uploads (Django's metaclass takes the field away).
+    files: MultiValueDict = MultipleFileField(  # type: ignore[assignment]
         required=False,
         label="Files (optional)",
         widget=MultipleFileInput(attrs={"accept": ACCEPT}),
@@ -146,7 +154,8 @@ class NoteForm(ActionForm):
         return checked
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if self.errors and self.files.getlist(self.add_prefix("files")):
             self.add_error("files", f"Nothing was saved. {CHOOSE_FILES_AGAIN}")
         return cleaned
@@ -190,7 +199,7 @@ class MoveForm(ActionForm):
             is_owner=action.owner_id is not None and action.owner_id == user.pk,
             reinstates=action.status_before_supersession,
         )
-        self.fields["target"].choices = [
+        cast(forms.ChoiceField, self.fields["target"]).choices = [
             (move.target.value, f"{move.verb} (reason needed)" if move.needs_reason else move.verb)
             for move in self.moves
         ]
@@ -199,7 +208,8 @@ class MoveForm(ActionForm):
         return ""  # each move is checked by its own rules (`check_move`)
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         move = find_move(self.action.status, cleaned["target"]) if cleaned.get("target") else None
         if move and move.needs_reason and not cleaned.get("reason", "").strip():
             self.add_error("reason", f"Give a reason to {move.verb.lower()}.")
@@ -236,14 +246,16 @@ class AssignForm(ActionForm):
 
     def __init__(self, *args, action: Action, user: User, **kwargs):
         super().__init__(*args, action=action, user=user, **kwargs)
-        self.fields["owner"].queryset = User.objects.filter(
+        cast(OwnerChoiceField, self.fields["owner"]).queryset = User.objects.filter(
             force_id=action.force_id, is_active=True
         ).order_by("first_name", "last_name", "username")
 
     @cached_property
     def officers(self) -> list[User]:
         """The people the <select> offers, fetched once: the page names people from them too."""
-        return list(self.fields["owner"].queryset)
+        officers = cast(OwnerChoiceField, self.fields["owner"]).queryset
+        assert officers is not None  # set in __init__
+        return list(officers)
 
     def initial_for(self, action: Action) -> dict:
         return {"owner": action.owner_id}
@@ -285,7 +297,8 @@ class DueDateForm(ActionForm):
         return {"due_date": action.due_date}
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         due_date = cleaned.get("due_date")
         current = self.action.due_date
         if due_date and due_date == current:
@@ -296,7 +309,9 @@ class DueDateForm(ActionForm):
         if due_date:
             try:
                 check_due_date(
-                    due_date, today=timezone.localdate(), confirmed=cleaned.get("confirm_past")
+                    due_date,
+                    today=timezone.localdate(),
+                    confirmed=bool(cleaned.get("confirm_past")),
                 )
             except TransitionError as refusal:
                 self.add_error("due_date", str(refusal))
@@ -333,11 +348,12 @@ class BlockedForm(ActionForm):
         return self.add_prefix("unblock") in self.data
 
     @property
-    def success_message(self) -> str:
+    def success_message(self) -> str:  # type: ignore[override]  # read only: nothing assigns it
         return "Action unblocked." if self.unblocking else "Action marked as blocked."
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if self.unblocking:
             if not self.action.is_blocked:
                 raise forms.ValidationError("This action is not blocked.")

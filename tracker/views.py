@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime
 import logging
 from collections import defaultdict
+from typing import Any, cast
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -49,7 +50,7 @@ from django.views.decorators.http import require_GET, require_POST
 from tracker.evidence import StorageFailed, open_stored
 from tracker.exports import export_filename, stream_actions_csv
 from tracker.filters import ActionFilter
-from tracker.forms import ACTION_FORMS, ActionForm
+from tracker.forms import ACTION_FORMS, ActionForm, AssignForm, NoteForm
 from tracker.models import (
     REPORT_TEXT,
     Action,
@@ -147,7 +148,7 @@ def dashboard(request):
 
     today = timezone.localdate()
     counts = actions.counts(today)
-    context = {
+    context: dict[str, Any] = {
         "force": force,
         "forces": forces,
         "tiles": _tiles(counts, force if user.is_inspector else None, today),
@@ -483,7 +484,7 @@ def action_update(request, pk: int, form_name: str):
                 pk,
                 request.user.username,
             )
-            form.refuse_unstored_files()
+            cast(NoteForm, form).refuse_unstored_files()
             return _render_action(request, action, {form_name: form}, status=507)
         except (TransitionError, ValueError) as refusal:
             # The model's own checks, worded for the user (e.g. no evidence to submit).
@@ -518,7 +519,7 @@ def _render_action(request, action: Action, bound=None, status: int = 200) -> Ht
     events = list(action.events.exclude(kind=ActionEvent.Kind.NOTE).select_related("by"))
     # Owners are named from the people the owner <select> lists and the events' authors; only
     # anyone else (someone who has left the force, say) costs a query.
-    people = [*forms["owner"].officers, *(event.by for event in events if event.by)]
+    people = [*cast(AssignForm, forms["owner"]).officers, *(e.by for e in events if e.by)]
     ActionEvent.name_owners(events, people)
     timeline = sorted(
         [("note", note.created_at, note) for note in notes]
