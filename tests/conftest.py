@@ -1,37 +1,44 @@
 from __future__ import annotations
 
+import contextlib
 import importlib
+import logging
 
 import pytest
 from django.apps import apps as global_apps
-from django.db.backends.base.operations import BaseDatabaseOperations
+from django.db import connection
 from django.db.models.signals import post_migrate
 
 from tests import factories
 from tracker.db import allow_purge
 
-_execute_sql_flush = BaseDatabaseOperations.execute_sql_flush
-
-
-def _flush_allowing_purge(self, sql_list):
-    # Transactional tests empty the database between tests (DELETE on SQLite, TRUNCATE on
-    # PostgreSQL), which the append-only triggers would refuse.
-    if self.connection.vendor == "postgresql":
-        with self.connection.cursor() as cursor:
-            cursor.execute("SET tracker.allow_purge = 'on'")
-        try:
-            return _execute_sql_flush(self, sql_list)
-        finally:
-            with self.connection.cursor() as cursor:
-                cursor.execute("RESET tracker.allow_purge")
-    with allow_purge():
-        return _execute_sql_flush(self, sql_list)
-
-
-BaseDatabaseOperations.execute_sql_flush = _flush_allowing_purge
-
 _forces_migration = importlib.import_module("tracker.migrations.0003_territorial_forces")
 _group_migration = importlib.import_module("tracker.migrations.0004_inspectors_group")
+
+
+def _empties_the_database(item) -> bool:
+    """Whether pytest-django ends this test with a flush (a TransactionTestCase's teardown)."""
+    marker = item.get_closest_marker("django_db")
+    transactional = bool(marker and marker.kwargs.get("transaction"))
+    fixtures = getattr(item, "fixturenames", ())
+    return transactional or "transactional_db" in fixtures or "live_server" in fixtures
+
+
+@contextlib.contextmanager
+def _purge_allowed():
+    """Let this connection empty the append-only tables (tracker/db.py): DELETE on SQLite,
+    TRUNCATE on PostgreSQL, as Django's flush does."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET tracker.allow_purge = 'on'")
+        try:
+            yield
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET tracker.allow_purge")
+    else:
+        with allow_purge():
+            yield
 
 
 def _restore_reference_data(sender, apps=global_apps, **kwargs):
@@ -55,7 +62,37 @@ def _restore_reference_data(sender, apps=global_apps, **kwargs):
     )
 
 
-post_migrate.connect(_restore_reference_data)
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item):
+    """A transactional or live-server test's teardown empties the database: only then, and
+    only for that test, the append-only tables may be emptied and the reference data is put
+    back afterwards. Every other test, and every test's own body, meets the triggers."""
+    if not _empties_the_database(item):
+        return (yield)
+    post_migrate.connect(_restore_reference_data)
+    try:
+        with _purge_allowed():
+            return (yield)
+    finally:
+        post_migrate.disconnect(_restore_reference_data)
+
+
+@pytest.fixture
+def security_log(caplog):
+    """What tracker.security logs during the test: `security_log.lines()`, one per event."""
+    caplog.set_level(logging.INFO, logger="peel.security")
+    return SecurityLog(caplog)
+
+
+class SecurityLog:
+    def __init__(self, caplog):
+        self._caplog = caplog
+
+    def lines(self) -> list[str]:
+        return [r.getMessage() for r in self._caplog.records if r.name == "peel.security"]
+
+    def clear(self) -> None:
+        self._caplog.clear()
 
 
 @pytest.fixture
@@ -86,6 +123,13 @@ def outsider(db, other_force):
 @pytest.fixture
 def inspector(db):
     return factories.make_inspector(username="inspector")
+
+
+@pytest.fixture
+def signed_in(client, staff):
+    """The test client, signed in as force staff (`staff`)."""
+    client.force_login(staff)
+    return client
 
 
 @pytest.fixture
