@@ -8,6 +8,7 @@ import pytest
 from django.apps import apps as global_apps
 from django.db import connection
 from django.db.models.signals import post_migrate
+from pytest_django.plugin import blocking_manager_key
 
 from tests import factories
 from tracker.db import allow_purge
@@ -25,16 +26,17 @@ def _empties_the_database(item) -> bool:
 
 
 @contextlib.contextmanager
-def _purge_allowed():
+def _purge_allowed(db_blocker):
     """Let this connection empty the append-only tables (tracker/db.py): DELETE on SQLite,
     TRUNCATE on PostgreSQL, as Django's flush does."""
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
+        # Outside the test's own fixtures pytest-django blocks queries: this one is meant.
+        with db_blocker.unblock(), connection.cursor() as cursor:
             cursor.execute("SET tracker.allow_purge = 'on'")
         try:
             yield
         finally:
-            with connection.cursor() as cursor:
+            with db_blocker.unblock(), connection.cursor() as cursor:
                 cursor.execute("RESET tracker.allow_purge")
     else:
         with allow_purge():
@@ -71,7 +73,7 @@ def pytest_runtest_teardown(item):
         return (yield)
     post_migrate.connect(_restore_reference_data)
     try:
-        with _purge_allowed():
+        with _purge_allowed(item.config.stash[blocking_manager_key]):
             return (yield)
     finally:
         post_migrate.disconnect(_restore_reference_data)
