@@ -29,18 +29,18 @@ def _empties_the_database(item) -> bool:
 def _purge_allowed(db_blocker):
     """Let this connection empty the append-only tables (tracker/db.py): DELETE on SQLite,
     TRUNCATE on PostgreSQL, as Django's flush does."""
-    if connection.vendor == "postgresql":
-        # Outside the test's own fixtures pytest-django blocks queries: this one is meant.
-        with db_blocker.unblock(), connection.cursor() as cursor:
-            cursor.execute("SET tracker.allow_purge = 'on'")
-        try:
-            yield
-        finally:
-            with db_blocker.unblock(), connection.cursor() as cursor:
-                cursor.execute("RESET tracker.allow_purge")
-    else:
+    if connection.vendor != "postgresql":
         with allow_purge():
             yield
+        return
+    # Outside the test's own fixtures pytest-django blocks queries: these are meant.
+    with db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute("SET tracker.allow_purge = 'on'")
+    try:
+        yield
+    finally:
+        with db_blocker.unblock(), connection.cursor() as cursor:
+            cursor.execute("RESET tracker.allow_purge")
 
 
 def _restore_reference_data(sender, apps=global_apps, **kwargs):
@@ -64,6 +64,27 @@ def _restore_reference_data(sender, apps=global_apps, **kwargs):
     )
 
 
+@contextlib.contextmanager
+def _flush_allowed(db_blocker):
+    """Django's flush may empty every table, and the reference data is put back after it."""
+    post_migrate.connect(_restore_reference_data)
+    try:
+        with _purge_allowed(db_blocker):
+            yield
+    finally:
+        post_migrate.disconnect(_restore_reference_data)
+
+
+_FLUSH_ALLOWED = pytest.StashKey[contextlib.ExitStack]()
+
+
+def _allow_flush(node, db_blocker) -> None:
+    """Allow the flush from now until the end of this test's teardown."""
+    if _FLUSH_ALLOWED not in node.stash:
+        node.stash[_FLUSH_ALLOWED] = stack = contextlib.ExitStack()
+        stack.enter_context(_flush_allowed(db_blocker))
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_teardown(item):
     """A transactional or live-server test's teardown empties the database: only then, and
@@ -71,12 +92,19 @@ def pytest_runtest_teardown(item):
     back afterwards. Every other test, and every test's own body, meets the triggers."""
     if not _empties_the_database(item):
         return (yield)
-    post_migrate.connect(_restore_reference_data)
+    _allow_flush(item, item.config.stash[blocking_manager_key])
     try:
-        with _purge_allowed(item.config.stash[blocking_manager_key]):
-            return (yield)
+        return (yield)
     finally:
-        post_migrate.disconnect(_restore_reference_data)
+        item.stash[_FLUSH_ALLOWED].close()
+        del item.stash[_FLUSH_ALLOWED]
+
+
+@pytest.fixture
+def flush_allowed(request, transactional_db, django_db_blocker):
+    """For a transactional test whose own body empties the database (`manage.py flush`):
+    allowed from here until the end of its teardown."""
+    _allow_flush(request.node, django_db_blocker)
 
 
 @pytest.fixture
