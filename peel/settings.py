@@ -34,14 +34,12 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 
 DEBUG = env_bool("DJANGO_DEBUG")
-# pytest (8.2+) sets PYTEST_VERSION for the whole run, before settings are imported.
-TESTING = "PYTEST_VERSION" in os.environ
 
 # With DEBUG off and no key, Django refuses to sign anything (sessions, CSRF) the moment a
 # key is needed, while commands that need none (import_report, migrate) still run.
 SECRET_KEY = env("DJANGO_SECRET_KEY", "")
-if not SECRET_KEY and (DEBUG or TESTING):
-    SECRET_KEY = "insecure-development-key-only-for-debug-and-tests"  # noqa: S105
+if not SECRET_KEY and DEBUG:
+    SECRET_KEY = "insecure-development-key-only-for-debug"  # noqa: S105
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
@@ -172,10 +170,6 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-if TESTING:
-    # Hashing a password properly takes ~0.3 s by design; the suite makes hundreds of users.
-    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
 USE_I18N = True
@@ -189,14 +183,14 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG or TESTING
+            if DEBUG
             else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
     },
 }
-# Tests and `runserver` serve static files straight from the source folders.
-WHITENOISE_USE_FINDERS = DEBUG or TESTING
-WHITENOISE_AUTOREFRESH = DEBUG or TESTING
+# `runserver` serves static files straight from the source folders.
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
 # Evidence files are private: they live outside STATIC_ROOT, are never served by URL,
 # and only reach a browser through the permission-checked download view.
 MEDIA_ROOT = Path(env("MEDIA_ROOT", BASE_DIR / "media"))
@@ -231,8 +225,9 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # Production hardening; `manage.py check --deploy` passes with DEBUG off.
 SESSION_COOKIE_HTTPONLY = True
-# Tests and `make run` speak plain HTTP on loopback; everything else is HTTPS only.
-HTTPS_ONLY = not DEBUG and not TESTING
+# `make run` speaks plain HTTP on loopback; everything else is HTTPS only (the test suite's
+# settings, tests/settings.py, turn it off too).
+HTTPS_ONLY = not DEBUG
 SESSION_COOKIE_SECURE = HTTPS_ONLY
 CSRF_COOKIE_SECURE = HTTPS_ONLY
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", default=HTTPS_ONLY)

@@ -1,37 +1,46 @@
 from __future__ import annotations
 
+import contextlib
 import importlib
+import logging
 
 import pytest
 from django.apps import apps as global_apps
-from django.db.backends.base.operations import BaseDatabaseOperations
+from django.db import connection
 from django.db.models.signals import post_migrate
+from pytest_django.plugin import blocking_manager_key
 
 from tests import factories
 from tracker.db import allow_purge
 
-_execute_sql_flush = BaseDatabaseOperations.execute_sql_flush
-
-
-def _flush_allowing_purge(self, sql_list):
-    # Transactional tests empty the database between tests (DELETE on SQLite, TRUNCATE on
-    # PostgreSQL), which the append-only triggers would refuse.
-    if self.connection.vendor == "postgresql":
-        with self.connection.cursor() as cursor:
-            cursor.execute("SET tracker.allow_purge = 'on'")
-        try:
-            return _execute_sql_flush(self, sql_list)
-        finally:
-            with self.connection.cursor() as cursor:
-                cursor.execute("RESET tracker.allow_purge")
-    with allow_purge():
-        return _execute_sql_flush(self, sql_list)
-
-
-BaseDatabaseOperations.execute_sql_flush = _flush_allowing_purge
-
 _forces_migration = importlib.import_module("tracker.migrations.0003_territorial_forces")
 _group_migration = importlib.import_module("tracker.migrations.0004_inspectors_group")
+
+
+def _empties_the_database(item) -> bool:
+    """Whether pytest-django ends this test with a flush (a TransactionTestCase's teardown)."""
+    marker = item.get_closest_marker("django_db")
+    transactional = bool(marker and marker.kwargs.get("transaction"))
+    fixtures = getattr(item, "fixturenames", ())
+    return transactional or "transactional_db" in fixtures or "live_server" in fixtures
+
+
+@contextlib.contextmanager
+def _purge_allowed(db_blocker):
+    """Let this connection empty the append-only tables (tracker/db.py): DELETE on SQLite,
+    TRUNCATE on PostgreSQL, as Django's flush does."""
+    if connection.vendor != "postgresql":
+        with allow_purge():
+            yield
+        return
+    # Outside the test's own fixtures pytest-django blocks queries: these are meant.
+    with db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute("SET tracker.allow_purge = 'on'")
+    try:
+        yield
+    finally:
+        with db_blocker.unblock(), connection.cursor() as cursor:
+            cursor.execute("RESET tracker.allow_purge")
 
 
 def _restore_reference_data(sender, apps=global_apps, **kwargs):
@@ -55,7 +64,65 @@ def _restore_reference_data(sender, apps=global_apps, **kwargs):
     )
 
 
-post_migrate.connect(_restore_reference_data)
+@contextlib.contextmanager
+def _flush_allowed(db_blocker):
+    """Django's flush may empty every table, and the reference data is put back after it."""
+    post_migrate.connect(_restore_reference_data)
+    try:
+        with _purge_allowed(db_blocker):
+            yield
+    finally:
+        post_migrate.disconnect(_restore_reference_data)
+
+
+_FLUSH_ALLOWED = pytest.StashKey[contextlib.ExitStack]()
+
+
+def _allow_flush(node, db_blocker) -> None:
+    """Allow the flush from now until the end of this test's teardown."""
+    if _FLUSH_ALLOWED not in node.stash:
+        node.stash[_FLUSH_ALLOWED] = stack = contextlib.ExitStack()
+        stack.enter_context(_flush_allowed(db_blocker))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item):
+    """A transactional or live-server test's teardown empties the database: only then, and
+    only for that test, the append-only tables may be emptied and the reference data is put
+    back afterwards. Every other test, and every test's own body, meets the triggers."""
+    if not _empties_the_database(item):
+        return (yield)
+    _allow_flush(item, item.config.stash[blocking_manager_key])
+    try:
+        return (yield)
+    finally:
+        item.stash[_FLUSH_ALLOWED].close()
+        del item.stash[_FLUSH_ALLOWED]
+
+
+@pytest.fixture
+def flush_allowed(request, transactional_db, django_db_blocker):
+    """For a transactional test whose own body empties the database (`manage.py flush`):
+    allowed from here until the end of its teardown."""
+    _allow_flush(request.node, django_db_blocker)
+
+
+@pytest.fixture
+def security_log(caplog):
+    """What tracker.security logs during the test: `security_log.lines()`, one per event."""
+    caplog.set_level(logging.INFO, logger="peel.security")
+    return SecurityLog(caplog)
+
+
+class SecurityLog:
+    def __init__(self, caplog):
+        self._caplog = caplog
+
+    def lines(self) -> list[str]:
+        return [r.getMessage() for r in self._caplog.records if r.name == "peel.security"]
+
+    def clear(self) -> None:
+        self._caplog.clear()
 
 
 @pytest.fixture
@@ -86,6 +153,13 @@ def outsider(db, other_force):
 @pytest.fixture
 def inspector(db):
     return factories.make_inspector(username="inspector")
+
+
+@pytest.fixture
+def signed_in(client, staff):
+    """The test client, signed in as force staff (`staff`)."""
+    client.force_login(staff)
+    return client
 
 
 @pytest.fixture

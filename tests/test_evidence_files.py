@@ -6,7 +6,6 @@ from __future__ import annotations
 import errno
 import hashlib
 import io
-import logging
 import re
 import stat
 from pathlib import Path
@@ -43,12 +42,6 @@ def storage(settings, tmp_path) -> dict[str, Path]:
 
 def files_in(folder: Path) -> list[Path]:
     return sorted(path for path in folder.rglob("*") if path.is_file()) if folder.exists() else []
-
-
-@pytest.fixture
-def signed_in(client, staff):
-    client.force_login(staff)
-    return client
 
 
 def post_note(client, action, *files, body="Dip sample attached.", version=None):
@@ -694,23 +687,23 @@ def test_inspectors_download_any_forces_files(client, inspector, stored):
     assert client.get(f"/evidence/{stored.pk}/").status_code == 200
 
 
-def test_another_force_gets_a_404_and_the_attempt_is_logged(client, other_force, stored, caplog):
-    caplog.set_level(logging.INFO, logger="peel.security")
+def test_another_force_gets_a_404_and_the_attempt_is_logged(
+    client, other_force, stored, security_log
+):
     client.force_login(make_user(username="outsider", force=other_force))
     response = client.get(f"/evidence/{stored.pk}/")
     assert response.status_code == 404
     assert "dip-sample" not in response.content.decode()
     assert (
         f"event=other_force_404 user=outsider ip=127.0.0.1 model=evidence_file id={stored.pk}"
-        in caplog.messages
+        in security_log.lines()
     )
 
 
-def test_a_missing_id_is_the_same_404_and_not_logged(signed_in, stored, caplog):
-    caplog.set_level(logging.INFO, logger="peel.security")
+def test_a_missing_id_is_the_same_404_and_not_logged(signed_in, stored, security_log):
     response = signed_in.get(f"/evidence/{stored.pk + 1000}/")
     assert response.status_code == 404
-    assert not [m for m in caplog.messages if "other_force_404" in m]
+    assert not [line for line in security_log.lines() if "other_force_404" in line]
 
 
 def test_signing_in_is_needed(client, stored):

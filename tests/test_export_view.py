@@ -33,12 +33,6 @@ def rows(body: str) -> list[dict]:
 
 
 @pytest.fixture
-def signed_in(client, staff):
-    client.force_login(staff)
-    return client
-
-
-@pytest.fixture
 def question(force):
     inspection = make_inspection(force=force, year=2016, pillar=Pillar.EFFECTIVENESS)
     return make_question(inspection=inspection, number=2, text="How effective?", grade=Grade.GOOD)

@@ -197,7 +197,7 @@ def statements(queries, verb: str, model) -> int:
 
 @postgresql_only
 @pytest.mark.django_db(transaction=True)
-def test_copy_writes_exactly_the_rows_bulk_create_writes(monkeypatch):
+def test_copy_writes_exactly_the_rows_bulk_create_writes(monkeypatch, flush_allowed):
     monkeypatch.setattr(rows, "BATCH_SIZE", 500)
     # flush empties the tables and restarts their ids, so both runs number rows from 1.
     call_command("flush", interactive=False)

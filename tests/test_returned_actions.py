@@ -39,12 +39,6 @@ def returned(submitted, inspector):
     return submitted
 
 
-@pytest.fixture
-def signed_in(client, staff):
-    client.force_login(staff)
-    return client
-
-
 def test_returning_submitted_work_marks_the_action_returned_with_who_when_and_why(
     returned, inspector
 ):

@@ -20,12 +20,6 @@ def question(force):
     return make_question(inspection=make_inspection(force=force))
 
 
-@pytest.fixture
-def signed_in(client, staff):
-    client.force_login(staff)
-    return client
-
-
 def found(client, term: str) -> list[int]:
     response = client.get("/actions/", {"q": term})
     assert response.status_code == 200

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import logging
 import time
 
 import pytest
@@ -31,16 +30,6 @@ def sign_in(client, username, password, *, url=LOGIN, ip=HOME_IP, **extra):
 
 def fail_five_times(client, username, *, url=LOGIN, ip=HOME_IP):
     return [sign_in(client, username, "wrong-password", url=url, ip=ip) for _ in range(5)]
-
-
-@pytest.fixture
-def security_log(caplog):
-    caplog.set_level(logging.INFO, logger="peel.security")
-    return caplog
-
-
-def events(caplog) -> list[str]:
-    return [r.getMessage() for r in caplog.records if r.name == "peel.security"]
 
 
 # Lockout ------------------------------------------------------------------------------------
@@ -115,14 +104,14 @@ def test_the_admin_sign_in_is_locked_out_too(client, inspector):
 
 def test_failures_and_the_lockout_are_logged(client, staff, security_log):
     fail_five_times(client, "staff")
-    lines = events(security_log)
+    lines = security_log.lines()
     assert sum(line.startswith("event=login_failed ") for line in lines) == 5
     assert f"event=lockout user=- ip={HOME_IP} username=staff" in lines
 
 
 def test_a_successful_sign_in_is_logged(client, staff, security_log):
     sign_in(client, "staff", PASSWORD)
-    assert f"event=login user=staff ip={HOME_IP}" in events(security_log)
+    assert f"event=login user=staff ip={HOME_IP}" in security_log.lines()
 
 
 def test_authenticate_without_a_request_still_works_for_commands(staff):
@@ -193,7 +182,7 @@ def test_the_guessed_and_new_passwords_are_not_stored_with_the_failures(client, 
 def test_a_wrong_old_password_is_logged_as_a_failed_sign_in(client, staff, security_log):
     client.force_login(staff)
     change_password(client, "a-wrong-guess")
-    assert f"event=login_failed user=staff ip={HOME_IP} username=staff" in events(security_log)
+    assert f"event=login_failed user=staff ip={HOME_IP} username=staff" in security_log.lines()
 
 
 # Passwords ----------------------------------------------------------------------------------
@@ -309,14 +298,14 @@ def test_a_session_ends_after_thirty_minutes_idle(client, staff, security_log):
     response = client.get(SIGNED_IN_PAGE)
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
     assert not Session.objects.filter(session_key=key).exists()
-    assert "event=session_expired user=staff ip=127.0.0.1 reason=idle" in events(security_log)
+    assert "event=session_expired user=staff ip=127.0.0.1 reason=idle" in security_log.lines()
 
 
 def test_a_busy_session_still_ends_eight_hours_after_sign_in(client, staff, security_log):
     client.force_login(staff)
     age_session(client, signed_in_ago=8 * 3600, last_seen_ago=10)
     assert client.get(SIGNED_IN_PAGE).status_code == 302
-    assert "reason=absolute" in events(security_log)[-2]
+    assert "reason=absolute" in security_log.lines()[-2]
 
 
 def test_the_timeouts_are_thirty_minutes_and_eight_hours_by_default(settings):

@@ -34,9 +34,10 @@ def csp_of(response) -> dict[str, str]:
 
 
 def production_env(**extra) -> dict[str, str]:
-    # The test run's own switches: PYTEST_VERSION relaxes HTTPS-only settings, and the browser
-    # tests set DJANGO_ALLOW_ASYNC_UNSAFE for Playwright's event loop.
-    test_only = {"PYTEST_VERSION", "DJANGO_DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    # The test run's own switches: pytest-django points DJANGO_SETTINGS_MODULE at the suite's
+    # settings (tests/settings.py, plain HTTP), and the browser tests set
+    # DJANGO_ALLOW_ASYNC_UNSAFE for Playwright's event loop.
+    test_only = {"DJANGO_SETTINGS_MODULE", "DJANGO_DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     env = {k: v for k, v in os.environ.items() if k not in test_only}
     env.update(
         DJANGO_SECRET_KEY=secrets.token_urlsafe(64),
@@ -47,7 +48,7 @@ def production_env(**extra) -> dict[str, str]:
 
 
 def manage(*args, **env) -> subprocess.CompletedProcess:
-    """Run manage.py as production would: debug off, a real key, no PYTEST_VERSION."""
+    """Run manage.py as production would: its settings, debug off, a real key."""
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import re
 from io import StringIO
 
@@ -13,16 +12,6 @@ from django.test import RequestFactory
 from tests.factories import PASSWORD, make_action
 from tests.reports import SAMPLE
 from tracker.security import escape, log_event
-
-
-@pytest.fixture
-def security_log(caplog):
-    caplog.set_level(logging.INFO, logger="peel.security")
-    return caplog
-
-
-def lines(caplog) -> list[str]:
-    return [r.getMessage() for r in caplog.records if r.name == "peel.security"]
 
 
 @pytest.mark.parametrize(
@@ -60,7 +49,7 @@ def test_an_event_is_one_line_with_who_and_where(security_log, staff):
     request = RequestFactory().get("/actions/", REMOTE_ADDR="192.0.2.1")
     request.user = staff
     log_event("export", request, rows=12, filters="status=open&q=a b")
-    assert lines(security_log) == [
+    assert security_log.lines() == [
         'event=export user=staff ip=192.0.2.1 rows=12 filters="status=open&q=a b"'
     ]
 
@@ -68,7 +57,7 @@ def test_an_event_is_one_line_with_who_and_where(security_log, staff):
 def test_without_a_request_user_and_ip_are_dashes_unless_given(security_log):
     log_event("import", actions=7)
     log_event("import", user="inspector", actions=7)
-    assert lines(security_log) == [
+    assert security_log.lines() == [
         "event=import user=- ip=- actions=7",
         "event=import user=inspector ip=- actions=7",
     ]
@@ -82,7 +71,7 @@ def test_the_client_address_behind_trusted_proxies_is_the_one_they_saw(settings,
     log_event("probe", request)
     settings.TRUSTED_PROXY_COUNT = 0
     log_event("probe", request)
-    assert lines(security_log) == [
+    assert security_log.lines() == [
         "event=probe user=- ip=203.0.113.50",  # the client cannot choose its address...
         "event=probe user=- ip=10.0.0.5",  # ...and without a proxy, the header is ignored
     ]
@@ -92,7 +81,7 @@ def test_a_forged_forwarded_address_is_not_trusted(settings, security_log):
     settings.TRUSTED_PROXY_COUNT = 1
     request = RequestFactory().get("/", REMOTE_ADDR="10.0.0.5", HTTP_X_FORWARDED_FOR="<script>")
     log_event("probe", request)
-    assert lines(security_log) == ["event=probe user=- ip=10.0.0.5"]
+    assert security_log.lines() == ["event=probe user=- ip=10.0.0.5"]
 
 
 def test_a_hostile_username_at_sign_in_is_logged_escaped_not_served_a_500(
@@ -101,7 +90,7 @@ def test_a_hostile_username_at_sign_in_is_logged_escaped_not_served_a_500(
     hostile = "staff\r\nevent=login user=admin ip=10.0.0.1\x1b[8m\u202e"
     response = client.post("/accounts/login/", {"username": hostile, "password": "x"})
     assert response.status_code == 200
-    [line] = lines(security_log)
+    [line] = security_log.lines()
     assert line == (
         'event=login_failed user=- ip=127.0.0.1 username="staff\\r\\nevent=login user=admin '
         'ip=10.0.0.1\\x1b[8m\\u202e"'
@@ -111,7 +100,7 @@ def test_a_hostile_username_at_sign_in_is_logged_escaped_not_served_a_500(
 def test_sign_in_and_sign_out_are_logged(client, staff, security_log):
     client.post("/accounts/login/", {"username": "staff", "password": PASSWORD})
     client.post("/accounts/logout/")
-    assert lines(security_log) == [
+    assert security_log.lines() == [
         "event=login user=staff ip=127.0.0.1",
         "event=logout user=staff ip=127.0.0.1",
     ]
@@ -119,7 +108,7 @@ def test_sign_in_and_sign_out_are_logged(client, staff, security_log):
 
 def test_the_import_command_is_logged(db, security_log):
     call_command("import_report", str(SAMPLE), stdout=StringIO())
-    assert lines(security_log) == [
+    assert security_log.lines() == [
         'event=import user=- ip=- report="Lancashire Constabulary PEEL 2016 Effectiveness" '
         "created=True actions=7 via=import"
     ]
@@ -134,7 +123,7 @@ def test_the_admin_import_is_logged_with_the_inspector(client, inspector, securi
         {"text": text, "force": "", "source_url": "", "confirm": "1"},
     )
     assert response.status_code == 302
-    assert lines(security_log) == [
+    assert security_log.lines() == [
         'event=import user=inspector ip=- report="Lancashire Constabulary PEEL 2016 '
         'Effectiveness" created=True actions=7 via=admin'
     ]
@@ -150,7 +139,7 @@ def test_another_forces_action_is_a_404_and_logged(client, staff, other_force, s
     assert client.get(f"/actions/{theirs.pk}/").status_code == 404
     assert client.post(f"/actions/{theirs.pk}/note/", {"note-body": "x"}).status_code == 404
     line = f"event=other_force_404 user=staff ip=127.0.0.1 model=action id={theirs.pk}"
-    assert lines(security_log) == [line, line]
+    assert security_log.lines() == [line, line]
 
 
 def test_another_forces_report_is_a_404_and_logged(client, staff, other_force, security_log):
@@ -158,7 +147,7 @@ def test_another_forces_report_is_a_404_and_logged(client, staff, other_force, s
     client.force_login(staff)
     security_log.clear()
     assert client.get(f"/inspections/{theirs.pk}/").status_code == 404
-    assert lines(security_log) == [
+    assert security_log.lines() == [
         f"event=other_force_404 user=staff ip=127.0.0.1 model=inspection id={theirs.pk}"
     ]
 
@@ -169,7 +158,7 @@ def test_a_404_for_an_id_that_does_not_exist_is_not_logged(client, staff, securi
     assert client.get("/actions/999999/").status_code == 404
     assert client.get("/inspections/999999/").status_code == 404
     assert client.get(f"/actions/{2**63}/").status_code == 404
-    assert lines(security_log) == []
+    assert security_log.lines() == []
 
 
 def test_the_logged_404_is_the_same_page_as_a_plain_one(client, staff, other_force):
@@ -190,7 +179,7 @@ def test_an_export_is_logged_with_its_filters_and_rows(client, staff, force, sec
     security_log.clear()
     response = client.get("/actions/export.csv?status=not_started&q=crime")
     b"".join(response.streaming_content)
-    assert lines(security_log) == [
+    assert security_log.lines() == [
         'event=export user=staff ip=127.0.0.1 filters="status=not_started&q=crime" rows=3'
     ]
 
@@ -202,7 +191,7 @@ def test_an_export_cut_short_is_logged_without_a_row_count(client, staff, force,
     response = client.get("/actions/export.csv")
     next(iter(response.streaming_content))
     response.close()  # the client went away after the first piece
-    assert lines(security_log) == ['event=export user=staff ip=127.0.0.1 filters="" rows=-']
+    assert security_log.lines() == ['event=export user=staff ip=127.0.0.1 filters="" rows=-']
 
 
 def test_the_admin_export_is_logged_with_its_rows(client, inspector, force, security_log):
@@ -214,4 +203,4 @@ def test_the_admin_export_is_logged_with_its_rows(client, inspector, force, secu
         {"action": "export_selected_csv", "_selected_action": [a.pk for a in actions]},
     )
     assert response.status_code == 200
-    assert lines(security_log) == ["event=export user=inspector ip=127.0.0.1 via=admin rows=2"]
+    assert security_log.lines() == ["event=export user=inspector ip=127.0.0.1 via=admin rows=2"]

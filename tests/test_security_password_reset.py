@@ -4,7 +4,6 @@ linked from sign-in, and limited per address and per client."""
 from __future__ import annotations
 
 import datetime
-import logging
 import os
 import re
 import socket
@@ -36,16 +35,6 @@ NEW_PASSWORD = "a-brand-new-long-passphrase"
 def reset_enabled(settings):
     settings.PASSWORD_RESET_ENABLED = True
     return settings
-
-
-@pytest.fixture
-def security_log(caplog):
-    caplog.set_level(logging.INFO, logger="peel.security")
-    return caplog
-
-
-def events(caplog) -> list[str]:
-    return [r.getMessage() for r in caplog.records if r.name == "peel.security"]
 
 
 def ask_for_reset(client, email, *, ip="203.0.113.7"):
@@ -151,7 +140,7 @@ def test_the_reset_link_lets_the_user_choose_a_password_and_sign_in(
     signed_in = client.post(LOGIN, {"username": "staff", "password": NEW_PASSWORD})
     assert signed_in.status_code == 302
     assert client.session["_auth_user_id"] == str(staff.pk)
-    assert any(line.startswith("event=password_reset user=staff") for line in events(security_log))
+    assert any(line.startswith("event=password_reset user=staff") for line in security_log.lines())
 
 
 def test_a_used_link_no_longer_works(client, staff, reset_enabled, mailoutbox):
@@ -295,7 +284,7 @@ def test_simultaneous_requests_from_several_processes_still_send_three_emails(
 def test_a_limited_request_is_logged(client, staff, reset_enabled, mailoutbox, security_log):
     for _ in range(4):
         ask_for_reset(client, staff.email)
-    lines = events(security_log)
+    lines = security_log.lines()
     who = f"user=- ip=203.0.113.7 email={staff.email}"
     assert lines.count(f"event=password_reset_requested {who}") == 3
     assert f"event=password_reset_limited {who} limit=address" in lines

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 import re
 
-import pytest
 from django.utils import timezone
 
 from tests.factories import make_action, make_user
@@ -27,12 +26,6 @@ def post(client, action, form, version=None, **fields):
 def refreshed(action):
     action.refresh_from_db()
     return action
-
-
-@pytest.fixture
-def signed_in(client, staff):
-    client.force_login(staff)
-    return client
 
 
 # The page ------------------------------------------------------------------------------------

@@ -20,12 +20,6 @@ def due(days: int) -> dict:
 
 
 @pytest.fixture
-def signed_in(client, staff):
-    client.force_login(staff)
-    return client
-
-
-@pytest.fixture
 def spread(force, staff):
     """One action of each kind a tile counts, in one report."""
     inspection = make_inspection(force=force, year=2016)

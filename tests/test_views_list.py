@@ -15,12 +15,6 @@ TODAY = timezone.localdate()
 
 
 @pytest.fixture
-def signed_in(client, staff):
-    client.force_login(staff)
-    return client
-
-
-@pytest.fixture
 def question(force):
     return make_question(inspection=make_inspection(force=force))
 

@@ -17,12 +17,6 @@ PAGES = ["/", "/actions/", "/inspections/", "/accounts/password_change/"]
 
 
 @pytest.fixture
-def signed_in(client, staff):
-    client.force_login(staff)
-    return client
-
-
-@pytest.fixture
 def report(force, staff):
     inspection = make_inspection(
         force=force,

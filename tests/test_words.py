@@ -17,12 +17,6 @@ AFI = "The force should make sure that crime is allocated to appropriately skill
 
 
 @pytest.fixture
-def signed_in(client, staff):
-    client.force_login(staff)
-    return client
-
-
-@pytest.fixture
 def undated(force, staff):
     return make_action(force=force, owner=staff, text=AFI)
 

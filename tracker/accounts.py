@@ -14,6 +14,8 @@ Django's own views, with three changes:
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from axes.handlers.proxy import AxesProxyHandler
 from axes.helpers import get_lockout_response
 from django.conf import settings
@@ -94,7 +96,13 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 # Resetting a forgotten password -------------------------------------------------------------
 
 
-class PasswordResetEnabledMixin:
+if TYPE_CHECKING:  # what the mixin is mixed into, for the type checker
+    from django.views.generic import TemplateView as _ResetPage
+else:
+    _ResetPage = object
+
+
+class PasswordResetEnabledMixin(_ResetPage):
     def dispatch(self, request, *args, **kwargs):
         if not settings.PASSWORD_RESET_ENABLED:
             raise Http404("Password reset is not offered here.")

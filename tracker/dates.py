@@ -30,7 +30,7 @@ MONTH_ABBREVIATIONS = (
 
 def local(moment: datetime.datetime) -> datetime.datetime:
     """An aware datetime in the site's time zone (as templates show it)."""
-    return timezone.template_localtime(moment)
+    return timezone.template_localtime(moment)  # type: ignore[attr-defined]  # not in django-stubs
 
 
 def day_month_year(day: datetime.date) -> str:

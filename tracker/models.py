@@ -402,6 +402,8 @@ class Action(models.Model):
     version = models.PositiveIntegerField(default=1)
 
     objects = ActionQuerySet.as_manager()
+    # Set by the list page on the rows it shows (not stored).
+    note_count: int
 
     class Meta:
         ordering = ["question__inspection", "question__number", "position"]
@@ -798,6 +800,9 @@ class ActionEvent(models.Model):
     )
     at = models.DateTimeField(db_default=Now())
     via = models.CharField(max_length=10, choices=Via, default=Via.WEB)
+    # An owner change's people by name, set on the timeline's events (not stored).
+    old_name: str | None
+    new_name: str | None
 
     class Meta:
         ordering = ["-at", "-id"]
@@ -844,11 +849,12 @@ class ActionEvent(models.Model):
         """How the change was made, when not on the site's own pages ("in Admin"), else ""."""
         if self.kind == self.Kind.IMPORTED or (self.by is None and self.via == self.Via.COMMAND):
             return ""  # the summary, or "The system", says so already
-        return {
+        words: dict[str, str] = {
             self.Via.ADMIN: "in Admin",
             self.Via.IMPORT: "by the report import",
             self.Via.COMMAND: "by the system",
-        }.get(self.via, "")
+        }
+        return words.get(self.via, "")
 
     @property
     def summary(self) -> str:

@@ -86,9 +86,7 @@ def client_ip(request) -> str | None:
     """
     proxies = settings.TRUSTED_PROXY_COUNT
     if proxies:
-        forwarded = [
-            part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
-        ]
+        forwarded = [part.strip() for part in request.headers.get("x-forwarded-for", "").split(",")]
         forwarded = [part for part in forwarded if part]
         if len(forwarded) >= proxies and _is_ip(forwarded[-proxies]):
             return forwarded[-proxies]

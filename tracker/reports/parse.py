@@ -73,6 +73,7 @@ import datetime
 import re
 from dataclasses import dataclass, field
 from enum import Enum, auto
+from typing import Any
 
 from tracker.reports.errors import ReportError
 
@@ -237,14 +238,14 @@ class _Line:
     number: int
     kind: _Kind
     text: str  # the line with surrounding whitespace stripped
-    value: object = None
+    value: Any = None  # what the kind carries: a name, a grade, a question number, a date
 
 
 def _classify(raw: str, number: int) -> _Line:
     text = raw.strip()  # str.strip() also removes the non-breaking space
     folded = " ".join(text.split()).casefold()
 
-    def line(kind: _Kind, value: object = None) -> _Line:
+    def line(kind: _Kind, value: Any = None) -> _Line:
         return _Line(number, kind, text, value)
 
     if not text:
@@ -410,7 +411,7 @@ class _PageReader:
             return
         self.in_areas = False
         if self.pending_number is not None:
-            self._take_question_text(line)
+            self._take_question_text(self.pending_number, line)
             return
         match line.kind:
             case _Kind.NUMBER:
@@ -452,8 +453,7 @@ class _PageReader:
             named = "Leadership"
         return named
 
-    def _take_question_text(self, line: _Line) -> None:
-        number_line = self.pending_number
+    def _take_question_text(self, number_line: _Line, line: _Line) -> None:
         self.pending_number = None
         if line.kind not in (_Kind.QUESTION, _Kind.TEXT):
             raise ReportParseError(
