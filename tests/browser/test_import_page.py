@@ -13,12 +13,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_an_inspector_previews_a_page_and_lands_on_its_actions(tab, live_server, console_errors):
-    make_inspector(username="inspector")
-    base = live_server.url
-    tab.goto(f"{base}/admin/login/")
-    tab.get_by_label("Username").fill("inspector")
-    tab.get_by_label("Password").fill(PASSWORD)
-    tab.get_by_role("button", name="Log in").click()
+    base = _signed_in_to_the_admin(tab, live_server)
 
     tab.goto(f"{base}/admin/tracker/inspection/import/")
     check_page(tab, "40-admin-import-form")
@@ -46,12 +41,7 @@ def test_an_inspector_previews_a_page_and_lands_on_its_actions(tab, live_server,
 def test_a_page_naming_another_force_asks_before_importing_for_the_one_picked(
     tab, live_server, console_errors
 ):
-    make_inspector(username="inspector")
-    base = live_server.url
-    tab.goto(f"{base}/admin/login/")
-    tab.get_by_label("Username").fill("inspector")
-    tab.get_by_label("Password").fill(PASSWORD)
-    tab.get_by_role("button", name="Log in").click()
+    base = _signed_in_to_the_admin(tab, live_server)
 
     tab.goto(f"{base}/admin/tracker/inspection/import/")
     page = SAMPLE.read_text(encoding="utf-8").replace("Lancashire PEEL", "Cumbria PEEL", 1)
@@ -67,3 +57,14 @@ def test_a_page_naming_another_force_asks_before_importing_for_the_one_picked(
     expect(tab.get_by_text("it will be imported for Lancashire Constabulary")).to_be_visible()
     check_page(tab, "45-admin-import-force-confirmed")
     assert [error for error in console_errors if "axe.min.js" not in error] == []
+
+
+def _signed_in_to_the_admin(tab, live_server) -> str:
+    """An inspector signed in through the admin's own sign-in page; the site's address."""
+    make_inspector(username="inspector")
+    base = live_server.url
+    tab.goto(f"{base}/admin/login/")
+    tab.get_by_label("Username").fill("inspector")
+    tab.get_by_label("Password").fill(PASSWORD)
+    tab.get_by_role("button", name="Log in").click()
+    return base
