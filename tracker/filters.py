@@ -8,9 +8,12 @@ banana") is reported next to its field and otherwise ignored; it never errors th
 
 from __future__ import annotations
 
+from typing import cast
+
 import django_filters
 from django import forms
 from django.db.models import Case, F, IntegerField, Q, Value, When
+from django.http import HttpRequest
 from django_filters import fields as filter_fields
 
 from tracker.forms import DateInput
@@ -100,7 +103,8 @@ class QuestionChoiceField(forms.ModelChoiceField):
 
 
 class QuestionFilter(django_filters.ModelChoiceFilter):
-    field_class = QuestionChoiceField
+    # Django's own ModelChoiceField: the stubs ask for django-filter's, which adds a null choice.
+    field_class = QuestionChoiceField  # type: ignore[assignment]
 
 
 def owner_choices(users) -> list[tuple[str, str]]:
@@ -169,6 +173,8 @@ class ActionFilter(django_filters.FilterSet):
         model = Action
         fields: list[str] = []
 
+    request: HttpRequest  # always given: what it offers depends on who asks
+
     def __init__(self, data=None, *args, request=None, **kwargs):
         super().__init__(data, *args, request=request, **kwargs)
         user = request.user
@@ -196,7 +202,7 @@ class ActionFilter(django_filters.FilterSet):
                 inspections = inspections.filter(pk=chosen_inspection)
             else:
                 inspections = inspections.none()
-        self.filters["inspection"].queryset = inspections
+        cast(django_filters.ModelChoiceFilter, self.filters["inspection"]).queryset = inspections
         # Inspectors see several forces' questions, so their labels name the force.
         self.filters["question"].extra["show_force"] = user.is_inspector
         # Questions are offered for the chosen report only (a select of a force's ~200
@@ -205,7 +211,7 @@ class ActionFilter(django_filters.FilterSet):
         offered = Q(inspection_id=chosen_inspection) if chosen_inspection else Q(pk__in=[])
         if chosen_question:
             offered |= Q(pk=chosen_question)
-        self.filters["question"].queryset = (
+        cast(QuestionFilter, self.filters["question"]).queryset = (
             Question.objects.filter(offered, inspection__in=visible)
             .select_related("inspection__force")
             .order_by(

@@ -7,9 +7,12 @@ action page shows them all at once and their field ids must not clash.
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.conf import settings
 from django.utils import timezone
+from django.utils.datastructures import MultiValueDict
 from django.utils.functional import cached_property
 
 from tracker.evidence import ACCEPT, ACCEPTED_TEXT, check_upload
@@ -79,6 +82,10 @@ class ActionForm(forms.Form):
     def initial_for(self, action: Action) -> dict:
         return {}
 
+    def save(self) -> None:
+        """Make the change (each form its own)."""
+        raise NotImplementedError
+
     def refusal(self) -> str:
         """Why the workflow lets nobody make this change to the action now ("" if it does)."""
         try:
@@ -89,7 +96,9 @@ class ActionForm(forms.Form):
 
     def add_refusal(self, refusal: TransitionError) -> None:
         """Show the rulebook's refusal beside the field it names, or above the form."""
-        field = self.field_names.get(refusal.field, refusal.field)
+        field = None
+        if refusal.field is not None:
+            field = self.field_names.get(refusal.field, refusal.field)
         self.add_error(field if field in self.fields else None, str(refusal))
 
     def posted_version(self) -> int | None:
@@ -111,7 +120,7 @@ class ActionForm(forms.Form):
         retry.stale_message = message
         # A browser cannot be given chosen files back; the user is asked to choose them again.
         retry.files_to_choose_again = [
-            upload.name for key in self.files for upload in self.files.getlist(key)
+            upload.name for key in self.files for upload in self.files.getlist(key) if upload.name
         ]
         return retry
 
@@ -130,7 +139,8 @@ class NoteForm(ActionForm):
     body = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4}), label="Evidence", max_length=20_000
     )
-    files = MultipleFileField(
+    # The form's `files` attribute stays the uploads (Django's metaclass takes the field away).
+    files: MultiValueDict = MultipleFileField(  # type: ignore[assignment]
         required=False,
         label="Files (optional)",
         widget=MultipleFileInput(attrs={"accept": ACCEPT}),
@@ -161,7 +171,8 @@ class NoteForm(ActionForm):
         return checked
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if self.errors and self.files.getlist(self.add_prefix("files")):
             self.add_error("files", f"Nothing was saved. {CHOOSE_FILES_AGAIN}")
         return cleaned
@@ -206,7 +217,7 @@ class MoveForm(ActionForm):
             reinstates=action.status_before_supersession,
         )
         self.no_moves_note = no_moves_note(action.status)
-        self.fields["target"].choices = [
+        cast(forms.ChoiceField, self.fields["target"]).choices = [
             (move.target.value, f"{move.verb} (reason needed)" if move.needs_reason else move.verb)
             for move in self.moves
         ]
@@ -220,7 +231,8 @@ class MoveForm(ActionForm):
         return ""  # each move is checked by its own rules (`check_move`)
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         move = find_move(self.action.status, cleaned["target"]) if cleaned.get("target") else None
         if move:
             try:
@@ -259,14 +271,16 @@ class AssignForm(ActionForm):
 
     def __init__(self, *args, action: Action, user: User, **kwargs):
         super().__init__(*args, action=action, user=user, **kwargs)
-        self.fields["owner"].queryset = User.objects.filter(owners_of(action.force_id)).order_by(
-            "first_name", "last_name", "username"
-        )
+        cast(OwnerChoiceField, self.fields["owner"]).queryset = User.objects.filter(
+            owners_of(action.force_id)
+        ).order_by("first_name", "last_name", "username")
 
     @cached_property
     def officers(self) -> list[User]:
         """The people the <select> offers, fetched once: the page names people from them too."""
-        return list(self.fields["owner"].queryset)
+        queryset = cast(OwnerChoiceField, self.fields["owner"]).queryset
+        assert queryset is not None  # set in __init__
+        return list(queryset)
 
     def initial_for(self, action: Action) -> dict:
         return {"owner": action.owner_id}
@@ -307,7 +321,8 @@ class DueDateForm(ActionForm):
         return {"due_date": action.due_date}
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if due_date := cleaned.get("due_date"):
             for refusal in due_date_refusals(
                 self.action.due_date,
@@ -349,11 +364,12 @@ class BlockedForm(ActionForm):
         return self.add_prefix("unblock") in self.data
 
     @property
-    def success_message(self) -> str:
+    def success_message(self) -> str:  # type: ignore[override]  # read only: nothing assigns it
         return "Action unblocked." if self.unblocking else "Action marked as blocked."
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         try:
             check_blocked(
                 self.action.blocked_reason,

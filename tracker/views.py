@@ -13,6 +13,7 @@ pages work the same without JavaScript.
 from __future__ import annotations
 
 import logging
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -53,7 +54,7 @@ from tracker.dashboard import (
 from tracker.evidence import StorageFailed, open_stored
 from tracker.exports import export_filename, stream_actions_csv
 from tracker.filters import ActionFilter
-from tracker.forms import ACTION_FORMS, ActionForm
+from tracker.forms import ACTION_FORMS, ActionForm, AssignForm, NoteForm
 from tracker.models import (
     REPORT_TEXT,
     Action,
@@ -136,7 +137,7 @@ def dashboard(request):
         force = user.force
 
     today = timezone.localdate()
-    context = {
+    context: dict[str, Any] = {
         "force": force,
         "forces": forces,
         "tiles": tiles(actions.counts(today), force if user.is_inspector else None, today),
@@ -298,11 +299,11 @@ def action_update(request, pk: int, form_name: str):
                 pk,
                 request.user.username,
             )
-            form.refuse_unstored_files()
+            cast(NoteForm, form).refuse_unstored_files()
             return _render_action(request, action, {form_name: form}, status=507)
-        except TransitionError as refusal:
+        except TransitionError as error:
             # The rulebook's checks the form cannot make (e.g. no evidence to submit).
-            form.add_refusal(refusal)
+            form.add_refusal(error)
         else:
             messages.success(request, form.success_message)
             return redirect(action)
@@ -333,7 +334,7 @@ def _render_action(request, action: Action, bound=None, status: int = 200) -> Ht
     events = list(action.events.exclude(kind=ActionEvent.Kind.NOTE).select_related("by"))
     # Owners are named from the people the owner <select> lists and the events' authors; only
     # anyone else (someone who has left the force, say) costs a query.
-    people = [*forms["owner"].officers, *(event.by for event in events if event.by)]
+    people = [*cast(AssignForm, forms["owner"]).officers, *(e.by for e in events if e.by)]
     ActionEvent.name_owners(events, people)
     timeline = sorted(
         [("note", note.created_at, note) for note in notes]

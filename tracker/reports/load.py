@@ -174,6 +174,7 @@ def check_complete(parsed: ParsedReport) -> None:
 
 def existing_report(parsed: ParsedReport, force: Force):
     """The report already imported for this page's force, programme, year and pillar."""
+    assert parsed.year is not None and parsed.pillar is not None  # check_complete() saw to it
     return Inspection.objects.filter(
         force=force,
         programme=parsed.programme,
@@ -194,6 +195,7 @@ def load_report(
 ) -> ImportResult:
     check_size(text_size(source_text))
     check_complete(parsed)
+    assert parsed.year is not None and parsed.pillar is not None  # check_complete() saw to it
     force_obj = force if isinstance(force, Force) else resolve_force(parsed.place, force)
     with transaction.atomic():
         existing = existing_report(parsed, force_obj).select_for_update().first()
@@ -278,7 +280,7 @@ def _sync_actions(question: Question, parsed_question, *, by, via) -> tuple[int,
     current = list(
         question.actions.filter(kind=Action.Kind.AREA_FOR_IMPROVEMENT).order_by("position")
     )
-    by_text = {}
+    by_text: dict[str, Action] = {}
     for action in current:
         by_text.setdefault(normalise(action.text), action)
 
