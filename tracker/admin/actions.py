@@ -7,9 +7,12 @@ change lands in the audit trail. The trail itself is read-only.
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
 from django.contrib import admin, messages
-from django.http import HttpResponse
+from django.contrib.admin import helpers
+from django.http import HttpResponse, QueryDict
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -76,8 +79,8 @@ class InspectionFilter(admin.SimpleListFilter):
 
 class ActionEventInline(admin.TabularInline):
     model = ActionEvent
-    fields = ["at", "kind", "old_value", "new_value", "reason", "by", "via"]
-    readonly_fields = fields
+    readonly_fields = ("at", "kind", "old_value", "new_value", "reason", "by", "via")
+    fields = readonly_fields
     extra = 0
     can_delete = False
     ordering = ["-at", "-id"]
@@ -96,8 +99,8 @@ class EvidenceNoteInline(admin.TabularInline):
     """The action's notes with their files, so an inspector judges the evidence before closing."""
 
     model = EvidenceNote
-    fields = ["created_at", "kind", "body", "author", "attached_files"]
-    readonly_fields = fields
+    readonly_fields = ("created_at", "kind", "body", "author", "attached_files")
+    fields = readonly_fields
     extra = 0
     can_delete = False
 
@@ -140,7 +143,9 @@ class ActionAdminForm(forms.ModelForm):
         action = self.instance
         self.fields["version"].initial = action.version
         if "owner" in self.fields:  # read-only on a closed or superseded action
-            self.fields["owner"].queryset = User.objects.filter(owners_of(action.force_id))
+            cast(forms.ModelChoiceField, self.fields["owner"]).queryset = User.objects.filter(
+                owners_of(action.force_id)
+            )
         # The current status, and the moves the workflow offers this inspector from it.
         moves = allowed_moves(
             source=action.status,
@@ -148,13 +153,14 @@ class ActionAdminForm(forms.ModelForm):
             is_owner=user is not None and action.owner_id == user.pk,
             reinstates=action.status_before_supersession,
         )
-        self.fields["status"].choices = [
+        cast(forms.ChoiceField, self.fields["status"]).choices = [
             (action.status, f"{action.get_status_display()} (as now)"),
             *((move.target.value, f"{move.verb} → {move.target.label}") for move in moves),
         ]
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         action = self.instance
         # Lock the row for the rest of the admin's transaction, so the check holds at save.
         current = Action.objects.select_for_update().filter(pk=action.pk).first()
@@ -163,8 +169,9 @@ class ActionAdminForm(forms.ModelForm):
             if current is not None:
                 # The inspector sees the latest values beside their own and can save again
                 # on purpose; their typed input stays in the form.
-                self.data = self.data.copy()
-                self.data["version"] = current.version
+                posted = cast(QueryDict, self.data).copy()  # request.POST
+                posted["version"] = current.version
+                self.data = posted
             raise forms.ValidationError(str((current or action).stale()))
         reason = data.get("reason") or ""
         if "status" in self.changed_data and "status" in data:  # not when the field refused it
@@ -178,8 +185,8 @@ class ActionAdminForm(forms.ModelForm):
                     reason=reason,
                     reinstates=current.status_before_supersession,
                 )
-            except TransitionError as refusal:
-                self.add_error(refusal.field, str(refusal))
+            except TransitionError as error:
+                self.add_error(error.field, str(error))
                 # Kept off the instance, whose status decides which fields are read-only.
                 data.pop("status", None)
         if "due_date" in self.changed_data:
@@ -284,7 +291,7 @@ class ActionAdmin(admin.ModelAdmin):
         return self.fieldsets
 
     def get_form(self, request, obj=None, change=False, **kwargs):
-        form_class = super().get_form(request, obj, change=change, **kwargs)
+        form_class: Any = super().get_form(request, obj, change=change, **kwargs)
 
         class WithUser(form_class):
             def __init__(self, *args, **kw):
@@ -342,7 +349,9 @@ class ActionAdmin(admin.ModelAdmin):
         if "apply" in request.POST:
             reason = request.POST.get("reason", "").strip()
             try:
-                check_reason(find_move(Status.SUBMITTED, Status.CLOSED), reason)
+                closing = find_move(Status.SUBMITTED, Status.CLOSED)
+                assert closing is not None  # a move of the rulebook's
+                check_reason(closing, reason)
             except TransitionError as refusal:
                 self.message_user(request, str(refusal), messages.ERROR)
             else:
@@ -366,7 +375,7 @@ class ActionAdmin(admin.ModelAdmin):
             "opts": self.model._meta,
             "title": "Close selected actions",
             "actions": queryset.select_related("question__inspection__force"),
-            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
             "submitted": Status.SUBMITTED,
         }
         return TemplateResponse(request, "admin/tracker/action/close_selected.html", context)

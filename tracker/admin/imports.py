@@ -5,10 +5,14 @@ Nothing is stored between the steps: the preview posts the page's text back with
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
+from django.http import QueryDict
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -55,7 +59,8 @@ class ImportReportForm(forms.Form):
         self.asks_force_confirmation = bool(self.data.get("force_confirmed"))
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         upload = data.get("file")
         try:
             if upload:
@@ -89,8 +94,9 @@ class ImportReportForm(forms.Form):
         self.fields["force_confirmed"].label = label
         self["force_confirmed"].label = label  # the bound field, made by clean(), keeps its own
         # A browser cannot keep a chosen file: the page comes back as text instead.
-        self.data = self.data.copy()
-        self.data["text"] = self.cleaned_data["text"]
+        posted = cast(QueryDict, self.data).copy()  # request.POST
+        posted["text"] = self.cleaned_data["text"]
+        self.data = posted
         if isinstance(named, Force):
             message = (
                 f"The page names {named}, not {picked}. Leave the force empty to import it "
@@ -158,7 +164,7 @@ class ImportViewMixin(admin.ModelAdmin):
             "opts": self.model._meta,
             "title": "Import a report",
             "form": form,
-            "adminform": admin.helpers.AdminForm(form, [(None, {"fields": fields})], {}),
+            "adminform": helpers.AdminForm(form, [(None, {"fields": fields})], {}),
             "preview": preview,
             "max_size": describe_size(settings.IMPORT_MAX_BYTES),
             "max_findings": f"{settings.IMPORT_MAX_FINDINGS:,}",

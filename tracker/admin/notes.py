@@ -17,8 +17,8 @@ class EvidenceFileInline(admin.TabularInline):
     """
 
     model = EvidenceFile
-    fields = ["download", "content_type", "size", "sha256", "uploaded_at"]
-    readonly_fields = fields
+    readonly_fields = ("download", "content_type", "size", "sha256", "uploaded_at")
+    fields = readonly_fields
     extra = 0
     can_delete = False
 

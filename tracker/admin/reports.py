@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib import admin
 from django.db import models
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
 from tracker.admin.imports import ImportViewMixin
-from tracker.models import Action, ActionEvent, Inspection, Question
+from tracker.models import Action, ActionEvent, Inspection, InspectionQuerySet, Question
 
 
 class QuestionInline(admin.TabularInline):
@@ -74,8 +76,7 @@ class InspectionAdmin(ImportViewMixin, admin.ModelAdmin):
             .values("n")
         )
         return (
-            super()
-            .get_queryset(request)
+            cast(InspectionQuerySet, super().get_queryset(request))
             .without_texts()
             .annotate(action_total=Coalesce(Subquery(actions), 0))
         )
@@ -87,8 +88,8 @@ class InspectionAdmin(ImportViewMixin, admin.ModelAdmin):
 
 class ActionInline(admin.TabularInline):
     model = Action
-    fields = ["position", "text", "owner", "status", "due_date"]
-    readonly_fields = fields
+    readonly_fields = ("position", "text", "owner", "status", "due_date")
+    fields = readonly_fields
     extra = 0
     can_delete = False
     show_change_link = True

@@ -22,9 +22,9 @@ class TrackerUserAdmin(UserAdmin):
     list_select_related = ["force"]
     autocomplete_fields = ["force"]
     fieldsets = [
-        *UserAdmin.fieldsets[:1],
+        *(UserAdmin.fieldsets or ())[:1],
         ("Force", {"fields": ["force"]}),
-        *UserAdmin.fieldsets[1:],
+        *(UserAdmin.fieldsets or ())[1:],
     ]
     add_fieldsets = [
         (None, {"classes": ["wide"], "fields": ["username", "force", "password1", "password2"]}),

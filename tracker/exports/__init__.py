@@ -9,12 +9,15 @@ tests/test_export_copy.py proves the two engines write byte-identical files for 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import TextIO
+from collections.abc import Generator
+from typing import TYPE_CHECKING
 
 from django.db import connections
 from django.db.models import QuerySet
 from django.utils import timezone
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
 
 from tracker.exports.columns import (
     FORMULA_PREFIXES,
@@ -49,7 +52,7 @@ def export_filename(force_slug: str | None, today=None) -> str:
     return f"peel-actions-{force_slug or 'all-forces'}-{today.isoformat()}.csv"
 
 
-def write_actions_csv(queryset: QuerySet, out: TextIO, base_url: str = "") -> int:
+def write_actions_csv(queryset: QuerySet, out: SupportsWrite[str], base_url: str = "") -> int:
     """Write the export of `queryset` to a text stream; return the number of actions written."""
     chunks = _chunks(queryset, base_url)
     while True:
@@ -59,7 +62,7 @@ def write_actions_csv(queryset: QuerySet, out: TextIO, base_url: str = "") -> in
             return done.value
 
 
-def stream_actions_csv(queryset: QuerySet, base_url: str = "") -> Iterator[str]:
+def stream_actions_csv(queryset: QuerySet, base_url: str = "") -> Generator[str, None, int]:
     """Yield the export in pieces (for StreamingHttpResponse): constant memory.
 
     The generator returns the number of actions written (`rows = yield from ...`).
@@ -67,7 +70,7 @@ def stream_actions_csv(queryset: QuerySet, base_url: str = "") -> Iterator[str]:
     return (yield from _chunks(queryset, base_url))
 
 
-def _chunks(queryset: QuerySet, base_url: str, today=None) -> Iterator[str]:
+def _chunks(queryset: QuerySet, base_url: str, today=None) -> Generator[str, None, int]:
     """The export as str pieces, BOM and header first; returns the number of rows."""
     today = today or timezone.localdate()
     if connections[queryset.db].vendor == "postgresql":

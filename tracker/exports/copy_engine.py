@@ -18,7 +18,7 @@ import datetime
 import io
 import os
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
@@ -56,11 +56,12 @@ def copy_statement(queryset: QuerySet) -> str:
         sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
     except EmptyResultSet:
         return ""
-    select = connections[queryset.db].ops.compose_sql(sql, params)
+    ops = connections[queryset.db].ops
+    select = ops.compose_sql(sql, params)  # type: ignore[attr-defined]  # PostgreSQL's own
     return f"COPY ({select}) TO STDOUT WITH (FORMAT csv)"
 
 
-def copy_chunks(queryset: QuerySet, base_url: str = "", today=None) -> Iterator[str]:
+def copy_chunks(queryset: QuerySet, base_url: str = "", today=None) -> Generator[str, None, int]:
     """The export through COPY, in pieces of about 64 KB; returns the number of rows."""
     today = today or timezone.localdate()
     statement = copy_sql(queryset, base_url, today)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import datetime
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -37,7 +37,7 @@ class _Echo:
         return value
 
 
-def python_chunks(queryset: QuerySet, base_url: str = "", today=None) -> Iterator[str]:
+def python_chunks(queryset: QuerySet, base_url: str = "", today=None) -> Generator[str, None, int]:
     """The export line by line through the csv module; returns the number of rows."""
     writer = csv.writer(_Echo())
     rows = iter_csv_rows(queryset, base_url, today)
