@@ -94,16 +94,16 @@ def matching_actions(actions: QuerySet, search: Search) -> QuerySet:
             Q(pk__in=texts.filter(words=query).values("pk"))
             | Q(pk__in=notes.filter(words=query).values("action_id"))
         )
-    notes = EvidenceNote.objects.alias(body_straight=_with_straight_apostrophes("body")).filter(
-        _every_term("body", search.terms), action=OuterRef("pk")
-    )
+    matching_notes = EvidenceNote.objects.alias(
+        body_straight=_with_straight_apostrophes("body")
+    ).filter(_every_term("body", search.terms), action=OuterRef("pk"))
     return actions.alias(text_straight=_with_straight_apostrophes("text")).filter(
-        _every_term("text", search.terms) | Exists(notes)
+        _every_term("text", search.terms) | Exists(matching_notes)
     )
 
 
 def _with_straight_apostrophes(field: str):
-    expression = field
+    expression: str | Replace = field
     for curly in CURLY_APOSTROPHES:
         expression = Replace(expression, Value(curly), Value("'"), output_field=TextField())
     return expression

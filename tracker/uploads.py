@@ -13,9 +13,13 @@ is kept.
 from __future__ import annotations
 
 import uuid
+from typing import IO, cast
 
 from django.core.files.uploadhandler import FileUploadHandler
-from django.http.multipartparser import MAX_TOTAL_HEADER_SIZE, MultiPartParser
+from django.http.multipartparser import (  # type: ignore[attr-defined]  # not in django-stubs
+    MAX_TOTAL_HEADER_SIZE,
+    MultiPartParser,
+)
 from django.utils.http import parse_header_parameters
 
 CHUNK_SIZE = 64 * 1024
@@ -29,8 +33,10 @@ class LongFileNameUploadHandler(FileUploadHandler):
 
     def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
         stream = _PlaceholderNames(input_data, boundary)
+        assert self.request is not None  # Django gives upload handlers the request they parse
         others = [handler for handler in self.request.upload_handlers if handler is not self]
-        parser = MultiPartParser(META, stream, others, encoding)
+        # Not an IO, but read() is all the parser asks of its stream.
+        parser = MultiPartParser(META, cast(IO[bytes], stream), others, encoding)
         post, files = parser.parse()
         for uploads in files.lists():
             for upload in uploads[1]:

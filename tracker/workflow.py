@@ -186,7 +186,7 @@ def allowed_moves(
 
 
 # What the action page says, by status, when the workflow offers the user no move.
-_NO_MOVES = {
+_NO_MOVES: dict[str, str] = {
     Status.SUBMITTED: "Submitted for review: an inspector closes it or returns it to you.",
     Status.CLOSED: "Closed. Only an inspector can reopen it.",
     Status.SUPERSEDED: "Superseded: it no longer needs work. Only an inspector can reinstate it.",
