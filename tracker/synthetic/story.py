@@ -26,7 +26,7 @@ STATUSES = [
     Status.SUPERSEDED,
 ]
 # How many of the notes an action of each status attracts, relative to the others.
-NOTE_WEIGHT = {
+NOTE_WEIGHT: dict[str, float] = {
     Status.NOT_STARTED: 0.1,
     Status.IN_PROGRESS: 1.2,
     Status.SUBMITTED: 1.6,
@@ -131,7 +131,7 @@ def history(rng, plan: Plan) -> tuple[list[tuple], list[tuple]]:
     """The action's events and notes, as rows of rows.EVENT_COLUMNS and rows.NOTE_COLUMNS."""
     action = plan.action
     created, end = action.created_at, action.updated_at
-    events = [
+    events: list[tuple] = [
         (
             action.pk,
             ActionEvent.Kind.IMPORTED,
@@ -145,7 +145,9 @@ def history(rng, plan: Plan) -> tuple[list[tuple], list[tuple]]:
     ]
 
     def event(kind, at, *, old="", new="", reason="", by=None):
-        by_id = (by or plan.assigned_by).pk
+        author = by or plan.assigned_by
+        assert author is not None  # every plan has its assigner
+        by_id = author.pk
         events.append((action.pk, kind, old, new, reason, by_id, ActionEvent.Via.WEB, at))
 
     early = created + (end - created) * 0.05
@@ -154,6 +156,7 @@ def history(rng, plan: Plan) -> tuple[list[tuple], list[tuple]]:
     if action.original_due_date is not None:
         event(ActionEvent.Kind.DUE_DATE, early, new=action.original_due_date.isoformat())
     if plan.revised_at is not None:
+        assert action.original_due_date and action.due_date  # a revision revises a date
         event(
             ActionEvent.Kind.DUE_DATE,
             min(plan.revised_at, end),
