@@ -34,13 +34,12 @@ run: install
 test: install-dev
 	$(PY) -m pytest --cov --cov-report=term:skip-covered $(PYTEST_ARGS)
 
-## lint: ruff's rules and format (what pre-commit runs)
-lint: install-dev
+## lint: ruff's rules and format, and the type check (what pre-commit runs, plus mypy)
+lint: install-dev typecheck
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-## typecheck: mypy with django-stubs on tracker/ and peel/ ([tool.mypy] in pyproject.toml).
-## Not yet clean since the admin, exports and synthetic packages moved: CI does not run it.
+## typecheck: mypy with django-stubs on tracker/ and peel/ ([tool.mypy] in pyproject.toml)
 typecheck: install-dev
 	$(VENV)/bin/mypy
 
