@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
-from django.utils.html import format_html
+from django.template.loader import render_to_string
 
 from tracker.models import ActionEvent, EvidenceFile, EvidenceNote
 from tracker.workflow import TransitionError
@@ -24,7 +24,7 @@ class EvidenceFileInline(admin.TabularInline):
 
     @admin.display(description="File")
     def download(self, obj):
-        return format_html('<a href="{}">{}</a>', obj.get_absolute_url(), obj.original_name)
+        return render_to_string("admin/tracker/evidencenote/file_link.html", {"file": obj})
 
     def has_view_permission(self, request, obj=None):
         return request.user.has_perm("tracker.view_evidencenote")
