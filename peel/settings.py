@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_htmx",
+    # {% partialdef %}: a page's fragments (a list row, a timeline entry) named in the page.
+    "template_partials.apps.SimpleAppConfig",
     "axes",
     "csp",
 ]
@@ -86,8 +88,24 @@ TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "templates"],
-        "APP_DIRS": True,
         "OPTIONS": {
+            # Compiled templates are cached (as Django does by default); the partials loader
+            # finds "page.html#fragment".
+            "loaders": [
+                (
+                    "template_partials.loader.Loader",
+                    [
+                        (
+                            "django.template.loaders.cached.Loader",
+                            [
+                                "django.template.loaders.filesystem.Loader",
+                                "django.template.loaders.app_directories.Loader",
+                            ],
+                        )
+                    ],
+                )
+            ],
+            "builtins": ["template_partials.templatetags.partials"],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
@@ -97,9 +115,6 @@ TEMPLATES = [
         },
     },
 ]
-
-# Django's form renderer, with the plain <input> and <textarea> written without templates.
-FORM_RENDERER = "tracker.widgets.FormRenderer"
 
 DATABASES = {
     "default": dj_database_url.parse(

@@ -647,7 +647,7 @@ def test_files_show_under_their_own_note_and_no_other(signed_in, action, staff, 
     after = action.add_note("Nor to this one.", by=staff)
     page = signed_in.get(f"/actions/{action.pk}/").content.decode()
     notes = {
-        note.pk: page[page.index(f'id="note-{note.pk}"') :].split("</li>\n              <li")[0]
+        note.pk: re.split(r"</li>\s*<li", page[page.index(f'id="note-{note.pk}"') :])[0]
         for note in (before, with_files, after)
     }
     assert "minutes.pdf" in notes[with_files.pk]

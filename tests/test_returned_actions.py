@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import importlib
 import io
+import re
 
 import pytest
 from django.apps import apps as global_apps
@@ -99,7 +100,8 @@ def test_the_action_list_shows_a_returned_badge_in_the_status_column(signed_in, 
 def test_the_action_list_filters_returned_actions_only(signed_in, returned, force):
     make_action(force=force, status=Status.IN_PROGRESS)
     page = signed_in.get("/actions/").content.decode()
-    assert 'for="id_returned" class="form-check-label">Returned only</label>' in page
+    label = r'for="id_returned" class="form-check-label">\s*Returned only\s*</label>'
+    assert re.search(label, page)
     response = signed_in.get("/actions/?returned=1")
     assert [a.pk for a in response.context["page"].object_list] == [returned.pk]
     assert "1 action" in response.content.decode()

@@ -16,11 +16,11 @@ from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.http import HttpRequest
 from django_filters import fields as filter_fields
 
+from tracker.choices import OneQueryModelChoiceIterator
 from tracker.forms import DateInput
 from tracker.models import Action, Force, Grade, Inspection, Question, User
 from tracker.models import grade_severity as grade_severity_expression
 from tracker.search import Search, matching_actions
-from tracker.widgets import OneQueryModelChoiceIterator, Select
 from tracker.workflow import Status
 
 STATUS_ORDER = Case(
@@ -133,22 +133,19 @@ class ActionFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(
         choices=Status.choices, widget=forms.CheckboxSelectMultiple, distinct=False
     )
-    owner = django_filters.ChoiceFilter(method="filter_owner", empty_label="Anyone", widget=Select)
+    owner = django_filters.ChoiceFilter(method="filter_owner", empty_label="Anyone")
     force = ModelChoiceFilter(
-        queryset=Force.objects.all(), to_field_name="slug", empty_label="All forces", widget=Select
+        queryset=Force.objects.all(), to_field_name="slug", empty_label="All forces"
     )
     inspection = ModelChoiceFilter(
         field_name="question__inspection",
         queryset=Inspection.objects.none(),
         label="Report",
         empty_label="All reports",
-        widget=Select,
     )
-    question = QuestionFilter(
-        queryset=Question.objects.none(), empty_label="All questions", widget=Select
-    )
+    question = QuestionFilter(queryset=Question.objects.none(), empty_label="All questions")
     question_grade = django_filters.ChoiceFilter(
-        field_name="question__grade", choices=Grade.choices, empty_label="Any grade", widget=Select
+        field_name="question__grade", choices=Grade.choices, empty_label="Any grade"
     )
     overdue = django_filters.BooleanFilter(
         method="filter_overdue", widget=FlagInput, label="Overdue only"
@@ -166,7 +163,7 @@ class ActionFilter(django_filters.FilterSet):
         field_name="due_date", lookup_expr="lte", widget=DateInput, label="Due on or before"
     )
     sort = django_filters.ChoiceFilter(
-        choices=SORT_CHOICES, method="sort_by", empty_label=None, label="Sort by", widget=Select
+        choices=SORT_CHOICES, method="sort_by", empty_label=None, label="Sort by"
     )
 
     class Meta:

@@ -15,9 +15,9 @@ from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 from django.utils.functional import cached_property
 
+from tracker.choices import OneQueryModelChoiceIterator
 from tracker.evidence import ACCEPT, ACCEPTED_TEXT, check_upload
 from tracker.models import Action, EvidenceNote, User
-from tracker.widgets import OneQueryModelChoiceIterator, Select
 from tracker.workflow import (
     REASON_NEEDED_TO,
     TransitionError,
@@ -266,7 +266,6 @@ class AssignForm(ActionForm):
         required=False,
         empty_label="Unassigned",
         label="Assign to",
-        widget=Select,  # the same HTML as Django's, without a template per officer
     )
 
     def __init__(self, *args, action: Action, user: User, **kwargs):

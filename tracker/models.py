@@ -25,7 +25,6 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 
 from tracker import evidence
-from tracker.dates import day_month_year
 from tracker.workflow import (
     OPEN_STATUSES,
     Rag,
@@ -838,53 +837,17 @@ class ActionEvent(models.Model):
     def get_absolute_url(self) -> str:
         return self.action.get_absolute_url()
 
-    @property
-    def actor(self) -> str:
-        """Who made the change, as pages name people; the system when no person did (an import
-        run on the server, say)."""
-        return self.by.display_name if self.by else "The system"
+    # What an event says is written in templates/tracker/partials/event_words.html.
 
     @property
-    def how(self) -> str:
-        """How the change was made, when not on the site's own pages ("in Admin"), else ""."""
-        if self.kind == self.Kind.IMPORTED or (self.by is None and self.via == self.Via.COMMAND):
-            return ""  # the summary, or "The system", says so already
-        words: dict[str, str] = {
-            self.Via.ADMIN: "in Admin",
-            self.Via.IMPORT: "by the report import",
-            self.Via.COMMAND: "by the system",
-        }
-        return words.get(self.via, "")
+    def old_date(self) -> datetime.date | None:
+        """A due-date event's earlier date, or None when it was not recorded as a date."""
+        return _recorded_date(self.old_value)
 
     @property
-    def summary(self) -> str:
-        """What the change was, in words that follow `actor`: "changed status from … to …"."""
-        if self.kind == self.Kind.NOTE:
-            # new_value is the note kind's label, e.g. "Impact (outcome)".
-            kind = self.new_value.split(" (")[0].lower() or "evidence"
-            return f"added {'an' if kind[0] in 'aeiou' else 'a'} {kind} note"
-        if self.kind == self.Kind.IMPORTED:
-            return "imported this action from the report"
-        label = self.get_kind_display().lower()
-        if self.kind == self.Kind.BLOCKED:
-            return "marked blocked" if self.new_value else "unblocked"
-        if self.kind == self.Kind.GRADE:
-            return (
-                f"changed the question's grade from {self.old_value or 'no grade'} "
-                f"to {self.new_value or 'no grade'}"
-            )
-        if self.kind == self.Kind.QUESTION_TEXT:
-            return f"changed the question's text from “{self.old_value}” to “{self.new_value}”"
-        if self.kind == self.Kind.OWNER:
-            old = self._person(self.old_value, getattr(self, "old_name", None))
-            new = self._person(self.new_value, getattr(self, "new_name", None))
-        elif self.kind == self.Kind.DUE_DATE:
-            if not self.old_value:
-                return f"set the due date to {self._day(self.new_value)}"
-            old, new = self._day(self.old_value), self._day(self.new_value)
-        else:
-            old, new = self.old_value or "none", self.new_value or "none"
-        return f"changed {label} from {old} to {new}"
+    def new_date(self) -> datetime.date | None:
+        """A due-date event's new date, or None when it was not recorded as a date."""
+        return _recorded_date(self.new_value)
 
     @classmethod
     def name_owners(cls, events: Iterable[ActionEvent], people: Iterable[User] = ()) -> None:
@@ -905,19 +868,10 @@ class ActionEvent(models.Model):
             event.old_name = names.get(event.old_value)
             event.new_name = names.get(event.new_value)
 
-    @staticmethod
-    def _person(username: str, name: str | None) -> str:
-        """An owner as pages name people (`name_owners()` gives the names)."""
-        if not username:
-            return "Unassigned"
-        return name or username
 
-    @staticmethod
-    def _day(value: str) -> str:
-        """A due date as recorded (ISO 8601) as pages show dates: 5 Mar 2026."""
-        if not value:
-            return "no due date"
-        try:
-            return day_month_year(datetime.date.fromisoformat(value))
-        except ValueError:  # not a date as the app records one: shown as it was recorded
-            return value
+def _recorded_date(value: str) -> datetime.date | None:
+    """A date as events record it (ISO 8601); None for anything else, which pages show as is."""
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        return None
