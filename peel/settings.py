@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    # Django's widget templates, for the TemplatesSetting form renderer below.
+    "django.forms",
     "django_filters",
     "crispy_forms",
     "crispy_bootstrap5",
@@ -115,6 +117,10 @@ TEMPLATES = [
         },
     },
 ]
+
+# Widgets render through TEMPLATES (cached, as pages are), so templates/django/forms/ can
+# replace one of Django's widget templates: the select's options are written inline there.
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 DATABASES = {
     "default": dj_database_url.parse(

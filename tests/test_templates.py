@@ -17,7 +17,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from tests.factories import make_action, make_question, make_user
-from tracker.models import ActionEvent, Grade, Status
+from tracker.models import Action, ActionEvent, Grade, Status
+from tracker.rows import action_rows
 
 TODAY = timezone.localdate()
 
@@ -41,15 +42,21 @@ def blocked_action(force, staff):
         original_due_date=TODAY - datetime.timedelta(days=3),
     )
     action.set_blocked("Waiting on the national programme.", by=staff)
-    action.note_count = 2  # the list view annotates it
     return action
+
+
+def list_row(action, *, show_force: bool = False) -> str:
+    """The list's row for this action, as the list view builds it (tracker/rows.py)."""
+    (row,) = action_rows([Action.objects.with_related().get(pk=action.pk)], show_force=show_force)
+    return render_to_string("tracker/action_list.html#action-row", {"row": row})
 
 
 def test_a_list_row_shows_an_action_as_its_columns_read(blocked_action, staff):
     action = blocked_action
-    html = render_to_string(
-        "tracker/action_list.html#action-row", {"action": action, "user": staff}
-    )
+    action.add_note("Briefed the control room.", by=staff)
+    action.add_note("Triage audit booked.", by=staff)
+    action.refresh_from_db()
+    html = list_row(action)
     inspection = action.question.inspection
     due = action.due_date
     assert html.strip().startswith("<tr>") and html.strip().endswith("</tr>")
@@ -64,10 +71,7 @@ def test_a_list_row_shows_an_action_as_its_columns_read(blocked_action, staff):
 
 def test_a_list_row_names_the_force_to_an_inspector_and_says_what_is_missing(force, inspector):
     action = make_action(force=force)
-    action.note_count = 0
-    html = render_to_string(
-        "tracker/action_list.html#action-row", {"action": action, "user": inspector}
-    )
+    html = list_row(action, show_force=True)
     assert f"{force.short_name} · PEEL" in words(html)
     assert '<span class="text-body-secondary">Unassigned</span>' in html
     assert '<span class="text-body-secondary">No due date</span>' in html
@@ -168,3 +172,35 @@ def test_crispy_labels_every_field_and_ties_errors_and_help_to_it():
     assert '<div id="id_body_helptext" class="form-text">Say it.</div>' in html
     assert re.search(r'<label\s+for="id_upload" class="form-label">\s*File\s*</label>', html)
     assert re.search(r'<select name="pick" class="select form-select is-invalid"', html)
+
+
+def test_the_filter_form_keeps_what_was_asked_and_ties_errors_to_the_field(signed_in, action):
+    """The list's filter form (partials/filter_form.html): every field labelled, every value
+    the user gave kept, a bad date said beside its field."""
+    html = signed_in.get(
+        "/actions/?q=custody+%3Cb%3E&status=in_progress&owner=me&due_after=2024-13-01&overdue=1"
+    ).content.decode()
+    form = html[
+        html.index('<form method="get"') : html.index("</form>", html.index('class="filter-form"'))
+    ]
+    for name in ("q", "owner", "inspection", "question", "question_grade", "due_after", "sort"):
+        assert re.search(rf'<label for="id_{name}" class="form-label">[^<]+</label>', form), name
+        assert f'id="id_{name}"' in form
+    assert 'name="q" value="custody &lt;b&gt;"' in form
+    assert 'aria-describedby="id_q_helptext"' in form
+    assert re.search(r'value="in_progress" id="id_status_1" checked>', form)
+    assert not re.search(r'value="not_started" id="id_status_0" checked>', form)
+    assert '<option value="me" selected>Me</option>' in form
+    assert '<option value="" selected>Anyone</option>' not in form
+    assert '<option value="" selected>All reports</option>' in form
+    assert re.search(
+        r'name="overdue" value="1" class="flaginput form-check-input" id="id_overdue" checked', form
+    )
+    assert re.search(
+        r'<input type="date" name="due_after" value="2024-13-01" class="dateinput'
+        r' form-control is-invalid" id="id_due_after" aria-describedby="id_due_after_error"'
+        r' aria-invalid="true">',
+        form,
+    )
+    assert '<p id="error_1_id_due_after"><strong>Enter a valid date.</strong></p>' in form
+    assert '<option value="due">Due soonest</option>' in form  # the default sort, unasked

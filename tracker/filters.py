@@ -8,7 +8,8 @@ banana") is reported next to its field and otherwise ignored; it never errors th
 
 from __future__ import annotations
 
-from typing import cast
+from collections.abc import Iterable
+from typing import Any, cast
 
 import django_filters
 from django import forms
@@ -264,7 +265,62 @@ class ActionFilter(django_filters.FilterSet):
     def chosen_force(self) -> Force | None:
         return self.cleaned_value("force") if "force" in self.filters else None
 
+    def controls(self) -> list[dict]:
+        """The form's fields as plain values, for templates/tracker/partials/filter_form.html.
+
+        The list page shows this form above every page of actions. Rendered field by field
+        through crispy-forms and Django's widget templates it cost as much as the fifty rows
+        under it (a template lookup on a bound field, and an option dict, per attribute); these
+        dicts and (value, label, chosen) tuples carry the same values, and the template writes
+        the markup crispy-bootstrap5 writes (docs/performance.md).
+        """
+        return [_control(bound) for bound in self.form]
+
     def cleaned_value(self, name: str):
         """A filter's validated value, or None when it was missing or invalid."""
         self.form.is_valid()
         return self.form.cleaned_data.get(name)
+
+
+def _control(bound: forms.BoundField) -> dict:
+    """One field of the filter form: what its markup needs, and which kind of markup."""
+    field, widget, value = bound.field, bound.field.widget, bound.value()
+    helptext = f"{bound.auto_id}_helptext" if bound.help_text else ""
+    errors = f"{bound.auto_id}_error" if bound.errors else ""
+    control: dict[str, Any] = {
+        "name": bound.html_name,
+        "id": bound.auto_id,
+        "label": bound.label,
+        "help": bound.help_text,
+        "helptext_id": helptext,
+        "errors": list(bound.errors),
+        "described_by": " ".join(part for part in (helptext, errors) if part),
+    }
+    if isinstance(widget, forms.CheckboxSelectMultiple):
+        chosen = {str(item) for item in value or ()}
+        control["kind"] = "checkboxes"
+        control["options"] = [
+            (f"{bound.auto_id}_{index}", str(option), label, str(option) in chosen)
+            for index, (option, label) in enumerate(_choices(field))
+        ]
+    elif isinstance(widget, forms.Select):
+        chosen_value = "" if value is None else str(value)
+        control["kind"] = "select"
+        control["options"] = [
+            (str(option), label, str(option) == chosen_value) for option, label in _choices(field)
+        ]
+    elif isinstance(widget, forms.CheckboxInput):
+        control["kind"] = "flag"
+        control["checked"] = widget.check_test(value)
+    else:
+        control["kind"] = "input"
+        control["type"] = cast(forms.widgets.Input, widget).input_type
+        control["class"] = widget.__class__.__name__.lower()
+        shown = widget.format_value(value)
+        control["value"] = "" if shown is None else shown
+    return control
+
+
+def _choices(field: forms.Field) -> Iterable[tuple[Any, Any]]:
+    """A choice field's (value, label) pairs (none of the filter's selects has groups)."""
+    return cast(Iterable[tuple[Any, Any]], cast(forms.ChoiceField, field).choices)

@@ -60,10 +60,10 @@ from tracker.models import (
     Action,
     ActionEvent,
     EvidenceFile,
-    EvidenceNote,
     Force,
     Inspection,
 )
+from tracker.rows import action_rows
 from tracker.security import log_event
 from tracker.workflow import OPEN_STATUSES, StaleVersion, Status, TransitionError, is_current
 
@@ -178,13 +178,13 @@ def action_list(request):
     else:
         paginator = Paginator(f.qs, PAGE_SIZE)
         page = paginator.page(_clamp_page(request.GET.get("page"), paginator.num_pages))
-    page.object_list = _with_note_counts(list(page.object_list))
     return render(
         request,
         "tracker/action_list.html",
         {
             "filter": f,
             "page": page,
+            "rows": action_rows(list(page.object_list), show_force=request.user.is_inspector),
             "page_range": page.paginator.get_elided_page_range(
                 page.number, on_each_side=2, on_ends=1
             ),
@@ -220,19 +220,6 @@ def _page_counted_by_its_query(queryset: QuerySet, requested: str | None) -> Pag
         return paginator.page(paginator.num_pages)
     paginator.count = rows[0].found if rows else 0  # what Paginator would have counted
     return Page(rows, number, paginator)
-
-
-def _with_note_counts(actions: list[Action]) -> list[Action]:
-    """Count notes for the rows shown only (one query), never across the whole table."""
-    counts = dict(
-        EvidenceNote.objects.filter(action__in=[a.pk for a in actions])
-        .order_by()
-        .values_list("action")
-        .annotate(n=Count("pk"))
-    )
-    for action in actions:
-        action.note_count = counts.get(action.pk, 0)
-    return actions
 
 
 @login_required

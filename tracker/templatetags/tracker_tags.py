@@ -1,6 +1,8 @@
 """Badges, bar widths and sort links shared by the pages.
 
-Each badge is a small template (tracker/partials/*_badge.html); the tags only name its label.
+Each badge is a small template (tracker/partials/*_badge.html), included where it is shown; the
+filters here give its words. Dates are written by `day`, `day_time` and `iso`, which give what
+Django's `date` filter gives for this site's one language without parsing a format per value.
 Badges always carry their meaning as text; colour only repeats it. Widths are CSS classes
 (`w-pct-0` … `w-pct-100`, static/tracker/css/tracker.css), never style attributes, so the
 pages keep working under a Content-Security-Policy without 'unsafe-inline'.
@@ -15,7 +17,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.timesince import timesince
 
-from tracker.models import Grade
+from tracker import dates
+from tracker.models import Grade, Pillar
 from tracker.workflow import Status
 
 register = template.Library()
@@ -39,29 +42,49 @@ SORT_COLUMNS = {
 
 # Built once: `Status.values` and `Status(value).label` build lists on every call, and the list
 # page shows a hundred badges.
-STATUS_LABELS = dict(Status.choices)
-GRADE_LABELS = dict(Grade.choices)
+STATUS_LABELS = {value: str(label) for value, label in Status.choices}
+GRADE_LABELS = {value: str(label) for value, label in Grade.choices}
+PILLAR_LABELS = {value: str(label) for value, label in Pillar.choices}
 
 
-@register.inclusion_tag("tracker/partials/status_badge.html")
-def status_badge(status: str) -> dict:
-    return {"status": status, "label": STATUS_LABELS.get(status, status)}
+@register.filter
+def status_label(status: str) -> str:
+    """ "in_progress" -> "In progress"."""
+    return STATUS_LABELS.get(status, status)
 
 
-@register.inclusion_tag("tracker/partials/returned_badge.html")
-def returned_badge(action) -> dict:
-    return {"returned": action.is_returned}
+@register.filter
+def grade_label(grade: str) -> str:
+    return GRADE_LABELS.get(grade, grade)
 
 
-@register.inclusion_tag("tracker/partials/grade_badge.html")
-def grade_badge(grade: str) -> dict:
-    return {"grade": grade, "label": GRADE_LABELS.get(grade, grade)}
+@register.filter
+def rag_label(rag: str) -> str:
+    """ "red" -> "Overdue": what the colour means, in words."""
+    return RAG_LABELS.get(rag, rag)
 
 
-@register.inclusion_tag("tracker/partials/rag_badge.html")
-def rag_badge(action) -> dict:
-    rag = action.rag
-    return {"rag": rag, "label": RAG_LABELS.get(rag, rag)}
+@register.filter
+def pillar_label(pillar: str) -> str:
+    return PILLAR_LABELS.get(pillar, pillar)
+
+
+@register.filter(expects_localtime=True)
+def day(value: datetime.date | None) -> str:
+    """What `|date:"j M Y"` writes (5 Mar 2026), without parsing the format for each value."""
+    return dates.day_month_year(value) if value else ""
+
+
+@register.filter(expects_localtime=True)
+def day_time(value: datetime.datetime | None) -> str:
+    """What `|date:"j M Y, H:i"` writes (5 Mar 2026, 09:30)."""
+    return dates.day_month_year_time(value) if value else ""
+
+
+@register.filter(expects_localtime=True)
+def iso(value: datetime.date | None) -> str:
+    """What `|date:"c"` writes, for <time datetime="…">."""
+    return value.isoformat() if value else ""
 
 
 @register.filter
