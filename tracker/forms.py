@@ -7,7 +7,7 @@ action page shows them all at once and their field ids must not clash.
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -83,7 +83,11 @@ class ActionForm(forms.Form):
         return {}
 
     def save(self) -> None:
-        """Make the change (each form its own)."""
+        """Make the change as this user, on the version they saw (the view checked it)."""
+        self.change(self.cleaned_data, by=self.user, version=self.cleaned_data["version"])
+
+    def change(self, data: dict[str, Any], *, by: User, version: int) -> None:
+        """Call the action's method for this form's change with `data` (each form its own)."""
         raise NotImplementedError
 
     def refusal(self) -> str:
@@ -185,13 +189,9 @@ class NoteForm(ActionForm):
             f"administrator if it keeps happening. {CHOOSE_FILES_AGAIN}",
         )
 
-    def save(self) -> None:
+    def change(self, data: dict[str, Any], *, by: User, version: int) -> None:
         self.action.add_note(
-            self.cleaned_data["body"],
-            kind=self.cleaned_data["kind"],
-            by=self.user,
-            version=self.cleaned_data["version"],
-            files=self.cleaned_data["files"],
+            data["body"], kind=data["kind"], files=data["files"], by=by, version=version
         )
 
 
@@ -241,13 +241,8 @@ class MoveForm(ActionForm):
                 self.add_refusal(refusal)
         return cleaned
 
-    def save(self) -> None:
-        self.action.move_to(
-            self.cleaned_data["target"],
-            by=self.user,
-            reason=self.cleaned_data["reason"],
-            version=self.cleaned_data["version"],
-        )
+    def change(self, data: dict[str, Any], *, by: User, version: int) -> None:
+        self.action.move_to(data["target"], reason=data["reason"], by=by, version=version)
 
 
 class OwnerChoiceField(forms.ModelChoiceField):
@@ -292,10 +287,8 @@ class AssignForm(ActionForm):
             raise forms.ValidationError(str(refusal)) from None
         return owner
 
-    def save(self) -> None:
-        self.action.assign(
-            self.cleaned_data["owner"], by=self.user, version=self.cleaned_data["version"]
-        )
+    def change(self, data: dict[str, Any], *, by: User, version: int) -> None:
+        self.action.assign(data["owner"], by=by, version=version)
 
 
 class DueDateForm(ActionForm):
@@ -333,13 +326,8 @@ class DueDateForm(ActionForm):
                 self.add_refusal(refusal)
         return cleaned
 
-    def save(self) -> None:
-        self.action.set_due_date(
-            self.cleaned_data["due_date"],
-            by=self.user,
-            reason=self.cleaned_data["reason"],
-            version=self.cleaned_data["version"],
-        )
+    def change(self, data: dict[str, Any], *, by: User, version: int) -> None:
+        self.action.set_due_date(data["due_date"], reason=data["reason"], by=by, version=version)
 
 
 class BlockedForm(ActionForm):
@@ -381,10 +369,8 @@ class BlockedForm(ActionForm):
             cleaned["blocked_reason"] = ""
         return cleaned
 
-    def save(self) -> None:
-        self.action.set_blocked(
-            self.cleaned_data["blocked_reason"], by=self.user, version=self.cleaned_data["version"]
-        )
+    def change(self, data: dict[str, Any], *, by: User, version: int) -> None:
+        self.action.set_blocked(data["blocked_reason"], by=by, version=version)
 
 
 ACTION_FORMS: dict[str, type[ActionForm]] = {

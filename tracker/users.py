@@ -41,12 +41,12 @@ def add_user(
     user = User(
         username=username,
         force=force,
+        # Inspectors work in the admin; force staff never see it.
+        is_staff=force is None,
+        is_active=True,
         email=email,
         first_name=first_name,
         last_name=last_name,
-        is_active=True,
-        # Inspectors work in the admin; force staff never see it.
-        is_staff=force is None,
     )
     _check(user)
     temporary = None

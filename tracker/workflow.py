@@ -31,13 +31,12 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db import models
-from django.db.models import Q
+from django.db.models import Q, TextChoices
 
 from tracker.dates import day_month_year
 
 
-class Status(models.TextChoices):
+class Status(TextChoices):
     NOT_STARTED = "not_started", "Not started"
     IN_PROGRESS = "in_progress", "In progress"
     SUBMITTED = "submitted", "Submitted for review"
@@ -48,7 +47,7 @@ class Status(models.TextChoices):
 OPEN_STATUSES = (Status.NOT_STARTED, Status.IN_PROGRESS, Status.SUBMITTED)
 
 
-class Role(models.TextChoices):
+class Role(TextChoices):
     STAFF = "staff", "Force staff"
     INSPECTOR = "inspector", "Inspector"
 
@@ -361,7 +360,7 @@ def due_soon_q(today: datetime.date) -> Q:
     return Q(status__in=OPEN_STATUSES, due_date__gte=today, due_date__lte=due_soon_until(today))
 
 
-class Rag(models.TextChoices):
+class Rag(TextChoices):
     """The RAG rating: how an action stands against its due date."""
 
     RED = "red", "Overdue"

@@ -8,7 +8,8 @@ One module per part of the work; importing them registers their ModelAdmins with
 - `actions`: actions, edited through the workflow, "Close selected" and "Export selected";
 - `notes`: evidence notes and their files;
 - `events`: the audit trail, read-only;
-- `users`: forces and users.
+- `users`: forces and users;
+- `inlines`: the read-only inlines the others show a parent's rows with.
 """
 
 from tracker.admin import actions, events, imports, notes, reports, users

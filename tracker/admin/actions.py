@@ -7,6 +7,7 @@ change lands in the audit trail. The trail itself is read-only.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, cast
 
 from django import forms
@@ -17,6 +18,7 @@ from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
+from tracker.admin.inlines import AppendOnlyInline
 from tracker.exports import export_filename, write_actions_csv
 from tracker.filters import id_from_url
 from tracker.models import (
@@ -77,32 +79,20 @@ class InspectionFilter(admin.SimpleListFilter):
         return queryset
 
 
-class ActionEventInline(admin.TabularInline):
+class ActionEventInline(AppendOnlyInline):
     model = ActionEvent
     readonly_fields = ("at", "kind", "old_value", "new_value", "reason", "by", "via")
-    fields = readonly_fields
-    extra = 0
-    can_delete = False
     ordering = ["-at", "-id"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("by")
 
-    def has_add_permission(self, request, obj=None):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-class EvidenceNoteInline(admin.TabularInline):
+class EvidenceNoteInline(AppendOnlyInline):
     """The action's notes with their files, so an inspector judges the evidence before closing."""
 
     model = EvidenceNote
     readonly_fields = ("created_at", "kind", "body", "author", "attached_files")
-    fields = readonly_fields
-    extra = 0
-    can_delete = False
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("author").prefetch_related("files")
@@ -110,12 +100,6 @@ class EvidenceNoteInline(admin.TabularInline):
     @admin.display(description="Files")
     def attached_files(self, note):
         return render_to_string("admin/tracker/action/note_files.html", {"files": note.files.all()})
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class ActionAdminForm(forms.ModelForm):
@@ -326,23 +310,19 @@ class ActionAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
         current = Action.objects.get(pk=obj.pk)
-        version, reason, via = data["version"], data.get("reason") or "", ActionEvent.Via.ADMIN
-        # Apply each changed field through its method; each bumps the version by one.
-        if "owner" in form.changed_data:
-            current.assign(data["owner"], by=request.user, via=via, version=version)
-            version = current.version
-        if "due_date" in form.changed_data:
-            current.set_due_date(
-                data["due_date"], by=request.user, reason=reason, via=via, version=version
-            )
-            version = current.version
-        if "blocked_reason" in form.changed_data:
-            current.set_blocked(data["blocked_reason"], by=request.user, via=via, version=version)
-            version = current.version
-        if "status" in form.changed_data:
-            current.move_to(
-                data["status"], by=request.user, reason=reason, via=via, version=version
-            )
+        by, via, reason = request.user, ActionEvent.Via.ADMIN, data.get("reason") or ""
+        # Each changed field through its method, in this order; each bumps the version by one.
+        methods: list[tuple[str, Callable[..., object], dict[str, str]]] = [
+            ("owner", current.assign, {}),
+            ("due_date", current.set_due_date, {"reason": reason}),
+            ("blocked_reason", current.set_blocked, {}),
+            ("status", current.move_to, {"reason": reason}),
+        ]
+        version = data["version"]
+        for field, method, extra in methods:
+            if field in form.changed_data:
+                method(data[field], by=by, via=via, version=version, **extra)
+                version = current.version
 
     @admin.action(description="Close selected actions (evidence accepted)")
     def close_selected(self, request, queryset):

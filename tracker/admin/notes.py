@@ -6,11 +6,12 @@ from django import forms
 from django.contrib import admin
 from django.template.loader import render_to_string
 
+from tracker.admin.inlines import AppendOnlyInline
 from tracker.models import ActionEvent, EvidenceFile, EvidenceNote
 from tracker.workflow import TransitionError
 
 
-class EvidenceFileInline(admin.TabularInline):
+class EvidenceFileInline(AppendOnlyInline):
     """A note's files, read-only; the name links to the download view.
 
     The files are part of the note: whoever may view the note may view them.
@@ -18,9 +19,6 @@ class EvidenceFileInline(admin.TabularInline):
 
     model = EvidenceFile
     readonly_fields = ("download", "content_type", "size", "sha256", "uploaded_at")
-    fields = readonly_fields
-    extra = 0
-    can_delete = False
 
     @admin.display(description="File")
     def download(self, obj):
@@ -28,12 +26,6 @@ class EvidenceFileInline(admin.TabularInline):
 
     def has_view_permission(self, request, obj=None):
         return request.user.has_perm("tracker.view_evidencenote")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class EvidenceNoteAdminForm(forms.ModelForm):

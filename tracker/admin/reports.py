@@ -10,19 +10,13 @@ from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
 from tracker.admin.imports import ImportViewMixin
+from tracker.admin.inlines import LinkedInline
 from tracker.models import Action, ActionEvent, Inspection, InspectionQuerySet, Question
 
 
-class QuestionInline(admin.TabularInline):
+class QuestionInline(LinkedInline):
     model = Question
-    fields = ["number", "text", "grade", "carried_over"]
     readonly_fields = ["number", "text", "grade", "carried_over"]
-    extra = 0
-    can_delete = False
-    show_change_link = True
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Inspection)
@@ -86,16 +80,9 @@ class InspectionAdmin(ImportViewMixin, admin.ModelAdmin):
         return obj.action_total
 
 
-class ActionInline(admin.TabularInline):
+class ActionInline(LinkedInline):
     model = Action
     readonly_fields = ("position", "text", "owner", "status", "due_date")
-    fields = readonly_fields
-    extra = 0
-    can_delete = False
-    show_change_link = True
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Question)

@@ -39,21 +39,14 @@ from tracker.synthetic.rows import indexes_built_after
 __all__ = ["Refused", "Totals", "generate"]
 
 
-def generate(
-    *,
-    forces: int,
-    actions: int,
-    notes: int,
-    seed: int = 1,
-    users_per_force: int = 20,
-    inspectors: int = 5,
-    progress=None,
-) -> Totals:
+def generate(*, progress=None, **sizes: int) -> Totals:
     """Generate the data into this (empty) database and say how many rows of each.
 
-    `progress`, if given, hears `advance(done, total, what)` as rows are made and `step(what)`
-    for each closing step (indexes, vacuum). Raises Refused if the database has actions
-    already or fewer than `forces` forces.
+    `sizes` are the Generator's: `forces`, `actions` and `notes`, and optionally `seed` (1),
+    `users_per_force` (20) and `inspectors` (5). `progress`, if given, hears
+    `advance(done, total, what)` as rows are made and `step(what)` for each closing step
+    (indexes, vacuum). Raises Refused if the database has actions already or fewer than
+    `forces` forces.
     """
     existing = Action.objects.count()
     if existing:
@@ -61,15 +54,7 @@ def generate(
             f"The database already has actions ({existing:,}); generate_data only fills an "
             "empty one. Point DATABASE_URL at a fresh database and run `migrate` first."
         )
-    generator = Generator(
-        seed=seed,
-        forces=forces,
-        actions=actions,
-        notes=notes,
-        users_per_force=users_per_force,
-        inspectors=inspectors,
-        progress=progress,
-    )
+    generator = Generator(progress=progress, **sizes)
     postgresql = connection.vendor == "postgresql"
     with transaction.atomic(), indexes_built_after(EvidenceNote, ActionEvent):
         totals = generator.run()

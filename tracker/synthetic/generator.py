@@ -52,12 +52,12 @@ class Generator:
     def __init__(
         self,
         *,
-        seed: int,
         forces: int,
         actions: int,
         notes: int,
-        users_per_force: int,
-        inspectors: int,
+        seed: int = 1,
+        users_per_force: int = 20,
+        inspectors: int = 5,
         progress=None,
     ):
         self.seed = seed

@@ -150,6 +150,9 @@ def history(rng, plan: Plan) -> tuple[list[tuple], list[tuple]]:
         by_id = author.pk
         events.append((action.pk, kind, old, new, reason, by_id, ActionEvent.Via.WEB, at))
 
+    def moved(at, source: Status, target: Status, **more):
+        event(ActionEvent.Kind.STATUS, at, old=source.label, new=target.label, **more)
+
     early = created + (end - created) * 0.05
     if action.owner is not None:
         event(ActionEvent.Kind.OWNER, early, new=action.owner.username)
@@ -165,12 +168,7 @@ def history(rng, plan: Plan) -> tuple[list[tuple], list[tuple]]:
             reason=text.REASONS["revise"],
         )
     if plan.started is not None:
-        event(
-            ActionEvent.Kind.STATUS,
-            plan.started,
-            old=Status.NOT_STARTED.label,
-            new=Status.IN_PROGRESS.label,
-        )
+        moved(plan.started, Status.NOT_STARTED, Status.IN_PROGRESS)
     if plan.blocked_at is not None:
         event(
             ActionEvent.Kind.BLOCKED,
@@ -193,28 +191,14 @@ def history(rng, plan: Plan) -> tuple[list[tuple], list[tuple]]:
         event(ActionEvent.Kind.NOTE, at, new=kind.label, by=author)
 
     if plan.submitted is not None:
-        event(
-            ActionEvent.Kind.STATUS,
-            plan.submitted,
-            old=Status.IN_PROGRESS.label,
-            new=Status.SUBMITTED.label,
-            by=action.owner,
-        )
+        moved(plan.submitted, Status.IN_PROGRESS, Status.SUBMITTED, by=action.owner)
     if action.status == Status.CLOSED:
-        event(
-            ActionEvent.Kind.STATUS,
-            end,
-            old=Status.SUBMITTED.label,
-            new=Status.CLOSED.label,
-            reason=text.REASONS["close"],
-            by=plan.inspector,
-        )
+        moved(end, Status.SUBMITTED, Status.CLOSED, reason=text.REASONS["close"], by=plan.inspector)
     if action.status == Status.SUPERSEDED:
-        event(
-            ActionEvent.Kind.STATUS,
+        moved(
             end,
-            old=Status.IN_PROGRESS.label if plan.started else Status.NOT_STARTED.label,
-            new=Status.SUPERSEDED.label,
+            Status.IN_PROGRESS if plan.started else Status.NOT_STARTED,
+            Status.SUPERSEDED,
             reason=text.REASONS["supersede"],
             by=plan.inspector,
         )

@@ -23,8 +23,9 @@ DEMO_FORCE = "Lancashire"
 
 class Command(BaseCommand):
     help = (
-        "Load the sample reports in data/reports/ and create the demo users 'staff' "
-        "(Lancashire Constabulary) and 'inspector'. Safe to run again. Refuses when DEBUG is off."
+        "Load the sample reports in data/reports/ and create the demo users "
+        "'staff' (Lancashire Constabulary) and 'inspector'. Safe to run again. "
+        "Refuses when DEBUG is off."
     )
 
     def add_arguments(self, parser):

@@ -1,4 +1,4 @@
-"""The domain: forces, their inspection reports, and the actions that answer them.
+"""Actions: one per finding of a report, with their evidence notes, files and audit trail.
 
 An Action changes only through its state-change methods (`move_to`, `assign`,
 `set_due_date`, `set_blocked`, `add_note`). Each one checks the optimistic-lock `version`,
@@ -15,20 +15,19 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractUser
-from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import Case, Count, F, IntegerField, Q, Value, When
+from django.db.models import Count, F, Q
 from django.db.models.functions import Now
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 
 from tracker import evidence
+from tracker.models.people import Force, ForceScopedQuerySet, User
+from tracker.models.reports import Question
 from tracker.workflow import (
     OPEN_STATUSES,
     Rag,
-    Role,
     StaleVersion,
     Status,
     TransitionError,
@@ -48,124 +47,6 @@ from tracker.workflow import (
 if TYPE_CHECKING:
     from tracker.evidence import CheckedFile
 
-INSPECTORS_GROUP = "Inspectors"
-
-
-class Grade(models.TextChoices):
-    OUTSTANDING = "outstanding", "Outstanding"
-    GOOD = "good", "Good"
-    ADEQUATE = "adequate", "Adequate"
-    REQUIRES_IMPROVEMENT = "requires_improvement", "Requires improvement"
-    INADEQUATE = "inadequate", "Inadequate"
-    UNGRADED = "ungraded", "Ungraded"
-
-    @classmethod
-    def from_label(cls, label: str | None) -> str:
-        """'Requires improvement' (any case) -> 'requires_improvement'; None -> ''."""
-        if not label:
-            return ""
-        wanted = label.strip().lower()
-        for grade in cls:
-            if grade.label.lower() == wanted:
-                return grade.value
-        raise ValueError(f"unknown grade {label!r}")
-
-
-# Worst first, so a force works on "Inadequate" before "Good"; no grade sorts last.
-GRADE_SEVERITY = {
-    Grade.INADEQUATE: 0,
-    Grade.REQUIRES_IMPROVEMENT: 1,
-    Grade.ADEQUATE: 2,
-    Grade.UNGRADED: 3,
-    Grade.GOOD: 4,
-    Grade.OUTSTANDING: 5,
-}
-
-
-def grade_severity(field: str) -> Case:
-    """An expression that sorts `field` (a Grade column) worst first."""
-    return Case(
-        *(When(**{field: grade}, then=Value(rank)) for grade, rank in GRADE_SEVERITY.items()),
-        default=Value(len(GRADE_SEVERITY)),
-        output_field=IntegerField(),
-    )
-
-
-class Pillar(models.TextChoices):
-    EFFECTIVENESS = "effectiveness", "Effectiveness"
-    EFFICIENCY = "efficiency", "Efficiency"
-    LEGITIMACY = "legitimacy", "Legitimacy"
-    LEADERSHIP = "leadership", "Leadership"
-
-
-class Force(models.Model):
-    name = models.CharField(max_length=100, unique=True)
-    short_name = models.CharField(
-        max_length=60, unique=True, help_text="As report pages name it: “Lancashire”."
-    )
-    slug = models.SlugField(max_length=60, unique=True)
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return self.name
-
-    def get_absolute_url(self) -> str:
-        return f"{reverse('dashboard')}?force={self.slug}"
-
-
-class User(AbstractUser):
-    force = models.ForeignKey(
-        Force,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="users",
-        help_text="Force staff see only their force. Leave empty for inspectors.",
-    )
-
-    @property
-    def display_name(self) -> str:
-        """How pages name a person: their full name, or their username if they have none."""
-        return self.get_full_name() or self.username
-
-    @cached_property
-    def is_inspector(self) -> bool:
-        if not self.is_active or self.force_id is not None:
-            return False
-        return self.is_superuser or self.groups.filter(name=INSPECTORS_GROUP).exists()
-
-    def role_for(self, action: Action) -> Role | None:
-        if self.is_inspector:
-            return Role.INSPECTOR
-        if self.is_active and self.force_id is not None and self.force_id == action.force_id:
-            return Role.STAFF
-        return None
-
-
-class PasswordResetRequest(models.Model):
-    """One request for a password-reset email, kept for an hour to limit them.
-
-    The limits (tracker/accounts.py) count these rows, so every app process shares them.
-    """
-
-    requested_at = models.DateTimeField(default=timezone.now)
-    email = models.EmailField(help_text="As typed, in lower case; it may be no one's.")
-    client = models.CharField(max_length=64, help_text="The client's address.")
-    refused = models.BooleanField(help_text="A limit refused it: no email was sent.")
-
-    class Meta:
-        ordering = ["-requested_at"]
-        indexes = [
-            models.Index(fields=["requested_at"], name="tracker_reset_requested"),
-            models.Index(fields=["email", "requested_at"], name="tracker_reset_email"),
-            models.Index(fields=["client", "requested_at"], name="tracker_reset_client"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.email} from {self.client} at {self.requested_at:%Y-%m-%d %H:%M}"
-
 
 # A report's and its questions' long texts, as an action reaches them: tens of kilobytes a
 # row (the page as imported alone is some 11,000 characters). Only the report page shows the
@@ -176,142 +57,6 @@ REPORT_TEXT = (
     "question__inspection__summary",
     "question__inspection__source_text",
 )
-
-
-class ForceScopedQuerySet(models.QuerySet):
-    """Rows that belong to one force (they have a `force` foreign key)."""
-
-    def visible_to(self, user):
-        """The one place that decides what a user may see: their force's rows, or all for
-        inspectors, or nothing."""
-        if not user.is_authenticated or not user.is_active:
-            return self.none()
-        if user.is_inspector:
-            return self.all()
-        if user.force_id is None:
-            return self.none()
-        return self.filter(force_id=user.force_id)
-
-
-class InspectionQuerySet(ForceScopedQuerySet):
-    def without_texts(self) -> InspectionQuerySet:
-        """Leave the summary and the page as imported in the database.
-
-        Only the report page shows the summary, and only the admin the page as imported (some
-        11,000 characters): lists and the dashboard, which show many reports, need neither.
-        """
-        return self.defer("summary", "source_text")
-
-
-class Inspection(models.Model):
-    force = models.ForeignKey(Force, on_delete=models.PROTECT, related_name="inspections")
-    programme = models.CharField(max_length=20, default="PEEL")
-    year = models.PositiveSmallIntegerField()
-    pillar = models.CharField(max_length=20, choices=Pillar)
-    title = models.CharField(
-        max_length=300, blank=True, help_text="The pillar's headline question."
-    )
-    grade = models.CharField(max_length=24, choices=Grade, blank=True)
-    last_updated = models.DateField(null=True, blank=True)
-    summary = models.TextField(blank=True)
-    source_text = models.TextField(blank=True, help_text="The page as imported, for provenance.")
-    source_url = models.URLField(max_length=500, blank=True)
-    imported_at = models.DateTimeField(auto_now_add=True)
-    imported_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-
-    objects = InspectionQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["force__name", "-year", "pillar"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["force", "programme", "year", "pillar"],
-                name="tracker_inspection_unique_report",
-            ),
-            models.CheckConstraint(
-                condition=Q(pillar__in=Pillar.values), name="tracker_inspection_pillar_valid"
-            ),
-            models.CheckConstraint(
-                condition=Q(grade__in=[*Grade.values, ""]), name="tracker_inspection_grade_valid"
-            ),
-        ]
-
-    # What names the report. Its actions copy its force, and staff see them by it: once it has
-    # actions, these never change (the admin shows them read-only; save() refuses a change).
-    IDENTITY = ("force", "programme", "year", "pillar")
-
-    def __str__(self) -> str:
-        return f"{self.force} {self.programme} {self.year} {self.get_pillar_display()}"
-
-    def save(self, *args, **kwargs) -> None:
-        self._check_identity_kept()
-        super().save(*args, **kwargs)
-
-    def get_absolute_url(self) -> str:
-        return reverse("inspection-detail", args=[self.pk])
-
-    def clean(self) -> None:
-        self._check_identity_kept()
-
-    def has_actions(self) -> bool:
-        return self.pk is not None and Action.objects.filter(question__inspection=self).exists()
-
-    def _check_identity_kept(self) -> None:
-        if self._state.adding:
-            return
-        moved = Inspection.objects.filter(pk=self.pk).exclude(
-            force_id=self.force_id, programme=self.programme, year=self.year, pillar=self.pillar
-        )
-        if moved.exists() and self.has_actions():
-            raise ValidationError(
-                "This report has actions: its force, programme, year and pillar cannot change."
-            )
-
-
-class Question(models.Model):
-    inspection = models.ForeignKey(Inspection, on_delete=models.CASCADE, related_name="questions")
-    number = models.PositiveSmallIntegerField()
-    text = models.TextField()
-    grade = models.CharField(max_length=24, choices=Grade, blank=True)
-    narrative = models.TextField(blank=True)
-    carried_over = models.BooleanField(
-        default=False, help_text="Not inspected this time; the earlier judgement stands."
-    )
-
-    class Meta:
-        ordering = ["inspection", "number"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["inspection", "number"], name="tracker_question_unique_number"
-            ),
-            models.CheckConstraint(
-                condition=Q(grade__in=[*Grade.values, ""]), name="tracker_question_grade_valid"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"Q{self.number}. {self.text}"
-
-    def get_absolute_url(self) -> str:
-        return f"{self.inspection.get_absolute_url()}#question-{self.number}"
-
-    def record_edit(self, before: Question, *, by, via: str) -> None:
-        """Record, on each of this question's actions, how its text and grade differ from
-        `before` (the question as it was). Call it in the transaction that saves the edit."""
-        changes = []
-        if self.text != before.text:
-            changes.append((ActionEvent.Kind.QUESTION_TEXT, before.text, self.text))
-        if self.grade != before.grade:
-            changes.append(
-                (ActionEvent.Kind.GRADE, before.get_grade_display(), self.get_grade_display())
-            )
-        ActionEvent.objects.bulk_create(
-            ActionEvent(action=action, kind=kind, old_value=old, new_value=new, by=by, via=via)
-            for action in self.actions.only("pk")
-            for kind, old, new in changes
-        )
 
 
 class ActionQuerySet(ForceScopedQuerySet):

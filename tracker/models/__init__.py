@@ -1,0 +1,70 @@
+"""The domain: forces, their inspection reports, and the actions that answer them.
+
+One module per concern, each importing only from the ones before it:
+
+- `people`: forces, users, password-reset requests, and what a user may see
+  (`ForceScopedQuerySet.visible_to`, the one place that decides it).
+- `reports`: grades and pillars, and the reports (`Inspection`) and their `Question`s.
+- `actions`: `Action` and its state changes, its `EvidenceNote`s with their `EvidenceFile`s,
+  and its audit trail (`ActionEvent`).
+
+Every model's name is here, so code imports from `tracker.models`, never from a module of it;
+so are the rulebook's names the models' methods take and give (`Status`, `Role`, `Rag`,
+`TransitionError`, `StaleVersion`).
+"""
+
+from __future__ import annotations
+
+from tracker.models.actions import (
+    REPORT_TEXT,
+    Action,
+    ActionEvent,
+    ActionQuerySet,
+    EvidenceFile,
+    EvidenceNote,
+    count_expressions,
+)
+from tracker.models.people import (
+    INSPECTORS_GROUP,
+    Force,
+    ForceScopedQuerySet,
+    PasswordResetRequest,
+    User,
+)
+from tracker.models.reports import (
+    GRADE_SEVERITY,
+    Grade,
+    Inspection,
+    InspectionQuerySet,
+    Pillar,
+    Question,
+    grade_severity,
+)
+from tracker.workflow import Rag, Role, StaleVersion, Status, TransitionError
+
+__all__ = [
+    "GRADE_SEVERITY",
+    "INSPECTORS_GROUP",
+    "REPORT_TEXT",
+    "Action",
+    "ActionEvent",
+    "ActionQuerySet",
+    "EvidenceFile",
+    "EvidenceNote",
+    "Force",
+    "ForceScopedQuerySet",
+    "Grade",
+    "Inspection",
+    "InspectionQuerySet",
+    "PasswordResetRequest",
+    "Pillar",
+    "Question",
+    "Rag",
+    "Role",
+    "StaleVersion",
+    "Status",
+    "TransitionError",
+    "User",
+    "count_expressions",
+    "grade_severity",
+]
