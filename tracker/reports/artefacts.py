@@ -1,0 +1,231 @@
+"""Undo what a PDF (or a copy from a PDF viewer) does to a report's text. Pure Python.
+
+- Pages: the text of a PDF comes with a form feed ("\\f") between pages (pdf.py). A line at the
+  top or bottom of a page that recurs, digits aside, on at least two pages is a running header
+  or footer; a page number is a number alone on a line (or "Page 3", "3 of 12", "3/12") at the
+  top or bottom of a page whose value keeps step with the page. Without pages (pasted text),
+  a short line that recurs three times or more is a header or footer, and bare numbers that
+  count up one by one are page numbers.
+- Lines: a line break inside a paragraph is undone; a word hyphenated across lines is joined
+  ("improve-/ment" → "improvement"), keeping the hyphen of a compound ("anti-/social",
+  "re-/offending", or any hyphenated word seen whole elsewhere in the text).
+
+Nothing is removed silently: `Cleaned.removed` lists each line taken out and why, for the
+reader to report as a warning.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+PAGE_BREAK = "\f"
+_PAGE_NUMBER_RE = re.compile(
+    r"(?:page\s+)?(?P<n>\d{1,4})(?:\s*(?:of|/)\s*\d{1,4})?|[-–]\s*(?P<m>\d{1,4})\s*[-–]",
+    re.IGNORECASE,
+)
+_TERMINAL = (".", "!", "?", ":", ";", "’", "”", '"', ")")
+_BULLET_START_RE = re.compile(r"(?:[•●▪◦·]|[-–*o](?=\s)|\(?[a-z0-9]{1,3}[.)](?=\s)|\([a-z]{1,3}\))")
+_KEEP_HYPHEN_PREFIXES = frozenset(
+    "anti non re co pre post multi cross self well high low long short sub inter ex semi part "
+    "full over under out counter cyber e x pan mid ill all non-".split()
+)
+_JOIN_SUFFIXES = (
+    "ment", "ments", "tion", "tions", "sion", "sions", "ing", "ings", "ness", "ity", "ities",
+    "ance", "ence", "able", "ible", "ally", "ly", "ed", "er", "ers", "ive", "ives", "ous",
+    "ise", "ised", "ize", "ized", "ship", "ful", "less", "al", "als", "ate", "ated", "ates",
+)  # fmt: skip
+_WORD_RE = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
+
+
+@dataclass
+class Cleaned:
+    text: str
+    removed: list[tuple[str, str]] = field(default_factory=list)  # (why, line)
+
+
+def digits_folded(line: str) -> str:
+    return re.sub(r"\d+", "#", " ".join(line.split())).casefold()
+
+
+def page_number(line: str) -> int | None:
+    match = _PAGE_NUMBER_RE.fullmatch(line.strip())
+    if not match:
+        return None
+    return int(match["n"] or match["m"])
+
+
+def remove_page_furniture(text: str, *, keep: Callable[[str], bool] = lambda line: False) -> Cleaned:
+    """Take out running headers, footers and page numbers. `keep(line)` protects a line the
+    reader gives a meaning to (a grade, a heading), however often it recurs."""
+    pages = text.split(PAGE_BREAK)
+    if len(pages) > 1:
+        return _remove_by_page(pages, keep)
+    return _remove_by_repetition(text, keep)
+
+
+def _edges(lines: list[str], depth: int = 2) -> list[int]:
+    filled = [index for index, line in enumerate(lines) if line.strip()]
+    return sorted(set(filled[:depth] + filled[-depth:]))
+
+
+def _remove_by_page(pages: list[str], keep: Callable[[str], bool]) -> Cleaned:
+    page_lines = [page.split("\n") for page in pages]
+    edge_counts: Counter[str] = Counter()
+    offsets: Counter[int] = Counter()
+    for index, lines in enumerate(page_lines):
+        folded_here = set()
+        for at in _edges(lines):
+            folded_here.add(digits_folded(lines[at]))
+            number = page_number(lines[at])
+            if number is not None:
+                offsets[number - index] += 1
+        edge_counts.update(folded_here)
+    offset = offsets.most_common(1)[0][0] if offsets and offsets.most_common(1)[0][1] > 1 else None
+    removed: list[tuple[str, str]] = []
+    kept_pages = []
+    for index, lines in enumerate(page_lines):
+        drop = set()
+        for at in _edges(lines):
+            line = lines[at]
+            number = page_number(line)
+            if offset is not None and number is not None and number - index == offset:
+                drop.add(at)
+                removed.append(("page number", line.strip()))
+            elif (
+                number is None
+                and edge_counts[digits_folded(line)] > 1
+                and not keep(line.strip())
+                and len(line) <= 150
+            ):
+                drop.add(at)
+                removed.append(("running header or footer", line.strip()))
+        kept_pages.append("\n".join(line for at, line in enumerate(lines) if at not in drop))
+    return Cleaned("\n".join(kept_pages), removed)
+
+
+def _remove_by_repetition(text: str, keep: Callable[[str], bool]) -> Cleaned:
+    lines = text.split("\n")
+    counts = Counter(digits_folded(line) for line in lines if line.strip())
+    removed: list[tuple[str, str]] = []
+    # Bare numbers counting up one by one through the text are page numbers.
+    numbers = [
+        (at, n)
+        for at, line in enumerate(lines)
+        if (n := page_number(line)) is not None and line.strip()
+    ]
+    page_numbers: set[int] = set()
+    run: list[int] = []
+    previous = None
+    for at, n in numbers:
+        if previous is not None and n == previous + 1:
+            run.append(at)
+        else:
+            if len(run) >= 2:
+                page_numbers.update(run)
+            run = [at]
+        previous = n
+    if len(run) >= 2:
+        page_numbers.update(run)
+    out = []
+    for at, line in enumerate(lines):
+        stripped = line.strip()
+        if at in page_numbers:
+            removed.append(("page number", stripped))
+        elif (
+            stripped
+            and counts[digits_folded(line)] >= 3
+            and len(stripped) <= 120
+            and not keep(stripped)
+            and not _BULLET_START_RE.match(stripped)
+        ):
+            removed.append(("running header or footer", stripped))
+        else:
+            out.append(line)
+    return Cleaned("\n".join(out), removed)
+
+
+# --- Wrapped lines --------------------------------------------------------------
+
+
+def _words_seen(text: str) -> set[str]:
+    return {word.casefold() for word in _WORD_RE.findall(text)}
+
+
+def join_hyphenated(left: str, right: str, seen: set[str]) -> str:
+    """Join 'improve-' and 'ment …' across a line break, keeping a compound's hyphen."""
+    stem_match = re.search(r"([^\W\d_]+)[-\xad]$", left)
+    tail_match = re.match(r"[^\W\d_]+", right)
+    if not stem_match or not tail_match:
+        return left + right
+    stem, tail = stem_match[1], tail_match[0]
+    whole, compound = (stem + tail).casefold(), f"{stem}-{tail}".casefold()
+    soft = left.endswith("\xad")
+    if not soft and (
+        compound in seen
+        or (stem.casefold() in _KEEP_HYPHEN_PREFIXES and whole not in seen)
+        or (whole not in seen and not tail.casefold().endswith(_JOIN_SUFFIXES))
+        or tail[:1].isupper()
+    ):
+        return left.rstrip("\xad") + right
+    return left[:-1] + right
+
+
+def unwrap(
+    text: str,
+    *,
+    blank_lines_are_paragraphs: bool,
+    stands_alone: Callable[[str], bool] = lambda line: False,
+) -> str:
+    """Undo hard line breaks inside paragraphs; return one paragraph per line.
+
+    With `blank_lines_are_paragraphs` (a PDF's text, where pdf.py marks each gap between
+    paragraphs with a blank line) the lines of a block are one paragraph, unless a line starts
+    a bullet or `stands_alone(line)` (a heading, a grade, a number). Without (pasted text), a
+    line continues the one before when that one does not end a sentence and either this one
+    starts in lower case or that one is as long as the text's wrapped lines are.
+    Blank lines are kept between paragraphs in the first case and dropped in the second.
+    """
+    lines = [line.rstrip() for line in text.split("\n")]
+    seen = _words_seen(text)
+    widths = sorted(len(line.strip()) for line in lines if line.strip())
+    wrap_width = widths[int(len(widths) * 0.9)] if widths else 0
+    out: list[str] = []
+    open_paragraph = False
+    for raw in lines:
+        line = raw.strip()
+        if not line:
+            if blank_lines_are_paragraphs:
+                if out and out[-1] != "":
+                    out.append("")
+                open_paragraph = False
+            continue
+        previous = out[-1] if out and open_paragraph else None
+        joins = previous is not None and not _starts_item(line) and not stands_alone(line)
+        if joins and previous is not None:
+            if blank_lines_are_paragraphs:
+                joins = not stands_alone(previous)
+            else:
+                joins = not previous.endswith(_TERMINAL) and (
+                    line[:1].islower()
+                    or previous.endswith(("-", "\xad", ","))
+                    or len(previous) >= 0.8 * wrap_width
+                )
+                joins = joins and not stands_alone(previous)
+        if joins and previous is not None:
+            if previous.endswith(("-", "\xad")) and line[:1].isalpha():
+                out[-1] = join_hyphenated(previous, line, seen)
+            else:
+                out[-1] = f"{previous} {line}"
+        else:
+            out.append(line)
+        open_paragraph = True
+    while out and out[-1] == "":
+        out.pop()
+    return "\n".join(out).replace("\xad", "")
+
+
+def _starts_item(line: str) -> bool:
+    return bool(_BULLET_START_RE.match(line))
