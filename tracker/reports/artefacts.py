@@ -60,9 +60,8 @@ def page_number(line: str) -> int | None:
 def remove_page_furniture(text: str, *, keep: Callable[[str], bool] = lambda line: False) -> Cleaned:
     """Take out running headers, footers and page numbers. `keep(line)` protects a line the
     reader gives a meaning to (a grade, a heading), however often it recurs."""
-    pages = text.split(PAGE_BREAK)
-    if len(pages) > 1:
-        return _remove_by_page(pages, keep)
+    if PAGE_BREAK in text:  # a PDF's text: pages end with a form feed
+        return _remove_by_page(text.removesuffix(PAGE_BREAK).split(PAGE_BREAK), keep)
     return _remove_by_repetition(text, keep)
 
 
@@ -84,22 +83,33 @@ def _remove_by_page(pages: list[str], keep: Callable[[str], bool]) -> Cleaned:
                 offsets[number - index] += 1
         edge_counts.update(folded_here)
     offset = offsets.most_common(1)[0][0] if offsets and offsets.most_common(1)[0][1] > 1 else None
+    if offset is None and len(pages) == 1:
+        offset = 1  # one page: only "Page 1", "1 of 1" or "1/1" is its number
     removed: list[tuple[str, str]] = []
     kept_pages = []
     for index, lines in enumerate(page_lines):
         drop = set()
+        dropped_keys = set()  # a header that is also the page's first heading goes once
         for at in _edges(lines):
             line = lines[at]
             number = page_number(line)
-            if offset is not None and number is not None and number - index == offset:
+            explicit = number is not None and not line.strip().isdigit()
+            if (
+                offset is not None
+                and number is not None
+                and number - index == offset
+                and (explicit or len(page_lines) > 1)
+            ):
                 drop.add(at)
                 removed.append(("page number", line.strip()))
             elif (
                 number is None
-                and edge_counts[digits_folded(line)] > 1
+                and edge_counts[digits_folded(line)] >= max(2, (len(page_lines) + 1) // 2)
                 and not keep(line.strip())
                 and len(line) <= 150
+                and digits_folded(line) not in dropped_keys
             ):
+                dropped_keys.add(digits_folded(line))
                 drop.add(at)
                 removed.append(("running header or footer", line.strip()))
         kept_pages.append("\n".join(line for at, line in enumerate(lines) if at not in drop))
@@ -163,14 +173,18 @@ def join_hyphenated(left: str, right: str, seen: set[str]) -> str:
     stem, tail = stem_match[1], tail_match[0]
     whole, compound = (stem + tail).casefold(), f"{stem}-{tail}".casefold()
     soft = left.endswith("\xad")
-    if not soft and (
-        compound in seen
-        or (stem.casefold() in _KEEP_HYPHEN_PREFIXES and whole not in seen)
-        or (whole not in seen and not tail.casefold().endswith(_JOIN_SUFFIXES))
-        or tail[:1].isupper()
-    ):
-        return left.rstrip("\xad") + right
-    return left[:-1] + right
+    # A hyphen at a line's end is kept (a compound: "anti-social", "being-progressed"), unless
+    # it is a soft hyphen, the whole word is used elsewhere in the text, or what follows is
+    # only a word's ending ("improve-" / "ment").
+    joined = soft or (
+        compound not in seen
+        and stem.casefold() not in _KEEP_HYPHEN_PREFIXES
+        and not tail[:1].isupper()
+        and (whole in seen or tail.casefold() in _JOIN_SUFFIXES)
+    )
+    if joined:
+        return left[:-1] + right
+    return left + right
 
 
 def unwrap(
@@ -203,7 +217,11 @@ def unwrap(
                 open_paragraph = False
             continue
         previous = out[-1] if out and open_paragraph else None
-        joins = previous is not None and not _starts_item(line) and not stands_alone(line)
+        joins = (
+            previous is not None
+            and not _starts_item(line, previous)
+            and not stands_alone(line)
+        )
         if joins and previous is not None:
             if blank_lines_are_paragraphs:
                 joins = not stands_alone(previous)
@@ -227,5 +245,11 @@ def unwrap(
     return "\n".join(out).replace("\xad", "")
 
 
-def _starts_item(line: str) -> bool:
-    return bool(_BULLET_START_RE.match(line))
+def _starts_item(line: str, previous: str | None) -> bool:
+    """A bullet starts here; but a dash after an unfinished sentence that is no bullet itself
+    is the sentence's own dash, wrapped ("abused" / "– or are at risk of abusing –")."""
+    if not _BULLET_START_RE.match(line):
+        return False
+    if line[:1] in "-–" and previous is not None:
+        return previous.endswith(_TERMINAL) or bool(_BULLET_START_RE.match(previous))
+    return True

@@ -226,6 +226,7 @@ def finding_json(finding: Finding) -> dict[str, Any]:
             {"when": e.when, "on": _date(e.on), "status": e.status, "comment": e.comment}
             for e in finding.history
         ],
+        "line": finding.line,
     }
 
 
