@@ -73,32 +73,36 @@ def _edges(lines: list[str], depth: int = 2) -> list[int]:
 def _remove_by_page(pages: list[str], keep: Callable[[str], bool]) -> Cleaned:
     page_lines = [page.split("\n") for page in pages]
     edge_counts: Counter[str] = Counter()
-    offsets: Counter[int] = Counter()
+    # A page number keeps step with the page, in one style ("#", "page # of #") at one end.
+    styles: Counter[tuple[int, str, bool]] = Counter()
     for index, lines in enumerate(page_lines):
         folded_here = set()
-        for at in _edges(lines):
+        edges = _edges(lines)
+        for at in edges:
             folded_here.add(digits_folded(lines[at]))
             number = page_number(lines[at])
             if number is not None:
-                offsets[number - index] += 1
+                styles[(number - index, digits_folded(lines[at]), at == edges[-1])] += 1
         edge_counts.update(folded_here)
-    offset = offsets.most_common(1)[0][0] if offsets and offsets.most_common(1)[0][1] > 1 else None
-    if offset is None and len(pages) == 1:
-        offset = 1  # one page: only "Page 1", "1 of 1" or "1/1" is its number
+    style = styles.most_common(1)[0][0] if styles and styles.most_common(1)[0][1] > 1 else None
+    if style is None and len(pages) == 1:
+        style = (1, "", True)  # one page: only "Page 1", "1 of 1" or "1/1" is its number
     removed: list[tuple[str, str]] = []
     kept_pages = []
     for index, lines in enumerate(page_lines):
         drop = set()
         dropped_keys = set()  # a header that is also the page's first heading goes once
-        for at in _edges(lines):
+        edges = _edges(lines)
+        for at in edges:
             line = lines[at]
             number = page_number(line)
             explicit = number is not None and not line.strip().isdigit()
             if (
-                offset is not None
+                style is not None
                 and number is not None
-                and number - index == offset
-                and (explicit or len(page_lines) > 1)
+                and number - index == style[0]
+                and (digits_folded(line) == style[1] or (not style[1] and explicit))
+                and (at == edges[-1]) == style[2]
             ):
                 drop.add(at)
                 removed.append(("page number", line.strip()))

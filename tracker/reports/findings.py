@@ -203,6 +203,7 @@ class _Draft:
     history: tuple[StatusEntry, ...] = ()
     expected_children: int | None = None
     mark: str = ""
+    sub_mark: str = ""  # the mark of its first sub-point
 
     def takes_sub_point(self) -> bool:
         if not self.text.endswith(":"):
@@ -228,11 +229,13 @@ class FindingsReader:
         self.lead_in_whole: _Draft | None = None  # a lead-in that is itself a recommendation
         self.open_item: _Draft | None = None  # the last bullet, while sub-points may follow
         self.warned_unheaded = False
+        self.in_practice = False  # innovative or promising practice: not findings
         self.forces: list[str] = []
 
     # What the 2021+ reader calls when an area starts, or prose ends a list.
     def start_area(self, label: str | None) -> None:
         self.area = label
+        self.in_practice = False
         self.end_section()
 
     def end_section(self) -> None:
@@ -247,6 +250,10 @@ class FindingsReader:
         text = text.strip()
         if not text:
             return
+        if self.in_practice and not is_structural(text):
+            self.on_prose(number, text)
+            return
+        self.in_practice = False
         if self.pending is not None and not is_structural(text):
             self._fill_pending(number, text)
             return
@@ -289,6 +296,7 @@ class FindingsReader:
     def _heading(self, number: int | None, text: str) -> bool:
         if _PRACTICE_RE.fullmatch(text) and len(text) < 80:
             self.end_section()
+            self.in_practice = True
             self.on_prose(number, text)
             return True
         if _AFI_HEADING_RE.fullmatch(text):
@@ -414,7 +422,13 @@ class FindingsReader:
         is_sub_mark = bool(_SUB_MARK_RE.fullmatch(mark)) and not (
             item is not None and _SUB_MARK_RE.fullmatch(item.mark) and not item.sub_points
         )
-        if item is not None and (item.takes_sub_point() or (is_sub_mark and item.mark != mark)):
+        back_to_parent = item is not None and item.sub_mark not in ("", mark) and mark == item.mark
+        if (
+            item is not None
+            and not back_to_parent
+            and (item.takes_sub_point() or (is_sub_mark and item.mark != mark))
+        ):
+            item.sub_mark = item.sub_mark or mark
             item.sub_points.append(text)
             return
         if self.mode is FindingKind.RECOMMENDATION:
@@ -581,7 +595,13 @@ def read_pasted_findings(text: str) -> ReportDocument:
     lines = paragraphs.split("\n")
     # A page title ("PEEL: police effectiveness 2016 – Bedfordshire Police (8770)", "404 Page
     # not found") is not a finding: the first line, when it is short and no finding.
-    if lines and not is_structural(lines[0]) and bullet(lines[0]) is None and len(lines[0]) < 100:
+    if (
+        lines
+        and not is_structural(lines[0])
+        and not _PRACTICE_RE.fullmatch(lines[0])
+        and bullet(lines[0]) is None
+        and len(lines[0]) < 100
+    ):
         if not lines[0].endswith((".", ":")):
             title = lines[0]
             lines = lines[1:]

@@ -250,7 +250,12 @@ class _Reader:
         while at < len(self.lines):
             line = self.lines[at].strip()
             folded = fold(line)
-            if folded.startswith(_LIST_ENDS) or _CYCLE_RE.match(line) or len(line) > 160:
+            if (
+                folded.startswith(_LIST_ENDS)
+                or _CYCLE_RE.match(line)
+                or len(line) > 160
+                or is_structural(line)
+            ):
                 break
             if pair := _PAIR_RE.fullmatch(line):
                 self._listed(pair["label"], grade_line(pair["grade"]))

@@ -75,7 +75,7 @@ def detect_format(text: str) -> ReportFormat:
     ):
         return ReportFormat.OTHER
     raise ReportParseError(
-        "this is not a page of any known format: not a PEEL 2014–2019 pillar page (no "
+        "this does not look like a page of any known format: not a PEEL 2014–2019 pillar page (no "
         "'<Force> PEEL <year>' heading), not a PEEL 2021 or later report (no 'Our judgments' or "
         "'how good <Force> is in <N> areas of policing'), not a cause-of-concern letter, and no "
         "findings (bullets, 'Area for improvement', 'Cause of concern', 'Within N months … "
