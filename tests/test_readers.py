@@ -54,13 +54,16 @@ OPENING_2023 = KENT_2023.split("\n")[2]  # "Our inspection assessed how good Ken
         (SAMPLE.read_text(encoding="utf-8"), ReportFormat.PEEL_2014_2019),
         (KENT_2021, ReportFormat.PEEL_2021_22),
         (KENT_2023, ReportFormat.PEEL_2023_25),
-        ((EXCERPTS / "cumbria-peel-2021-22.txt").read_text(encoding="utf-8"), ReportFormat.PEEL_2021_22),
+        (
+            (EXCERPTS / "cumbria-peel-2021-22.txt").read_text(encoding="utf-8"),
+            ReportFormat.PEEL_2021_22,
+        ),
         (LETTER, ReportFormat.CAUSE_OF_CONCERN_LETTER),
         (REGISTER, ReportFormat.OTHER),
         (
-            (EXCERPTS / "monitoring-bedfordshire-2016-effectiveness-cause-of-concern.txt").read_text(
-                encoding="utf-8"
-            ),
+            (
+                EXCERPTS / "monitoring-bedfordshire-2016-effectiveness-cause-of-concern.txt"
+            ).read_text(encoding="utf-8"),
             ReportFormat.OTHER,
         ),
         # SYNTHETIC: the 2025–27 layout is unknown; its first core question is attested.
@@ -147,7 +150,10 @@ def test_a_constabulary_is_named_as_the_opening_names_it():
 
 def test_grades_are_not_in_a_text_copy_and_never_come_from_prose_or_counts():
     # SYNTHETIC: the real opening, then prose that says "good" and a press release's counts.
-    text = KENT_2023 + ".\nKent Police is good at investigating crime.\nThe force was graded good in five areas."
+    text = (
+        KENT_2023
+        + ".\nKent Police is good at investigating crime.\nThe force was graded good in five areas."
+    )
 
     document = read_report(text)
 
@@ -157,7 +163,9 @@ def test_grades_are_not_in_a_text_copy_and_never_come_from_prose_or_counts():
 
 def test_the_opening_without_our_judgments_and_with_areas_after_the_counts():
     # SYNTHETIC variant of the real opening: no "Our judgments" heading, "… of these 12 areas,".
-    text = KENT_2021.replace("Our judgments\n", "").replace("of these 12 as", "of these 12 areas, as")
+    text = KENT_2021.replace("Our judgments\n", "").replace(
+        "of these 12 as", "of these 12 areas, as"
+    )
 
     document = read_report(text)
 
@@ -167,7 +175,9 @@ def test_the_opening_without_our_judgments_and_with_areas_after_the_counts():
 
 def test_an_early_2021_22_report_assessed_13_areas_and_graded_11():
     # SYNTHETIC: the real 2021/22 opening with the first eight forces' counts.
-    text = KENT_2021.replace("in 12 areas", "in 13 areas").replace("11 of these 12", "11 of these 13")
+    text = KENT_2021.replace("in 12 areas", "in 13 areas").replace(
+        "11 of these 12", "11 of these 13"
+    )
 
     document = read_report(text)
 
@@ -267,7 +277,7 @@ def test_the_2023_25_and_2025_27_labels_are_known_and_an_unknown_label_is_kept_a
 
 def test_the_2025_27_first_question_is_an_area():
     # SYNTHETIC
-    opening = [line for line in KENT_2023.split("\n")[:5]]  # without "PEEL 2023–2025"
+    opening = list(KENT_2023.split("\n")[:5])  # without "PEEL 2023–2025"
     text = "\n".join(opening) + (
         "\nHow good is the force at leadership and force management?\nAdequate\n"
         "Areas for improvement\n• The force should improve how it plans its workforce."
@@ -292,7 +302,8 @@ def test_numbered_areas_for_improvement_belong_to_their_area():
         "Investigating crime",
         "Requires improvement",
         "Area for improvement 1",
-        "The force should make sure that investigations are allocated to appropriately skilled staff.",
+        "The force should make sure that investigations are allocated to appropriately "
+        "skilled staff.",
         "We found that some investigations were delayed.",
         "Area for improvement 2: The force should improve its supervision of investigations.",
         "Innovative practice",
@@ -307,7 +318,12 @@ def test_numbered_areas_for_improvement_belong_to_their_area():
             "The force should make sure that investigations are allocated to appropriately "
             "skilled staff.",
         ),
-        (AFI, 2, "Investigating crime", "The force should improve its supervision of investigations."),
+        (
+            AFI,
+            2,
+            "Investigating crime",
+            "The force should improve its supervision of investigations.",
+        ),
     ]
 
 
@@ -595,7 +611,10 @@ def test_running_headers_and_page_numbers_are_found_page_by_page():
 
 
 def test_unwrapping_pasted_lines_keeps_headings_and_bullets_apart():
-    text = "Areas for improvement\n• The force should improve the quality and progress\nof investigations."
+    text = (
+        "Areas for improvement\n• The force should improve the quality and progress\n"
+        "of investigations."
+    )
 
     assert unwrap(text, blank_lines_are_paragraphs=False) == (
         "Areas for improvement\n• The force should improve the quality and progress of "

@@ -28,14 +28,49 @@ _PAGE_NUMBER_RE = re.compile(
 )
 _TERMINAL = (".", "!", "?", ":", ";", "’", "”", '"', ")")
 _BULLET_START_RE = re.compile(r"(?:[•●▪◦·]|[-–*o](?=\s)|\(?[a-z0-9]{1,3}[.)](?=\s)|\([a-z]{1,3}\))")
-_KEEP_HYPHEN_PREFIXES = frozenset(
-    "anti non re co pre post multi cross self well high low long short sub inter ex semi part "
-    "full over under out counter cyber e x pan mid ill all non-".split()
-)
+# fmt: off
+_KEEP_HYPHEN_PREFIXES = frozenset((
+    "anti", "non", "re", "co", "pre", "post", "multi", "cross", "self", "well", "high", "low",
+    "long", "short", "sub", "inter", "ex", "semi", "part", "full", "over", "under", "out",
+    "counter", "cyber", "e", "x", "pan", "mid", "ill", "all",
+))
+# fmt: on
 _JOIN_SUFFIXES = (
-    "ment", "ments", "tion", "tions", "sion", "sions", "ing", "ings", "ness", "ity", "ities",
-    "ance", "ence", "able", "ible", "ally", "ly", "ed", "er", "ers", "ive", "ives", "ous",
-    "ise", "ised", "ize", "ized", "ship", "ful", "less", "al", "als", "ate", "ated", "ates",
+    "ment",
+    "ments",
+    "tion",
+    "tions",
+    "sion",
+    "sions",
+    "ing",
+    "ings",
+    "ness",
+    "ity",
+    "ities",
+    "ance",
+    "ence",
+    "able",
+    "ible",
+    "ally",
+    "ly",
+    "ed",
+    "er",
+    "ers",
+    "ive",
+    "ives",
+    "ous",
+    "ise",
+    "ised",
+    "ize",
+    "ized",
+    "ship",
+    "ful",
+    "less",
+    "al",
+    "als",
+    "ate",
+    "ated",
+    "ates",
 )  # fmt: skip
 _WORD_RE = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 
@@ -57,7 +92,9 @@ def page_number(line: str) -> int | None:
     return int(match["n"] or match["m"])
 
 
-def remove_page_furniture(text: str, *, keep: Callable[[str], bool] = lambda line: False) -> Cleaned:
+def remove_page_furniture(
+    text: str, *, keep: Callable[[str], bool] = lambda line: False
+) -> Cleaned:
     """Take out running headers, footers and page numbers. `keep(line)` protects a line the
     reader gives a meaning to (a grade, a heading), however often it recurs."""
     if PAGE_BREAK in text:  # a PDF's text: pages end with a form feed
@@ -221,11 +258,7 @@ def unwrap(
                 open_paragraph = False
             continue
         previous = out[-1] if out and open_paragraph else None
-        joins = (
-            previous is not None
-            and not _starts_item(line, previous)
-            and not stands_alone(line)
-        )
+        joins = previous is not None and not _starts_item(line, previous) and not stands_alone(line)
         if joins and previous is not None:
             if blank_lines_are_paragraphs:
                 joins = not stands_alone(previous)

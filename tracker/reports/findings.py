@@ -44,22 +44,20 @@ from tracker.reports.shape import (
     StatusEntry,
 )
 
-NUMBER_WORDS = {
-    word: number
-    for number, word in enumerate(
-        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-        "fifteen sixteen seventeen eighteen nineteen twenty".split()
-    )
-}
+# fmt: off
+_WORDS = (
+    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+    "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
+    "nineteen", "twenty",
+)
+_MONTH_NAMES = (
+    "january", "february", "march", "april", "may", "june", "july", "august", "september",
+    "october", "november", "december",
+)
+# fmt: on
+NUMBER_WORDS = {word: number for number, word in enumerate(_WORDS)}
 NUMBER_WORDS["twenty-four"] = 24
-MONTHS = {
-    name: number
-    for number, name in enumerate(
-        "january february march april may june july august september october november "
-        "december".split(),
-        start=1,
-    )
-}
+MONTHS = {name: number for number, name in enumerate(_MONTH_NAMES, start=1)}
 
 
 def read_number(word: str) -> int | None:
@@ -82,7 +80,9 @@ def read_date(text: str) -> tuple[datetime.date | None, str] | None:
     if match["day"] is None:
         return None, match[0]
     try:
-        day = datetime.date(int(match["year"]), MONTHS[match["month"].casefold()], int(match["day"]))
+        day = datetime.date(
+            int(match["year"]), MONTHS[match["month"].casefold()], int(match["day"])
+        )
     except ValueError:
         return None, match[0]
     return day, match[0]
@@ -274,12 +274,13 @@ class FindingsReader:
             for part in parts[1:]:
                 self._item(number, part, mark="•")
             return
-        if self.open_item is not None and not self._last_text().endswith(
-            (*_SENTENCE_ENDS, ";", ":")
+        if (
+            self.open_item is not None
+            and not self._last_text().endswith((*_SENTENCE_ENDS, ";", ":"))
+            and text[:1].islower()
         ):
-            if text[:1].islower():
-                self._continue(text)
-                return
+            self._continue(text)
+            return
         if self._standalone_recommendation(number, text):
             return
         if self.mode is FindingKind.AREA_FOR_IMPROVEMENT and _says_should(text):
@@ -306,9 +307,7 @@ class FindingsReader:
         if match := _AFI_NUMBERED_RE.fullmatch(text):
             self.end_section()
             self.mode = FindingKind.AREA_FOR_IMPROVEMENT
-            draft = _Draft(
-                FindingKind.AREA_FOR_IMPROVEMENT, number=int(match["n"]), line=number
-            )
+            draft = _Draft(FindingKind.AREA_FOR_IMPROVEMENT, number=int(match["n"]), line=number)
             if match["text"]:
                 draft.text = match["text"].strip()
                 self._add(draft)
@@ -601,10 +600,9 @@ def read_pasted_findings(text: str) -> ReportDocument:
         and not _PRACTICE_RE.fullmatch(lines[0])
         and bullet(lines[0]) is None
         and len(lines[0]) < 100
-    ):
-        if not lines[0].endswith((".", ":")):
-            title = lines[0]
-            lines = lines[1:]
+    ) and not lines[0].endswith((".", ":")):
+        title = lines[0]
+        lines = lines[1:]
     for line in lines:
         reader.feed(None, line)
     findings, warnings = reader.finish()

@@ -15,6 +15,7 @@ with what was read (docs/import-format.md).
 from __future__ import annotations
 
 from tracker.models import ActionEvent, Force
+from tracker.reports.errors import ReportImportError
 from tracker.reports.load import (
     ImportResult,
     check_complete,
@@ -24,7 +25,6 @@ from tracker.reports.load import (
     resolve_force,
     text_size,
 )
-from tracker.reports.errors import ReportImportError
 from tracker.reports.read import read_report
 from tracker.reports.shape import ReportFormat
 

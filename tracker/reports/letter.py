@@ -46,9 +46,7 @@ _CLOSURE_RE = re.compile(
     r"\s*(?:\.|$)",
     re.IGNORECASE,
 )
-_IN_MONTH_RE = re.compile(
-    r"\bIn\s+(?P<when>(?:\d{1,2}\s+)?[A-Z][a-z]+\s+(?:19|20)\d\d)\b"
-)
+_IN_MONTH_RE = re.compile(r"\bIn\s+(?P<when>(?:\d{1,2}\s+)?[A-Z][a-z]+\s+(?:19|20)\d\d)\b")
 _FINISHED = (".", "!", "?", ":", ";", ".’", ".”", ")")
 
 
@@ -79,7 +77,8 @@ def read_letter(text: str) -> ReportDocument:
         if line.strip()
     ]
     warnings = [
-        ReadWarning(f"removed as a PDF artefact ({why})", None, line) for why, line in cleaned.removed
+        ReadWarning(f"removed as a PDF artefact ({why})", None, line)
+        for why, line in cleaned.removed
     ]
     title = lines[0].strip() if lines else None
     force = title.split(":", 1)[0].strip() if title and ":" in title else None
@@ -169,9 +168,7 @@ def read_letter(text: str) -> ReportDocument:
     )
 
 
-def _apply_closures(
-    findings: tuple[Finding, ...], closures: list[_Closure]
-) -> tuple[Finding, ...]:
+def _apply_closures(findings: tuple[Finding, ...], closures: list[_Closure]) -> tuple[Finding, ...]:
     out = list(findings)
     concerns = (
         FindingKind.CAUSE_OF_CONCERN,

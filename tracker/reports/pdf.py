@@ -42,9 +42,7 @@ def _size(size: int) -> str:
 
 def _reader(data: bytes, max_bytes: int | None):
     if max_bytes is not None and len(data) > max_bytes:
-        raise PdfError(
-            f"the PDF is {_size(len(data))}; the largest accepted is {_size(max_bytes)}"
-        )
+        raise PdfError(f"the PDF is {_size(len(data))}; the largest accepted is {_size(max_bytes)}")
     if not is_pdf(data):
         raise PdfError("the file is not a PDF")
     # pypdf is imported here so that the readers of text do not need it.
@@ -60,9 +58,9 @@ def _reader(data: bytes, max_bytes: int | None):
     if encrypted:
         # An owner password alone leaves the text readable; a user password does not.
         try:
-            opened = reader.decrypt("")
+            opened = bool(reader.decrypt(""))
         except Exception:  # pypdf raises several types for missing crypto support
-            opened = 0
+            opened = False
         if not opened:
             raise PdfError(
                 "the PDF is encrypted (password protected): save an unprotected copy, or "

@@ -101,7 +101,9 @@ _LIST_ENDS = (
     "terminology in this report",
     "overall summary",
 )
-_PUBLISHED_RE = re.compile(r"(?:published(?: on)?|last updated|date of publication)\s*:?\s*(.+)", re.I)
+_PUBLISHED_RE = re.compile(
+    r"(?:published(?: on)?|last updated|date of publication)\s*:?\s*(.+)", re.I
+)
 _INSPECTION_OF_RE = re.compile(r"an inspection of (?P<force>[A-Z][\w ’'&-]{2,60})", re.IGNORECASE)
 _FINISHED = (".", "!", "?", ":", ";", ".’", ".”", ")")
 _QUESTION_HEADING_RE = re.compile(r"(?:how (?:good|well|effective)|to what extent)\b.{5,160}\?")
@@ -133,7 +135,10 @@ def detect_cycle(lines: list[str]) -> tuple[ReportFormat | None, str]:
     if "important changes to peel" in folded:
         return ReportFormat.PEEL_2021_22, "Important changes to PEEL"
     if fold("How good is the force at leadership and force management?") in folded:
-        return ReportFormat.PEEL_2025_27, "How good is the force at leadership and force management?"
+        return (
+            ReportFormat.PEEL_2025_27,
+            "How good is the force at leadership and force management?",
+        )
     return None, ""
 
 
@@ -152,10 +157,13 @@ def read_peel_2021_on(text: str, format: ReportFormat | None = None) -> ReportDo
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     cleaned = remove_page_furniture(text, keep=_stands_alone)
     from_pdf = "\f" in text
-    paragraphs = unwrap(cleaned.text, blank_lines_are_paragraphs=from_pdf, stands_alone=_stands_alone)
+    paragraphs = unwrap(
+        cleaned.text, blank_lines_are_paragraphs=from_pdf, stands_alone=_stands_alone
+    )
     lines = [line for line in paragraphs.split("\n") if line.strip()]
     warnings: list[ReadWarning] = [
-        ReadWarning(f"removed as a PDF artefact ({why})", None, line) for why, line in cleaned.removed
+        ReadWarning(f"removed as a PDF artefact ({why})", None, line)
+        for why, line in cleaned.removed
     ]
     reader = _Reader(lines, warnings)
     reader.read()
@@ -221,7 +229,9 @@ class _Reader:
             elif self.published is None and (published := _PUBLISHED_RE.fullmatch(line.strip())):
                 found = read_date(published[1])
                 self.published = found[0] if found else None
-            elif self.title is None and (match := _INSPECTION_OF_RE.search(line)) and len(line) < 120:
+            elif (
+                self.title is None and (match := _INSPECTION_OF_RE.search(line)) and len(line) < 120
+            ):
                 self.title = line.strip()
                 self.force = self.force or match["force"].strip()
         if opening_at is not None:
@@ -277,7 +287,8 @@ class _Reader:
         return at
 
     def _listed(self, label: str, grade: str | None) -> None:
-        label = bullet(label)[1] if bullet(label) else label.strip()
+        marked = bullet(label)
+        label = marked[1] if marked else label.strip()
         self.listed[fold(label)] = (label, grade)
         self._area(label)
 
@@ -330,7 +341,9 @@ class _Reader:
         areas = []
         for number, folded in enumerate(self.area_order, start=1):
             listed = self.listed.get(folded)
-            grade, grade_from = (listed[1], "judgments list") if listed and listed[1] else (None, None)
+            grade, grade_from = (
+                (listed[1], "judgments list") if listed and listed[1] else (None, None)
+            )
             if grade is None and folded in self.heading_grades:
                 grade, grade_from = self.heading_grades[folded], "heading"
             areas.append(

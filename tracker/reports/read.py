@@ -19,8 +19,6 @@ Detection, in this order (the first that fits):
 
 from __future__ import annotations
 
-import re
-
 from tracker.reports.findings import (
     bullet,
     is_lead_in,
@@ -41,9 +39,7 @@ def as_format(value: ReportFormat | str | None) -> ReportFormat | None:
     try:
         return ReportFormat(value.strip().casefold())
     except ValueError:
-        raise ReportParseError(
-            f"unknown format {value!r}: one of {', '.join(FORMATS)}"
-        ) from None
+        raise ReportParseError(f"unknown format {value!r}: one of {', '.join(FORMATS)}") from None
 
 
 def detect_format(text: str) -> ReportFormat:
@@ -103,5 +99,3 @@ def read_report(text: str, format: ReportFormat | str | None = None) -> ReportDo
     if chosen is ReportFormat.CAUSE_OF_CONCERN_LETTER:
         return read_letter(text)
     return read_pasted_findings(text)
-
-

@@ -161,7 +161,9 @@ class ReportDocument:
 def from_pillar_report(parsed: ParsedReport) -> ReportDocument:
     """A 2014–2019 pillar page in the common shape: each question an area, each AFI a finding."""
     areas = tuple(
-        Area(label=question.text, number=question.number, grade=question.grade, grade_from="heading")
+        Area(
+            label=question.text, number=question.number, grade=question.grade, grade_from="heading"
+        )
         for question in parsed.questions
     )
     findings: list[Finding] = []
