@@ -9,3 +9,5 @@ SAMPLE = (
     / "lancashire-peel-2016-effectiveness.txt"
 )
 EXCERPTS = Path(__file__).resolve().parent / "fixtures" / "reports" / "excerpts"
+# PEEL 2021 onwards, a cause-of-concern letter and the recommendation register.
+PEEL_2021_ON = Path(__file__).resolve().parent / "fixtures" / "reports" / "peel-2021-on"

@@ -7,7 +7,13 @@ import subprocess
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-DOCS = ["README.md", "SECURITY.md", "docs/architecture.md", "docs/performance.md"]
+DOCS = [
+    "README.md",
+    "SECURITY.md",
+    "docs/architecture.md",
+    "docs/performance.md",
+    "docs/import-format.md",
+]
 # A path as the docs write it in backticks or a link: `tracker/exports.py`, (docs/performance.md)
 PATH_RE = re.compile(
     r"[`(]((?:\.ci|bench|data|docs|peel|static|templates|tests|tracker)/[\w./*-]*"

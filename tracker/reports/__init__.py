@@ -1,10 +1,12 @@
-"""Reading HMICFRS report pages (parse.py, pure Python) and loading them (load.py)."""
+"""Reading HMICFRS report pages (read.py and the readers it calls, pure Python; PDFs through
+pdf.py) and loading them (load.py)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from tracker.reports.parse import ReportParseError
+from tracker.reports.pdf import is_pdf, pdf_text
 
 
 def read_report_file(path: str | Path) -> str:
@@ -20,7 +22,10 @@ def read_report_file(path: str | Path) -> str:
     return decode_report(raw)
 
 
-def decode_report(raw: bytes) -> str:
+def decode_report(raw: bytes, *, max_bytes: int | None = None) -> str:
+    """A page's text from its bytes: a PDF's text (pdf.py), else the text decoded."""
+    if is_pdf(raw):
+        return pdf_text(raw, max_bytes=max_bytes)
     if b"\x00" in raw:
         raise ReportParseError("the file is not text")
     try:

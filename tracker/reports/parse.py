@@ -47,9 +47,18 @@ phrase, singular or plural, optional colon) are areas for improvement; the block
 ends at the first line that is not a bullet, or at the next question. Bullets in
 prose, and sentences that mention "areas for improvement", are narrative.
 
+An area for improvement that wraps onto the next line (real 2018 pages: "...the
+quality and progress" / "of investigations. - The force should improve...") is
+one area: a line after a bullet that has not ended its sentence continues it,
+indented or not, and a bullet mark after a full stop on that line starts the next
+area. A continuation that starts with a capital letter, unindented, is joined too,
+with a warning, since it could be narrative after an unpunctuated bullet.
+
 Pages cut short (the excerpts end mid-sentence) are read as far as they go: a
 truncated last bullet is still an area for improvement, and a question number
-with nothing after it is dropped.
+with nothing after it is dropped. Either way `ParsedReport.warnings` says so:
+each warning is (message, line number or None, the text concerned); a reader
+never drops text without saying so.
 
 Choices:
 
@@ -147,6 +156,8 @@ class ParsedReport:
     last_updated: datetime.date | None
     summary: str
     questions: tuple[ParsedQuestion, ...]
+    # (message, line number or None, the text concerned): what was guessed or cut off.
+    warnings: tuple[tuple[str, int | None, str], ...] = ()
 
     @property
     def afi_count(self) -> int:
@@ -239,14 +250,17 @@ class _Line:
     kind: _Kind
     text: str  # the line with surrounding whitespace stripped
     value: Any = None  # what the kind carries: a name, a grade, a question number, a date
+    indented: bool = False  # the raw line starts with whitespace
 
 
 def _classify(raw: str, number: int) -> _Line:
     text = raw.strip()  # str.strip() also removes the non-breaking space
     folded = " ".join(text.split()).casefold()
 
+    indented = raw[:1].isspace()
+
     def line(kind: _Kind, value: Any = None) -> _Line:
-        return _Line(number, kind, text, value)
+        return _Line(number, kind, text, value, indented)
 
     if not text:
         return line(_Kind.BLANK)
@@ -343,6 +357,16 @@ class _AreaDraft:
     def text(self) -> str:
         return "\n".join([self.lead, *(f"• {point}" for point in self.sub_points)])
 
+    def last(self) -> str:
+        return self.sub_points[-1] if self.sub_points else self.lead
+
+    def extend(self, text: str) -> None:
+        """Join a wrapped line to the text it continues."""
+        if self.sub_points:
+            self.sub_points[-1] = f"{self.sub_points[-1]} {text}"
+        else:
+            self.lead = f"{self.lead} {text}"
+
 
 @dataclass
 class _QuestionDraft:
@@ -390,6 +414,8 @@ class _PageReader:
         self.pending_number: _Line | None = None
         self.in_areas = False
         self.open_area: _AreaDraft | None = None  # the last area, while its block lasts
+        self.warnings: list[tuple[str, int | None, str]] = []
+        self.last_line: _Line | None = None
 
     def read_header(self, lines: list[_Line]) -> int:
         """Take the pillar and headline lines after the heading; return where the body starts."""
@@ -406,8 +432,14 @@ class _PageReader:
         return index
 
     def feed(self, line: _Line) -> None:
+        self.last_line = line
         if line.kind is _Kind.BULLET and self.in_areas:
-            self._add_area(line.value)
+            first, *others = _split_inline_bullets(line.value)
+            self._add_area(first)
+            for text in others:
+                self._add_area(text)
+            return
+        if self.in_areas and self._continues_area(line):
             return
         self.in_areas = False
         if self.pending_number is not None:
@@ -432,6 +464,7 @@ class _PageReader:
 
     def report(self, place: str, year: int) -> ParsedReport:
         """The report read so far; a question number left pending is where the page was cut."""
+        self._warn_if_cut()
         return ParsedReport(
             place=place,
             programme="PEEL",
@@ -442,7 +475,54 @@ class _PageReader:
             last_updated=self.last_updated,
             summary="\n\n".join(self.summary),
             questions=tuple(question.build() for question in self.questions),
+            warnings=tuple(self.warnings),
         )
+
+    def _warn_if_cut(self) -> None:
+        last = self.last_line
+        if self.pending_number is not None:
+            number = self.pending_number
+            self.warnings.append(
+                (
+                    f"the page ends after question number {number.value}, with no question: "
+                    "it looks cut off there, and the number was not imported",
+                    number.number,
+                    number.text,
+                )
+            )
+        elif (
+            last is not None
+            and last.kind in (_Kind.TEXT, _Kind.BULLET)
+            and not last.text.endswith(_FINISHED_ENDS)
+        ):
+            self.warnings.append(
+                (
+                    "the page ends mid-sentence: it looks cut off here, and whatever came "
+                    "after it is not in the text",
+                    last.number,
+                    last.text[-80:],
+                )
+            )
+
+    def _continues_area(self, line: _Line) -> bool:
+        """Join a line that carries on the last area for improvement's unfinished sentence."""
+        area = self.open_area
+        if area is None or line.kind is not _Kind.TEXT or area.last().endswith(_FINISHED_ENDS):
+            return False
+        first, *others = _split_inline_bullets(line.text)
+        if not (line.indented or first[:1].islower() or others):
+            self.warnings.append(
+                (
+                    "read as the continuation of the area for improvement above it (that "
+                    "area does not end its sentence); check it is not narrative",
+                    line.number,
+                    line.text,
+                )
+            )
+        area.extend(first)
+        for text in others:
+            self._add_area(text)
+        return True
 
     def _pillar(self) -> str | None:
         # A line naming the pillar beats the words of the headline.
@@ -502,6 +582,15 @@ class _PageReader:
             self.questions[-1].add_paragraph(line.text)
         else:
             self.summary.append(line.text)
+
+
+# A bullet mark after a sentence's end starts the next bullet on the same line.
+_INLINE_BULLET_RE = re.compile(r"(?<=[.;!?])\s+[-–•·▪●]\s+(?=\S)")
+_FINISHED_ENDS = (".", "!", "?", ";", ":", ".’", ".”", "?’", ".)")
+
+
+def _split_inline_bullets(text: str) -> list[str]:
+    return _INLINE_BULLET_RE.split(text)
 
 
 def _looks_like_title(line: _Line) -> bool:

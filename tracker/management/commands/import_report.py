@@ -13,11 +13,12 @@ from tracker.reports.document import report_json
 from tracker.reports.errors import ReportError
 from tracker.reports.imports import import_report
 from tracker.reports.load import check_size, read_page_bytes
+from tracker.reports.read import FORMATS
 
 
 class Command(BaseCommand):
     help = (
-        "Import a HMICFRS PEEL report page saved as text: one action per area for "
+        "Import a HMICFRS PEEL report page saved as text or PDF: one action per area for "
         "improvement. Nothing is written if anything is wrong."
     )
 
@@ -26,6 +27,11 @@ class Command(BaseCommand):
         parser.add_argument("--force", help="the force, when the page does not name it")
         parser.add_argument("--source-url", default="", help="where the page was published")
         parser.add_argument("--dry-run", action="store_true", help="parse and check, write nothing")
+        parser.add_argument(
+            "--format",
+            choices=FORMATS,
+            help="the page's format, when it should not be detected",
+        )
         parser.add_argument("--json", action="store_true", help="print the report as JSON")
         parser.add_argument(
             "--replace",
@@ -41,6 +47,7 @@ class Command(BaseCommand):
                 source_url=options["source_url"],
                 replace=options["replace"],
                 dry_run=options["dry_run"],
+                format=options["format"],
             )
         except ReportError as error:
             raise CommandError(f"{options['file']}: {error}") from None
