@@ -11,9 +11,10 @@ import datetime
 from collections import defaultdict
 from urllib.parse import urlencode
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, QuerySet
 from django.urls import reverse
 
+from tracker import labels
 from tracker.models import ActionEvent, Force, Question, count_expressions
 from tracker.workflow import DUE_SOON_DAYS, OPEN_STATUSES, Status, due_soon_until
 
@@ -104,51 +105,73 @@ def force_rows(actions, forces: list[Force], today: datetime.date) -> list[dict]
 
 
 def report_summaries(actions, inspections, expanded: int | None = None) -> list[dict]:
-    """Each report with its questions and their actions' statuses (three queries in all).
+    """Each report with its actions by status (three queries in all).
 
-    Only the first `expanded` reports (the most recent) get a chart; the rest are listed.
+    The first `expanded` reports (the most recent) also get their questions and a chart; the
+    rest are a link and a count, so their questions are not fetched.
     """
     per_question: dict[int, dict[str, int]] = defaultdict(dict)
     for question_id, status, n in (
         actions.order_by().values_list("question_id", "status").annotate(n=Count("pk"))
     ):
         per_question[question_id][status] = n
-    summaries = []
-    for i, inspection in enumerate(
-        inspections.select_related("force").prefetch_related(
-            Prefetch("questions", queryset=Question.objects.defer("narrative"))
-        )
+    reports = list(inspections.select_related("force"))
+    shown = {inspection.pk for inspection in (reports if expanded is None else reports[:expanded])}
+    # Plain tuples: a force's twenty reports have some two hundred questions, and only the
+    # shown reports' questions become rows.
+    per_report: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    questions_of: dict[int, list[tuple]] = defaultdict(list)
+    for question in Question.objects.filter(inspection__in=reports).values_list(
+        "pk", "inspection_id", "number", "text", "grade"
     ):
-        questions = []
-        report_counts: dict[str, int] = defaultdict(int)
-        for question in inspection.questions.all():
-            counts = per_question.get(question.pk, {})
-            for status, n in counts.items():
-                report_counts[status] += n
-            questions.append({"question": question, "segments": _segments(counts)})
-        summaries.append(
-            {
-                "inspection": inspection,
-                "questions": questions,
-                "segments": _segments(report_counts),
-                "total": sum(report_counts.values()),
-                "chart": chart(questions) if expanded is None or i < expanded else None,
-            }
-        )
+        for status, n in per_question.get(question[0], {}).items():
+            per_report[question[1]][status] += n
+        if question[1] in shown:
+            questions_of[question[1]].append(question)
+    summaries = []
+    for inspection in reports:
+        url = inspection.get_absolute_url()
+        counts = per_report.get(inspection.pk, {})
+        summary = {
+            "inspection": inspection,
+            "url": url,
+            "segments": _segments(counts),
+            "total": sum(counts.values()),
+            "questions": [],
+            "chart": None,
+        }
+        if inspection.pk in shown:
+            summary["questions"] = [
+                _question_row(question, url, per_question.get(question[0], {}))
+                for question in questions_of[inspection.pk]
+            ]
+            summary["chart"] = chart(summary["questions"])
+        summaries.append(summary)
     return summaries
+
+
+def _question_row(question: tuple, report_url: str, counts: dict[str, int]) -> dict:
+    _pk, _report, number, text, grade = question
+    return {
+        "number": number,
+        "text": text,
+        "url": f"{report_url}#question-{number}",  # as Question.get_absolute_url()
+        "grade": grade,
+        "grade_label": labels.GRADE.get(grade, grade),
+        "segments": _segments(counts),
+    }
+
+
+# Statuses in workflow order, looked up once: a dashboard draws a bar for every question.
+STATUSES = tuple(Status.values)
 
 
 def _segments(counts: dict[str, int]) -> list[dict]:
     """A stacked bar: one segment per status in workflow order, widths in whole percent."""
-    percents = _whole_percents([counts.get(status, 0) for status in Status])
+    values = [counts.get(status, 0) for status in STATUSES]
     return [
-        {
-            "status": status.value,
-            "label": status.label,
-            "count": counts.get(status, 0),
-            "percent": percent,
-        }
-        for status, percent in zip(Status, percents, strict=True)
+        {"status": status, "label": labels.STATUS[status], "count": count, "percent": percent}
+        for status, count, percent in zip(STATUSES, values, _whole_percents(values), strict=True)
     ]
 
 
@@ -186,7 +209,7 @@ def chart(questions: list[dict]) -> dict:
             x += width
         rows.append(
             {
-                "question": row["question"],
+                "number": row["number"],
                 "segments": row["segments"],
                 "total": sum(s["count"] for s in row["segments"]),
                 "bars": bars,
@@ -200,5 +223,5 @@ def chart(questions: list[dict]) -> dict:
         "width": CHART_LABEL_WIDTH + CHART_BAR_WIDTH + 60,
         "height": max(len(rows), 1) * CHART_ROW_HEIGHT,
         "bar_height": CHART_BAR_HEIGHT,
-        "statuses": list(Status),
+        "statuses": [{"value": status, "label": labels.STATUS[status]} for status in STATUSES],
     }

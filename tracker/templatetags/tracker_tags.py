@@ -17,18 +17,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.timesince import timesince
 
-from tracker import dates
-from tracker.models import Grade, Pillar
-from tracker.workflow import Status
+from tracker import dates, labels
 
 register = template.Library()
 
-RAG_LABELS = {
-    "red": "Overdue",
-    "amber": "Due soon",
-    "green": "On track",
-    "grey": "Done",
-}
 
 # Which way each sort runs, for aria-sort on the column header.
 SORT_COLUMNS = {
@@ -40,33 +32,26 @@ SORT_COLUMNS = {
 }
 
 
-# Built once: `Status.values` and `Status(value).label` build lists on every call, and the list
-# page shows a hundred badges.
-STATUS_LABELS = {value: str(label) for value, label in Status.choices}
-GRADE_LABELS = {value: str(label) for value, label in Grade.choices}
-PILLAR_LABELS = {value: str(label) for value, label in Pillar.choices}
-
-
 @register.filter
 def status_label(status: str) -> str:
     """ "in_progress" -> "In progress"."""
-    return STATUS_LABELS.get(status, status)
+    return labels.STATUS.get(status, status)
 
 
 @register.filter
 def grade_label(grade: str) -> str:
-    return GRADE_LABELS.get(grade, grade)
+    return labels.GRADE.get(grade, grade)
 
 
 @register.filter
 def rag_label(rag: str) -> str:
     """ "red" -> "Overdue": what the colour means, in words."""
-    return RAG_LABELS.get(rag, rag)
+    return labels.RAG.get(rag, rag)
 
 
 @register.filter
 def pillar_label(pillar: str) -> str:
-    return PILLAR_LABELS.get(pillar, pillar)
+    return labels.PILLAR.get(pillar, pillar)
 
 
 @register.filter(expects_localtime=True)
