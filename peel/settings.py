@@ -119,8 +119,9 @@ TEMPLATES = [
 ]
 
 # Widgets render through TEMPLATES (cached, as pages are), so templates/django/forms/ can
-# replace one of Django's widget templates: the select's options are written inline there.
-FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
+# replace Django's widget templates: a select's options and an input's attributes are written
+# inline there, and every input type goes straight to input.html (tracker/renderers.py).
+FORM_RENDERER = "tracker.renderers.FormRenderer"
 
 DATABASES = {
     "default": dj_database_url.parse(

@@ -204,3 +204,34 @@ def test_the_filter_form_keeps_what_was_asked_and_ties_errors_to_the_field(signe
     )
     assert '<p id="error_1_id_due_after"><strong>Enter a valid date.</strong></p>' in form
     assert '<option value="due">Due soonest</option>' in form  # the default sort, unasked
+
+
+def test_every_input_type_the_renderer_sends_to_input_html_only_includes_it():
+    """tracker/renderers.py renders input.html for these types: true while Django's own
+    template of each type is nothing but that include (a Django upgrade could change one)."""
+    from pathlib import Path
+
+    import django
+
+    from tracker.renderers import INPUT_TYPES
+
+    widgets = Path(django.__file__).parent / "forms" / "templates" / "django" / "forms" / "widgets"
+    for kind in INPUT_TYPES:
+        assert (widgets / f"{kind}.html").read_text().strip() == (
+            '{% include "django/forms/widgets/input.html" %}'
+        ), kind
+
+
+def test_an_input_writes_its_attributes_as_django_does():
+    html = str(
+        forms.CheckboxInput(
+            {"class": "action-select", "aria-label": "Pick <me>"}, lambda value: False
+        ).render("_selected_action", "7")
+    )
+    assert html == (
+        '<input type="checkbox" name="_selected_action" value="7" class="action-select"'
+        ' aria-label="Pick &lt;me&gt;">'
+    )
+    assert str(forms.TextInput({"required": True, "disabled": False}).render("q", None)) == (
+        '<input type="text" name="q" required>'
+    )
