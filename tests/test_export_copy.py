@@ -116,6 +116,21 @@ def test_copy_and_the_csv_module_write_the_same_bytes(force, other_force):
 
 
 @postgresql_only
+def test_the_inspection_cell_is_neutralised_by_its_programme(force):
+    """COPY neutralises the inspection's first part, Python the whole cell: the same bytes."""
+    for programme in ("", "=PEEL", "\uff0bPEEL", "\tPEEL", "PEEL"):
+        inspection = make_inspection(force=force, programme=programme, year=2016)
+        make_action(question=make_question(inspection=inspection))
+    queryset = Action.objects.order_by("pk")
+
+    by_copy = export(exports.copy_chunks(queryset, "", TODAY))
+
+    assert by_copy == export(exports.python_chunks(queryset, "", TODAY))
+    cells = [row[2] for row in csv.reader(io.StringIO(by_copy.decode("utf-8-sig"), newline=""))]
+    assert cells[1:3] == [" 2016 Effectiveness", "'=PEEL 2016 Effectiveness"]
+
+
+@postgresql_only
 def test_both_paths_agree_in_any_order_and_filter(force, other_force):
     awkward_actions(force, other_force)
     queryset = Action.objects.filter(force=force).exclude(status=Status.CLOSED)
