@@ -70,7 +70,7 @@ class InspectionFilter(admin.SimpleListFilter):
         if force_id is None:
             return []
         reports = Inspection.objects.filter(force_id=force_id).select_related("force")
-        return [(str(i.pk), f"{i.programme} {i.year} {i.get_pillar_display()}") for i in reports]
+        return [(str(i.pk), i.name) for i in reports]
 
     def queryset(self, request, queryset):
         inspection_id = id_from_url(self.value())
@@ -291,8 +291,7 @@ class ActionAdmin(admin.ModelAdmin):
 
     @admin.display(description="Report", ordering="question__inspection")
     def report(self, obj):
-        inspection = obj.question.inspection
-        return f"{inspection.programme} {inspection.year} {inspection.get_pillar_display()}"
+        return obj.question.inspection.name
 
     @admin.display(description="Q", ordering="question__number")
     def question_number(self, obj):

@@ -24,6 +24,7 @@ from django.db.models import (
     Func,
     IntegerField,
     OuterRef,
+    Q,
     QuerySet,
     Subquery,
     TextField,
@@ -33,7 +34,16 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce, Concat, NullIf
 from django.urls import reverse
 
-from tracker.models import EvidenceNote, Grade, Pillar
+from tracker.models import (
+    FORMAT_NOUNS,
+    PEEL_CYCLES,
+    EvidenceNote,
+    Grade,
+    Kind,
+    Pillar,
+    ReportFormat,
+    report_name,
+)
 from tracker.workflow import Status, is_overdue, overdue_q
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -53,6 +63,7 @@ FORMULA_STARTS = frozenset(
 _STATUS_LABELS = dict(Status.choices)
 _GRADE_LABELS = dict(Grade.choices)
 _PILLAR_LABELS = dict(Pillar.choices)
+_KIND_LABELS = dict(Kind.choices)
 
 
 def neutralise(value: str) -> str:
@@ -140,9 +151,78 @@ def _pillar_label(pillar: str) -> str:
     return neutralise(_PILLAR_LABELS.get(pillar, pillar))
 
 
-def _pillar_sql() -> Case:
+def _pillar_sql() -> NullIf:
     pillar = "question__inspection__pillar"
-    return _labels(pillar, Pillar.choices, F(pillar))
+    return _cell(_labels(pillar, Pillar.choices, F(pillar)))
+
+
+def _inspection_name(row) -> str:
+    return neutralise(
+        report_name(
+            format=row.question__inspection__format,
+            programme=row.question__inspection__programme,
+            year=row.question__inspection__year,
+            pillar=row.question__inspection__pillar,
+            published=row.question__inspection__published,
+            title=row.question__inspection__title,
+        )
+    )
+
+
+def _inspection_name_sql() -> Func:
+    """`report_name()` in SQL: a pillar page's programme, year and pillar; a PEEL 2021+
+    report's programme and cycle; another inspection's title; else the programme, what the
+    report is and when it was published."""
+    programme = F("question__inspection__programme")
+    published = _to_char(F("question__inspection__published"), "YYYY-MM-DD")
+    return neutralised(
+        Case(
+            When(
+                question__inspection__format=ReportFormat.PEEL_2014_2019,
+                then=Concat(
+                    programme,
+                    _text(" "),
+                    Cast("question__inspection__year", TextField()),
+                    _text(" "),
+                    _labels("question__inspection__pillar", Pillar.choices, Value("")),
+                    output_field=TextField(),
+                ),
+            ),
+            *(
+                When(
+                    question__inspection__format=format,
+                    then=Concat(programme, _text(f" {cycle}"), output_field=TextField()),
+                )
+                for format, cycle in PEEL_CYCLES.items()
+            ),
+            When(
+                ~Q(question__inspection__title=""),
+                question__inspection__format=ReportFormat.OTHER,
+                then=F("question__inspection__title"),
+            ),
+            *(
+                When(
+                    question__inspection__format=format,
+                    then=Concat(
+                        programme,
+                        _text(f" {noun}"),
+                        Case(
+                            When(
+                                question__inspection__published__isnull=False,
+                                then=Concat(_text(" "), published, output_field=TextField()),
+                            ),
+                            default=_text(""),
+                            output_field=TextField(),
+                        ),
+                        output_field=TextField(),
+                    ),
+                )
+                for format, noun in FORMAT_NOUNS.items()
+            ),
+            default=programme,
+            output_field=TextField(),
+        )
+    )
 
 
 def _in_utc(field: str) -> Func:
@@ -168,23 +248,7 @@ def _typed(name: str, field: str) -> Column:
 COLUMNS: tuple[Column, ...] = (
     Column("action_id", lambda row, _: row.pk, lambda _: F("pk")),
     _typed("force", "force__name"),
-    Column(
-        "inspection",
-        lambda row, _: neutralise(
-            f"{row.question__inspection__programme} {row.question__inspection__year} "
-            f"{_pillar_label(row.question__inspection__pillar)}"
-        ),
-        lambda _: neutralised(
-            Concat(
-                F("question__inspection__programme"),
-                _text(" "),
-                Cast("question__inspection__year", TextField()),
-                _text(" "),
-                _pillar_sql(),
-                output_field=TextField(),
-            )
-        ),
-    ),
+    Column("inspection", lambda row, _: _inspection_name(row), lambda _: _inspection_name_sql()),
     Column(
         "pillar",
         lambda row, _: _pillar_label(row.question__inspection__pillar),
@@ -238,6 +302,19 @@ COLUMNS: tuple[Column, ...] = (
         lambda row, context: context.url_pattern.format(row.pk),
         _url_sql,
     ),
+    # Since 2021+ reports: what the report found, a recommendation's cause of concern, and its
+    # deadline in the report's words. Added at the end, so columns read by position stay put.
+    Column(
+        "kind",
+        lambda row, _: neutralise(_KIND_LABELS.get(row.kind, row.kind)),
+        lambda _: _labels("kind", Kind.choices, F("kind")),
+    ),
+    Column(
+        "parent_action_id",
+        lambda row, _: "" if row.parent_id is None else row.parent_id,
+        lambda _: F("parent_id"),
+    ),
+    _typed("deadline", "deadline_text"),
 )
 HEADER = tuple(column.name for column in COLUMNS)
 
@@ -251,6 +328,9 @@ def export_rows(queryset: QuerySet) -> QuerySet:
         "question__inspection__programme",
         "question__inspection__year",
         "question__inspection__pillar",
+        "question__inspection__format",
+        "question__inspection__published",
+        "question__inspection__title",
         "question__number",
         "question__text",
         "question__grade",
@@ -261,5 +341,8 @@ def export_rows(queryset: QuerySet) -> QuerySet:
         "updated_at",
         "note_count",
         "last_note",
+        "kind",
+        "parent_id",
+        "deadline_text",
         named=True,
     )

@@ -32,6 +32,7 @@ from tracker.models.people import (
     User,
 )
 from tracker.models.reports import (
+    FORMAT_NOUNS,
     GRADE_SEVERITY,
     PEEL_CYCLES,
     Grade,
@@ -46,6 +47,7 @@ from tracker.models.reports import (
 from tracker.workflow import Kind, Rag, Relation, Role, StaleVersion, Status, TransitionError
 
 __all__ = [
+    "FORMAT_NOUNS",
     "GRADE_SEVERITY",
     "INSPECTORS_GROUP",
     "REPORT_TEXT",
