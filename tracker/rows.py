@@ -40,6 +40,7 @@ def _row(action: Action, notes: int, show_force: bool) -> dict:
     inspection = question.inspection
     updated = dates.local(action.updated_at)
     rag = action.rag
+    parent = action.parent if action.parent_id else None
     return {
         "pk": action.pk,
         "url": action.get_absolute_url(),
@@ -49,7 +50,8 @@ def _row(action: Action, notes: int, show_force: bool) -> dict:
         "kind": action.kind,
         "kind_label": labels.KIND.get(action.kind, action.kind),
         "parent": action.parent_id,
-        "parent_url": action.parent.get_absolute_url() if action.parent_id else "",
+        "parent_url": parent.get_absolute_url() if parent else "",
+        "parent_text": parent.short_text if parent else "",
         "deadline": action.deadline_text,
         "blocked": action.is_blocked,
         "force": inspection.force.short_name if show_force else "",
