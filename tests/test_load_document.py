@@ -727,3 +727,9 @@ def test_the_migration_applies_backwards_and_forwards_keeping_pillar_pages():
             ActionEvent.objects.filter(pk=event.pk).update(reason="rewritten")
     finally:
         MigrationExecutor(connection).migrate(leaves)
+
+
+def test_the_stored_formats_are_the_readers_formats():
+    from tracker.reports.shape import ReportFormat as ReadFormat
+
+    assert [f.value for f in ReadFormat] == ReportFormat.values

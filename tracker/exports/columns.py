@@ -27,6 +27,7 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    TextChoices,
     TextField,
     Value,
     When,
@@ -36,6 +37,7 @@ from django.urls import reverse
 
 from tracker.models import (
     FORMAT_NOUNS,
+    NAME_FIELDS,
     PEEL_CYCLES,
     EvidenceNote,
     Grade,
@@ -60,10 +62,8 @@ FORMULA_STARTS = frozenset(
     "\uff0b\uff0d\uff1d\uff20"  # full-width plus, hyphen-minus, equals, commercial at
 )
 
-_STATUS_LABELS = dict(Status.choices)
 _GRADE_LABELS = dict(Grade.choices)
 _PILLAR_LABELS = dict(Pillar.choices)
-_KIND_LABELS = dict(Kind.choices)
 
 
 def neutralise(value: str) -> str:
@@ -157,16 +157,8 @@ def _pillar_sql() -> NullIf:
 
 
 def _inspection_name(row) -> str:
-    return neutralise(
-        report_name(
-            format=row.question__inspection__format,
-            programme=row.question__inspection__programme,
-            year=row.question__inspection__year,
-            pillar=row.question__inspection__pillar,
-            published=row.question__inspection__published,
-            title=row.question__inspection__title,
-        )
-    )
+    fields = {field: getattr(row, f"question__inspection__{field}") for field in NAME_FIELDS}
+    return neutralise(report_name(**fields))
 
 
 def _inspection_name_sql() -> Func:
@@ -245,6 +237,16 @@ def _typed(name: str, field: str) -> Column:
     )
 
 
+def _choice(field: str, choices: type[TextChoices]) -> Column:
+    """A choice of the action's own, as its label (an unknown value as it is)."""
+    labels = dict(choices.choices)
+    return Column(
+        field,
+        lambda row, _: neutralise(labels.get(getattr(row, field), getattr(row, field))),
+        lambda _: _labels(field, choices.choices, F(field)),
+    )
+
+
 COLUMNS: tuple[Column, ...] = (
     Column("action_id", lambda row, _: row.pk, lambda _: F("pk")),
     _typed("force", "force__name"),
@@ -263,11 +265,7 @@ COLUMNS: tuple[Column, ...] = (
     ),
     _typed("area_for_improvement", "text"),
     _typed("owner", "owner__username"),
-    Column(
-        "status",
-        lambda row, _: neutralise(_STATUS_LABELS.get(row.status, row.status)),
-        lambda _: _labels("status", Status.choices, F("status")),
-    ),
+    _choice("status", Status),
     Column(
         "due_date",
         lambda row, _: row.due_date.isoformat() if row.due_date else "",
@@ -304,11 +302,7 @@ COLUMNS: tuple[Column, ...] = (
     ),
     # Since 2021+ reports: what the report found, a recommendation's cause of concern, and its
     # deadline in the report's words. Added at the end, so columns read by position stay put.
-    Column(
-        "kind",
-        lambda row, _: neutralise(_KIND_LABELS.get(row.kind, row.kind)),
-        lambda _: _labels("kind", Kind.choices, F("kind")),
-    ),
+    _choice("kind", Kind),
     Column(
         "parent_action_id",
         lambda row, _: "" if row.parent_id is None else row.parent_id,
@@ -325,12 +319,7 @@ def export_rows(queryset: QuerySet) -> QuerySet:
     return with_notes.values_list(
         "pk",
         "force__name",
-        "question__inspection__programme",
-        "question__inspection__year",
-        "question__inspection__pillar",
-        "question__inspection__format",
-        "question__inspection__published",
-        "question__inspection__title",
+        *(f"question__inspection__{field}" for field in NAME_FIELDS),
         "question__number",
         "question__text",
         "question__grade",

@@ -34,6 +34,7 @@ from tracker.models.people import (
 from tracker.models.reports import (
     FORMAT_NOUNS,
     GRADE_SEVERITY,
+    NAME_FIELDS,
     PEEL_CYCLES,
     Grade,
     Inspection,
@@ -62,6 +63,7 @@ __all__ = [
     "Inspection",
     "InspectionQuerySet",
     "Kind",
+    "NAME_FIELDS",
     "PEEL_CYCLES",
     "PasswordResetRequest",
     "Pillar",
