@@ -733,3 +733,22 @@ def test_the_stored_formats_are_the_readers_formats():
     from tracker.reports.shape import ReportFormat as ReadFormat
 
     assert [f.value for f in ReadFormat] == ReportFormat.values
+
+
+def test_a_document_edited_in_a_preview_may_name_its_format_and_kinds_as_strings(db):
+    document = ReportDocument(
+        format="other",  # type: ignore[arg-type]
+        force="Kent",
+        title="",
+        findings=(
+            Finding(id=1, kind="cause-of-concern", text="Calls are answered too slowly."),  # type: ignore[arg-type]
+            Finding(id=2, kind="recommendation", text="Answer them sooner.", parent=1),  # type: ignore[arg-type]
+        ),
+    )
+
+    result = load_document(document, by=None, via=ActionEvent.Via.IMPORT)
+
+    assert result.inspection.programme == "HMICFRS"
+    assert str(result.inspection) == "Kent Police HMICFRS inspection"
+    child = Action.objects.get(kind=Kind.RECOMMENDATION)
+    assert child.parent.kind == Kind.CAUSE_OF_CONCERN
