@@ -752,3 +752,14 @@ def test_a_document_edited_in_a_preview_may_name_its_format_and_kinds_as_strings
     assert str(result.inspection) == "Kent Police HMICFRS inspection"
     child = Action.objects.get(kind=Kind.RECOMMENDATION)
     assert child.parent.kind == Kind.CAUSE_OF_CONCERN
+
+
+def test_the_report_page_shows_areas_and_kinds(client, cause, inspector):
+    client.force_login(inspector)
+    page = client.get(cause.question.inspection.get_absolute_url()).content.decode()
+    assert '<h1 class="h2">PEEL 2021/22</h1>' in page
+    assert "Area 2" in page and "Published" in page
+    assert (
+        '<span class="badge badge-kind badge-kind-cause_of_concern">Cause of concern</span>' in page
+    )
+    assert "(Within three months)" in page
