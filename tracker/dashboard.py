@@ -15,7 +15,7 @@ from django.db.models import Count, QuerySet
 from django.urls import reverse
 
 from tracker import labels
-from tracker.models import ActionEvent, Force, Question, count_expressions
+from tracker.models import ActionEvent, Force, Question, cite_question, count_expressions
 from tracker.workflow import DUE_SOON_DAYS, OPEN_STATUSES, Status, due_soon_until
 
 RECENT_EVENTS = 10
@@ -122,7 +122,7 @@ def report_summaries(actions, inspections, expanded: int | None = None) -> list[
     per_report: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     questions_of: dict[int, list[tuple]] = defaultdict(list)
     for question in Question.objects.filter(inspection__in=reports).values_list(
-        "pk", "inspection_id", "number", "text", "grade"
+        "pk", "inspection_id", "number", "text", "grade", "label"
     ):
         for status, n in per_question.get(question[0], {}).items():
             per_report[question[1]][status] += n
@@ -151,9 +151,10 @@ def report_summaries(actions, inspections, expanded: int | None = None) -> list[
 
 
 def _question_row(question: tuple, report_url: str, counts: dict[str, int]) -> dict:
-    _pk, _report, number, text, grade = question
+    _pk, _report, number, text, grade, label = question
     return {
         "number": number,
+        "short_name": cite_question(number, label),
         "text": text,
         "url": f"{report_url}#question-{number}",  # as Question.get_absolute_url()
         "grade": grade,

@@ -73,6 +73,14 @@ class ImportReportForm(forms.Form):
             raise forms.ValidationError(f"This page cannot be imported: {error}") from None
         except ReportImportError as error:
             raise forms.ValidationError(str(error)) from None
+        if result.parsed is None:
+            # This page previews pillar pages; other formats load from the command until the
+            # editable preview shows what they hold.
+            assert result.document is not None
+            raise forms.ValidationError(
+                f"This is a {result.document.format.label} page: import it with manage.py "
+                "import_report; this page previews PEEL 2014–2019 pillar pages."
+            )
         data["parsed"], data["resolved_force"] = result.parsed, result.force
         data["existing"] = result.existing
         picked = data.get("force")

@@ -9,8 +9,8 @@ One module per concern, each importing only from the ones before it:
   and its audit trail (`ActionEvent`).
 
 Every model's name is here, so code imports from `tracker.models`, never from a module of it;
-so are the rulebook's names the models' methods take and give (`Status`, `Role`, `Rag`,
-`TransitionError`, `StaleVersion`).
+so are the rulebook's names the models' methods take and give (`Status`, `Kind`, `Relation`,
+`Role`, `Rag`, `TransitionError`, `StaleVersion`).
 """
 
 from __future__ import annotations
@@ -32,17 +32,24 @@ from tracker.models.people import (
     User,
 )
 from tracker.models.reports import (
+    FORMAT_NOUNS,
     GRADE_SEVERITY,
+    NAME_FIELDS,
+    PEEL_CYCLES,
     Grade,
     Inspection,
     InspectionQuerySet,
     Pillar,
     Question,
+    ReportFormat,
+    cite_question,
     grade_severity,
+    report_name,
 )
-from tracker.workflow import Rag, Role, StaleVersion, Status, TransitionError
+from tracker.workflow import Kind, Rag, Relation, Role, StaleVersion, Status, TransitionError
 
 __all__ = [
+    "FORMAT_NOUNS",
     "GRADE_SEVERITY",
     "INSPECTORS_GROUP",
     "REPORT_TEXT",
@@ -56,10 +63,15 @@ __all__ = [
     "Grade",
     "Inspection",
     "InspectionQuerySet",
+    "Kind",
+    "NAME_FIELDS",
+    "PEEL_CYCLES",
     "PasswordResetRequest",
     "Pillar",
     "Question",
     "Rag",
+    "Relation",
+    "ReportFormat",
     "Role",
     "StaleVersion",
     "Status",
@@ -67,4 +79,6 @@ __all__ = [
     "User",
     "count_expressions",
     "grade_severity",
+    "report_name",
+    "cite_question",
 ]
