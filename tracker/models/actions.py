@@ -574,10 +574,15 @@ class Action(models.Model):
         self.updated_at = now
 
 
+class NoteKind(models.TextChoices):
+    """What a note is evidence of (`EvidenceNote.Kind`): work done, or the difference it made."""
+
+    PROGRESS = "progress", "Progress (activity)"
+    IMPACT = "impact", "Impact (outcome)"
+
+
 class EvidenceNote(models.Model):
-    class Kind(models.TextChoices):
-        PROGRESS = "progress", "Progress (activity)"
-        IMPACT = "impact", "Impact (outcome)"
+    Kind = NoteKind
 
     action = models.ForeignKey(Action, on_delete=models.PROTECT, related_name="notes")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -589,7 +594,7 @@ class EvidenceNote(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(kind__in=["progress", "impact"]), name="tracker_evidencenote_kind_valid"
+                condition=Q(kind__in=NoteKind.values), name="tracker_evidencenote_kind_valid"
             ),
         ]
         indexes = [
@@ -646,26 +651,35 @@ class EvidenceFile(models.Model):
         return self.sha256[:12]
 
 
+class EventKind(models.TextChoices):
+    """What an audit-trail event records (`ActionEvent.Kind`)."""
+
+    IMPORTED = "imported", "Imported"
+    STATUS = "status", "Status"
+    OWNER = "owner", "Owner"
+    DUE_DATE = "due_date", "Due date"
+    BLOCKED = "blocked", "Blocked"
+    NOTE = "note", "Evidence note"
+    # An inspector edited the action's question (in the admin).
+    QUESTION_TEXT = "question", "Question's text"
+    GRADE = "grade", "Question's grade"
+    DISCHARGED = "discharged", "Discharged"
+
+
+class EventVia(models.TextChoices):
+    """Where a change was made (`ActionEvent.Via`)."""
+
+    WEB = "web", "Web"
+    ADMIN = "admin", "Admin"
+    IMPORT = "import", "Import"
+    COMMAND = "command", "Command"
+
+
 class ActionEvent(models.Model):
     """One line of an action's audit trail. Append-only, enforced by a database trigger."""
 
-    class Kind(models.TextChoices):
-        IMPORTED = "imported", "Imported"
-        STATUS = "status", "Status"
-        OWNER = "owner", "Owner"
-        DUE_DATE = "due_date", "Due date"
-        BLOCKED = "blocked", "Blocked"
-        NOTE = "note", "Evidence note"
-        # An inspector edited the action's question (in the admin).
-        QUESTION_TEXT = "question", "Question's text"
-        GRADE = "grade", "Question's grade"
-        DISCHARGED = "discharged", "Discharged"
-
-    class Via(models.TextChoices):
-        WEB = "web", "Web"
-        ADMIN = "admin", "Admin"
-        IMPORT = "import", "Import"
-        COMMAND = "command", "Command"
+    Kind = EventKind
+    Via = EventVia
 
     action = models.ForeignKey(Action, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(max_length=10, choices=Kind)
@@ -685,23 +699,11 @@ class ActionEvent(models.Model):
         ordering = ["-at", "-id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(
-                    kind__in=[
-                        "imported",
-                        "status",
-                        "owner",
-                        "due_date",
-                        "blocked",
-                        "note",
-                        "question",
-                        "grade",
-                        "discharged",
-                    ]
-                ),
+                condition=Q(kind__in=EventKind.values),
                 name="tracker_actionevent_kind_valid",
             ),
             models.CheckConstraint(
-                condition=Q(via__in=["web", "admin", "import", "command"]),
+                condition=Q(via__in=EventVia.values),
                 name="tracker_actionevent_via_valid",
             ),
         ]
