@@ -44,7 +44,54 @@ def next_id(document: ReportDocument) -> int:
 
 
 def _with(document: ReportDocument, findings: list[Finding]) -> ReportDocument:
-    return replace(document, findings=tuple(findings))
+    return _synced(replace(document, findings=tuple(findings)))
+
+
+def _synced(document: ReportDocument) -> ReportDocument:
+    """A 2014–2019 page's report made to say what its findings now say.
+
+    Such a page is loaded from its `ParsedReport` (its questions, grades and narratives), so
+    each question's areas for improvement follow the edited findings: those of that question
+    (`area` its text) that are areas for improvement, in order. `loadable_problems` says what
+    such a page cannot hold (another kind, no question).
+    """
+    parsed = document.pillar_report
+    if parsed is None:
+        return document
+    questions = tuple(
+        replace(
+            question,
+            areas_for_improvement=tuple(
+                finding.text
+                for finding in document.findings
+                if finding.area == question.text
+                and finding.kind is FindingKind.AREA_FOR_IMPROVEMENT
+            ),
+        )
+        for question in parsed.questions
+    )
+    return replace(document, pillar_report=replace(parsed, questions=questions))
+
+
+def loadable_problems(document: ReportDocument) -> list[tuple[int, str, str]]:
+    """What would be lost on import, as (finding id, field, message); none for most formats.
+
+    A PEEL 2014–2019 page holds areas for improvement, each under one of its questions: a
+    finding of another kind, or under no question, has nowhere to go.
+    """
+    parsed = document.pillar_report
+    if parsed is None:
+        return []
+    questions = {question.text for question in parsed.questions}
+    problems = []
+    for finding in document.findings:
+        if finding.kind is not FindingKind.AREA_FOR_IMPROVEMENT:
+            problems.append(
+                (finding.id, "kind", "A PEEL 2014–2019 page holds areas for improvement only.")
+            )
+        if finding.area not in questions:
+            problems.append((finding.id, "area", "Choose the question it belongs to."))
+    return problems
 
 
 def _changed(document: ReportDocument, finding_id: int, **changes) -> ReportDocument:

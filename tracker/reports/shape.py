@@ -64,6 +64,11 @@ class FindingKind(StrEnum):
     AREA_OF_CONCERN = "area-of-concern"
     ACCELERATED_CAUSE_OF_CONCERN = "accelerated-cause-of-concern"
 
+    @property
+    def label(self) -> str:
+        """'area-for-improvement' → 'Area for improvement', as pages and forms say it."""
+        return self.value.replace("-", " ").capitalize()
+
 
 @dataclass(frozen=True)
 class Deadline:
