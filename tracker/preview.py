@@ -23,6 +23,7 @@ Nothing is written to the database until the person confirms; then one call to
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections import Counter
 from collections.abc import Callable, Mapping
@@ -32,6 +33,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib import messages
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -53,7 +55,7 @@ from tracker.reports.edit import (
     split_at_line,
 )
 from tracker.reports.edit import add as add_finding
-from tracker.reports.errors import AlreadyImported, ReportError
+from tracker.reports.errors import AlreadyImported, ReportError, ReportImportError
 from tracker.reports.load import (
     ImportResult,
     check_size,
@@ -70,6 +72,8 @@ from tracker.reports.shape import (
     document_from_json,
     document_json,
 )
+
+logger = logging.getLogger(__name__)
 
 SESSION_KEY = "import_previews"
 KEEP = 3  # previews kept per session; the oldest goes first
@@ -192,6 +196,8 @@ class ReportSourceForm(forms.Form):
                 raise forms.ValidationError("Upload the report as a file or paste its text.")
             check_size(text_size(data["text"]))
             data["document"] = read_report(data["text"])
+        except ReportImportError as error:  # too large: it says so itself
+            raise forms.ValidationError(str(error)) from None
         except ReportError as error:
             raise forms.ValidationError(f"This report cannot be read: {error}") from None
         return data
@@ -648,7 +654,17 @@ def _confirm(
         return render_preview(request, entrance, preview, fresh, status=409, existing=error.report)
     except ReportError as error:
         fresh = _findings_form(preview, candidates_for(preview))
-        fresh.add_error(None, _sentence(error))
+        fresh.add_error(None, _sentence(error) + " Nothing was imported.")
+        return render_preview(request, entrance, preview, fresh, status=400)
+    except DatabaseError:
+        # The transaction was rolled back: say so, and keep the preview to try again.
+        logger.exception("import of preview %s failed", preview.token)
+        fresh = _findings_form(preview, candidates_for(preview))
+        fresh.add_error(
+            None,
+            "The report could not be saved (a database error). Nothing was imported; "
+            "your changes are kept here, so you can try again.",
+        )
         return render_preview(request, entrance, preview, fresh, status=400)
     discard(request, preview.token)
     messages.success(request, created_message(result, preview.document))

@@ -150,6 +150,7 @@ def dashboard(request):
         "forces": forces,
         "tiles": tiles(actions.counts(today), force if user.is_inspector else None, today),
         "recent_events": recent_events(actions),
+        "may_import": may_import(user),
     }
     if user.is_inspector:
         context["my_actions"] = (
@@ -367,7 +368,11 @@ def inspection_list(request):
             closed_count=Count("questions__actions", filter=closed),
         )
     )
-    return render(request, "tracker/inspection_list.html", {"inspections": inspections})
+    return render(
+        request,
+        "tracker/inspection_list.html",
+        {"inspections": inspections, "may_import": may_import(request.user)},
+    )
 
 
 @login_required
