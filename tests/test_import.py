@@ -44,6 +44,8 @@ def test_importing_the_sample_makes_one_action_per_area_for_improvement(db):
 
 
 def test_dry_run_json_prints_the_design_shape_and_writes_nothing(db):
+    # Changed by issue 13: today's keys come first, unchanged, and the keys every format has
+    # (docs/import-format.md, `document_json`) are added after them.
     out, _ = run(SAMPLE, "--dry-run", "--json")
     document = json.loads(out)
     assert list(document) == [
@@ -55,7 +57,17 @@ def test_dry_run_json_prints_the_design_shape_and_writes_nothing(db):
         "grade",
         "last_updated",
         "questions",
+        "format",
+        "cycle",
+        "published",
+        "sent",
+        "counts",
+        "areas",
+        "findings",
+        "warnings",
     ]
+    assert document["format"] == "peel-2014-2019"
+    assert [f["kind"] for f in document["findings"]] == ["area-for-improvement"] * 7
     assert document["force"] == "Lancashire Constabulary"
     assert document["year"] == 2016 and document["last_updated"] == "2017-03-02"
     assert (

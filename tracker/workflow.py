@@ -17,13 +17,17 @@ status, its owner, whether it has evidence, the status it had before it was supe
 - Who may own an action: an active member of the action's force (`owners_of`, `check_owner`).
 - The optimistic lock: a change is made only on the version it was made from (`is_current`,
   `StaleVersion`).
+- Kinds of finding (`Kind`): which may be discharged, by whom and when (`check_discharge`); a
+  recommendation's deadline as a due date (`deadline_due_date`).
+- Links across cycles: which relation fits which kinds and forces (`Relation`, `check_link`),
+  and whether the earlier action is superseded by it (`supersedes_on_link`).
 - What "overdue", "due soon" (`DUE_SOON_DAYS`) and the RAG rating mean, in Python for one
   action and as a `Q` for querysets, counts and the export's SQL (`is_overdue`, `overdue_q`,
   `is_due_soon`, `due_soon_q`, `rag`).
 
 A refusal is a `TransitionError` whose `field` names the field it belongs beside (the Action
-field's name: "status", "reason", "due_date", "owner", "blocked_reason"; None for the whole
-change), so a form shows each error where the user will look for it.
+field's name: "status", "reason", "due_date", "owner", "blocked_reason", "kind", "continues";
+None for the whole change), so a form shows each error where the user will look for it.
 """
 
 from __future__ import annotations
@@ -45,6 +49,29 @@ class Status(TextChoices):
 
 
 OPEN_STATUSES = (Status.NOT_STARTED, Status.IN_PROGRESS, Status.SUBMITTED)
+
+
+class Kind(TextChoices):
+    """What a report found: each finding becomes an action of its kind (docs/architecture.md).
+
+    The values are stored; `afi` is every action made before 2021+ reports were loaded.
+    """
+
+    AREA_FOR_IMPROVEMENT = "afi", "Area for improvement"
+    RECOMMENDATION = "recommendation", "Recommendation"
+    CAUSE_OF_CONCERN = "cause_of_concern", "Cause of concern"
+    AREA_OF_CONCERN = "area_of_concern", "Area of concern"
+    ACCELERATED_CAUSE_OF_CONCERN = "accelerated_coc", "Accelerated cause of concern"
+
+
+# The kinds HMICFRS discharges (or closes) by letter once the force has answered them.
+DISCHARGEABLE_KINDS = (
+    Kind.CAUSE_OF_CONCERN,
+    Kind.ACCELERATED_CAUSE_OF_CONCERN,
+    Kind.AREA_OF_CONCERN,
+)
+# The kinds a recommendation may answer (its parent).
+PARENT_KINDS = (Kind.CAUSE_OF_CONCERN, Kind.ACCELERATED_CAUSE_OF_CONCERN)
 
 
 class Role(TextChoices):
@@ -298,6 +325,119 @@ def check_owner(current, new, *, force_id: int | None) -> None:
         raise TransitionError(
             "An action's owner must be an active member of the action's force.", field="owner"
         )
+
+
+# Discharging a cause of concern ----------------------------------------------------------
+
+
+def check_discharge(
+    *,
+    kind: str,
+    status: str,
+    role: Role | None,
+    discharged: bool,
+    recommendations: int,
+    recommendations_open: int,
+    reason: str,
+) -> None:
+    """May an inspector discharge this action now? Raise TransitionError saying why not.
+
+    Only a cause of concern (or an accelerated one, or an area of concern) is discharged, only
+    by an inspector, and only while it is still open. When every one of its recommendations is
+    done (closed or superseded) no reason is needed: that is the reason. Otherwise the
+    inspector says why it is discharged anyway (HMICFRS closed it by letter, say).
+    """
+    if kind not in DISCHARGEABLE_KINDS:
+        raise TransitionError(
+            f"Only a cause of concern or an area of concern is discharged; this is "
+            f"{Kind(kind).label.lower()}.",
+            field="kind",
+        )
+    if role is not Role.INSPECTOR:
+        raise TransitionError("Only inspectors may discharge a cause of concern.", field="status")
+    if discharged:
+        raise TransitionError("This cause of concern is already discharged.", field="status")
+    if status not in OPEN_STATUSES:
+        raise TransitionError(
+            f"This cause of concern is {Status(status).label.lower()}: only an open one is "
+            "discharged.",
+            field="status",
+        )
+    if (recommendations_open or not recommendations) and not reason.strip():
+        if recommendations_open:
+            why = f"{recommendations_open} of its {recommendations} recommendations are open"
+        else:
+            why = "it has no recommendations"
+        raise TransitionError(f"Give a reason to discharge it: {why}.", field="reason")
+
+
+def discharge_needs_reason(recommendations: int, recommendations_open: int) -> bool:
+    """Whether `check_discharge` will ask for a reason (for the form's help)."""
+    return bool(recommendations_open or not recommendations)
+
+
+# Deadlines ------------------------------------------------------------------------------
+
+
+def deadline_due_date(published: datetime.date | None, months: int | None) -> datetime.date | None:
+    """A recommendation due "within N months" of publication: the same day N months later
+    (the month's last day when it has no such day); None without a date or months."""
+    if published is None or months is None:
+        return None
+    month_index = published.month - 1 + months
+    year, month = published.year + month_index // 12, month_index % 12 + 1
+    last = (datetime.date(year + month // 12, month % 12 + 1, 1) - datetime.timedelta(days=1)).day
+    return datetime.date(year, month, min(published.day, last))
+
+
+# Links across cycles --------------------------------------------------------------------
+
+
+class Relation(TextChoices):
+    """How an action continues an earlier one (of an earlier report of the same force)."""
+
+    CARRIED_OVER = "carried-over", "Carried over"
+    ESCALATED = "escalated", "Escalated from an area for improvement to a cause of concern"
+
+
+def check_link(
+    relation: str, *, earlier_kind: str, later_kind: str, same_force: bool, earlier_first: bool
+) -> Relation:
+    """May an action continue an earlier one this way? Return the relation, or raise.
+
+    The earlier action is the same force's and from an earlier report (`earlier_first`). An
+    escalation goes from an area for improvement to a cause of concern; anything may be
+    carried over.
+    """
+    try:
+        chosen = Relation(relation)
+    except ValueError:
+        raise TransitionError(
+            f"Unknown link {relation!r}: one of {', '.join(Relation.values)}.", field="continues"
+        ) from None
+    if not same_force:
+        raise TransitionError(
+            "An action can only continue an action of its own force.", field="continues"
+        )
+    if not earlier_first:
+        raise TransitionError(
+            "An action can only continue an action of an earlier report.", field="continues"
+        )
+    if chosen is Relation.ESCALATED and not (
+        earlier_kind == Kind.AREA_FOR_IMPROVEMENT and later_kind in PARENT_KINDS
+    ):
+        raise TransitionError(
+            "An escalation goes from an area for improvement to a cause of concern; this is "
+            f"{Kind(earlier_kind).label.lower()} to {Kind(later_kind).label.lower()}.",
+            field="continues",
+        )
+    return chosen
+
+
+def supersedes_on_link(status: str) -> bool:
+    """A link that supersedes the earlier action does so only while it is open (a closed one
+    stays signed off, a superseded one already is)."""
+    return status in OPEN_STATUSES
 
 
 # The optimistic lock ---------------------------------------------------------------------

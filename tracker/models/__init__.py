@@ -9,8 +9,8 @@ One module per concern, each importing only from the ones before it:
   and its audit trail (`ActionEvent`).
 
 Every model's name is here, so code imports from `tracker.models`, never from a module of it;
-so are the rulebook's names the models' methods take and give (`Status`, `Role`, `Rag`,
-`TransitionError`, `StaleVersion`).
+so are the rulebook's names the models' methods take and give (`Status`, `Kind`, `Relation`,
+`Role`, `Rag`, `TransitionError`, `StaleVersion`).
 """
 
 from __future__ import annotations
@@ -33,14 +33,17 @@ from tracker.models.people import (
 )
 from tracker.models.reports import (
     GRADE_SEVERITY,
+    PEEL_CYCLES,
     Grade,
     Inspection,
     InspectionQuerySet,
     Pillar,
     Question,
+    ReportFormat,
     grade_severity,
+    report_name,
 )
-from tracker.workflow import Rag, Role, StaleVersion, Status, TransitionError
+from tracker.workflow import Kind, Rag, Relation, Role, StaleVersion, Status, TransitionError
 
 __all__ = [
     "GRADE_SEVERITY",
@@ -56,10 +59,14 @@ __all__ = [
     "Grade",
     "Inspection",
     "InspectionQuerySet",
+    "Kind",
+    "PEEL_CYCLES",
     "PasswordResetRequest",
     "Pillar",
     "Question",
     "Rag",
+    "Relation",
+    "ReportFormat",
     "Role",
     "StaleVersion",
     "Status",
@@ -67,4 +74,5 @@ __all__ = [
     "User",
     "count_expressions",
     "grade_severity",
+    "report_name",
 ]

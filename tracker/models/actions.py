@@ -26,8 +26,11 @@ from tracker import evidence
 from tracker.models.people import Force, ForceScopedQuerySet, User
 from tracker.models.reports import Question
 from tracker.workflow import (
+    DISCHARGEABLE_KINDS,
     OPEN_STATUSES,
+    Kind,
     Rag,
+    Relation,
     StaleVersion,
     Status,
     TransitionError,
@@ -35,6 +38,7 @@ from tracker.workflow import (
     blocked_q,
     check_blocked,
     check_change,
+    check_discharge,
     check_due_date,
     check_move,
     check_owner,
@@ -59,6 +63,15 @@ REPORT_TEXT = (
 )
 
 
+# What a row needs of a recommendation's parent is its id, kind and text: not the rest.
+PARENT_DEFERRED = (
+    "blocked_reason",
+    "returned_reason",
+    "discharge_reason",
+    "deadline_text",
+)
+
+
 class ActionQuerySet(ForceScopedQuerySet):
     def open(self) -> ActionQuerySet:
         return self.filter(status__in=OPEN_STATUSES)
@@ -75,9 +88,11 @@ class ActionQuerySet(ForceScopedQuerySet):
         return self.filter(returned_at__isnull=False)
 
     def with_related(self) -> ActionQuerySet:
+        """Everything a list row or the action page shows, in the one query (the parent too:
+        a recommendation's row names its cause of concern)."""
         return self.select_related(
-            "force", "question__inspection__force", "owner", "closed_by"
-        ).defer(*REPORT_TEXT)
+            "force", "question__inspection__force", "owner", "closed_by", "parent"
+        ).defer(*REPORT_TEXT, *(f"parent__{name}" for name in PARENT_DEFERRED))
 
     def counts(self, today: datetime.date | None = None) -> dict[str, int]:
         """The dashboard's tiles in one query (see `count_expressions`)."""
@@ -104,10 +119,8 @@ def count_expressions(today: datetime.date | None = None) -> dict[str, Count]:
 
 
 class Action(models.Model):
-    class Kind(models.TextChoices):
-        AREA_FOR_IMPROVEMENT = "afi", "Area for improvement"
-        RECOMMENDATION = "recommendation", "Recommendation"
-        CAUSE_OF_CONCERN = "cause_of_concern", "Cause of concern"
+    Kind = Kind  # the rulebook's (tracker/workflow.py): it decides what each kind allows
+    Relation = Relation
 
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="actions")
     # Copied from question.inspection.force when the action is created (it never changes), so
@@ -115,6 +128,36 @@ class Action(models.Model):
     force = models.ForeignKey(Force, on_delete=models.PROTECT, related_name="actions")
     kind = models.CharField(max_length=20, choices=Kind, default=Kind.AREA_FOR_IMPROVEMENT)
     text = models.TextField(help_text="Verbatim from the report.")
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="recommendations",
+        help_text="A recommendation's cause of concern (none: it stands alone).",
+    )
+    deadline_text = models.CharField(
+        max_length=200, blank=True, help_text="As the report words it: “Within three months”."
+    )
+    deadline_months = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="The months the deadline gives, from publication."
+    )
+    # A cause of concern discharged: by an inspector, or as the report or letter says.
+    discharged_at = models.DateTimeField(null=True, blank=True)
+    discharged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    discharge_reason = models.TextField(blank=True)
+    # The earlier action (of an earlier report of the same force) this one continues, and how.
+    continues = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="continued_by",
+        help_text="The earlier action this one continues.",
+    )
+    continues_how = models.CharField(max_length=20, choices=Relation, blank=True)
     position = models.PositiveSmallIntegerField(help_text="1-based, within its question.")
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -159,8 +202,17 @@ class Action(models.Model):
                 condition=Q(status__in=Status.values), name="tracker_action_status_valid"
             ),
             models.CheckConstraint(
-                condition=Q(kind__in=["afi", "recommendation", "cause_of_concern"]),
-                name="tracker_action_kind_valid",
+                condition=Q(kind__in=Kind.values), name="tracker_action_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(discharged_at__isnull=True)
+                | Q(status=Status.CLOSED, kind__in=DISCHARGEABLE_KINDS),
+                name="tracker_action_discharged_only_when_closed",
+            ),
+            models.CheckConstraint(
+                condition=Q(continues__isnull=True, continues_how="")
+                | Q(continues__isnull=False, continues_how__in=Relation.values),
+                name="tracker_action_continues_how",
             ),
             models.CheckConstraint(
                 condition=Q(closed_at__isnull=True) | Q(status=Status.CLOSED),
@@ -197,6 +249,21 @@ class Action(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    @property
+    def is_dischargeable_kind(self) -> bool:
+        return self.kind in DISCHARGEABLE_KINDS
+
+    @property
+    def is_discharged(self) -> bool:
+        return self.discharged_at is not None
+
+    def recommendation_counts(self) -> tuple[int, int]:
+        """(how many recommendations it has, how many of them are open): one query."""
+        counts = self.recommendations.aggregate(
+            total=Count("pk"), open=Count("pk", filter=Q(status__in=OPEN_STATUSES))
+        )
+        return counts["total"], counts["open"]
 
     @property
     def is_blocked(self) -> bool:
@@ -269,7 +336,10 @@ class Action(models.Model):
         if move.target == Status.CLOSED:
             changes.update(closed_at=timezone.now(), closed_by=by)
         elif self.status == Status.CLOSED:
+            # Reopened: no longer signed off, nor discharged.
             changes.update(closed_at=None, closed_by=None)
+            if self.is_discharged:
+                changes.update(discharged_at=None, discharged_by=None, discharge_reason="")
         if move.returns:
             changes.update(returned_at=timezone.now(), returned_by=by, returned_reason=reason)
         self._change(
@@ -295,6 +365,54 @@ class Action(models.Model):
             reason=reason,
             via=via,
             version=None,
+        )
+
+    def discharge(self, reason: str = "", *, by, via: str = "web", version=None) -> None:
+        """Discharge a cause of concern (the rulebook's `check_discharge` says who and when):
+        it is closed, and who, when and why are kept on it and in its audit trail."""
+        total, still_open = self.recommendation_counts()
+        check_discharge(
+            kind=self.kind,
+            status=self.status,
+            role=by.role_for(self) if by is not None else None,
+            discharged=self.is_discharged,
+            recommendations=total,
+            recommendations_open=still_open,
+            reason=reason,
+        )
+        if not reason.strip():
+            reason = f"All {total} of its recommendations are done."
+        self._discharge(reason.strip(), by=by, via=via, version=version)
+
+    def record_discharge(self, reason: str, *, by=None, via: str = "import") -> None:
+        """Record that HMICFRS discharged or closed it, as the report or letter being imported
+        says (the importer's move, as `retire` is: the report is the authority)."""
+        if self.kind not in DISCHARGEABLE_KINDS or self.is_discharged:
+            return
+        self.check_takes_changes()
+        self._discharge(
+            reason, by=by if by is not None and by.is_authenticated else None, via=via, version=None
+        )
+
+    def _discharge(self, reason: str, *, by, via: str, version) -> None:
+        now = timezone.now()
+        self._change(
+            {
+                "status": Status.CLOSED,
+                "closed_at": now,
+                "closed_by": by,
+                "discharged_at": now,
+                "discharged_by": by,
+                "discharge_reason": reason,
+                **self._returned_changes(),
+            },
+            ActionEvent.Kind.DISCHARGED,
+            old=self.get_status_display(),
+            new="Discharged",
+            by=by,
+            reason=reason,
+            via=via,
+            version=version,
         )
 
     def assign(self, owner, *, by, via: str = "web", version=None):
@@ -527,6 +645,7 @@ class ActionEvent(models.Model):
         # An inspector edited the action's question (in the admin).
         QUESTION_TEXT = "question", "Question's text"
         GRADE = "grade", "Question's grade"
+        DISCHARGED = "discharged", "Discharged"
 
     class Via(models.TextChoices):
         WEB = "web", "Web"
@@ -562,6 +681,7 @@ class ActionEvent(models.Model):
                         "note",
                         "question",
                         "grade",
+                        "discharged",
                     ]
                 ),
                 name="tracker_actionevent_kind_valid",

@@ -60,6 +60,18 @@ class User(AbstractUser):
             return False
         return self.is_superuser or self.groups.filter(name=INSPECTORS_GROUP).exists()
 
+    def may_import_for(self, force: Force | None) -> bool:
+        """Whether this user may import a report for `force`: inspectors for any force; force
+        staff holding the `tracker.import_report` permission for their own force only."""
+        if self.is_inspector:
+            return True
+        return (
+            self.is_active
+            and force is not None
+            and self.force_id == force.pk
+            and self.has_perm("tracker.import_report")
+        )
+
     def role_for(self, action: Action) -> Role | None:
         if self.is_inspector:
             return Role.INSPECTOR

@@ -1,10 +1,15 @@
-"""Reports: an inspection (one PEEL pillar's report for one force) and its graded questions.
+"""Reports: an inspection (one report for one force, of any format) and its graded questions.
 
-The grades and pillars are the reports' vocabulary; `grade_severity()` sorts by grade worst
-first. A report's identity (force, programme, year, pillar) never changes once it has actions.
+The grades, pillars and formats are the reports' vocabulary; `grade_severity()` sorts by grade
+worst first. A PEEL 2014–2019 report is one pillar's page (force, programme, year, pillar); a
+PEEL 2021+ report is the force's one report of a cycle, graded per area of policing (each area
+a `Question`, with its `label`); a cause-of-concern letter is named by its force, publication
+date and title. A report's identity never changes once it has actions.
 """
 
 from __future__ import annotations
+
+import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -62,6 +67,51 @@ class Pillar(models.TextChoices):
     LEADERSHIP = "leadership", "Leadership"
 
 
+class ReportFormat(models.TextChoices):
+    """The formats a report comes in; the values are the readers' (tracker/reports/shape.py)."""
+
+    PEEL_2014_2019 = "peel-2014-2019", "PEEL 2014–2019 pillar page"
+    PEEL_2021_22 = "peel-2021-22", "PEEL 2021/22"
+    PEEL_2023_25 = "peel-2023-25", "PEEL 2023–25"
+    PEEL_2025_27 = "peel-2025-27", "PEEL 2025–27"
+    CAUSE_OF_CONCERN_LETTER = "cause-of-concern-letter", "Cause-of-concern letter"
+    OTHER = "other", "Another HMICFRS inspection"
+
+
+PEEL_CYCLES = {
+    ReportFormat.PEEL_2021_22: "2021/22",
+    ReportFormat.PEEL_2023_25: "2023–25",
+    ReportFormat.PEEL_2025_27: "2025–27",
+}
+# What each format's report is called after its programme, when it is not a pillar page.
+FORMAT_NOUNS = {
+    ReportFormat.CAUSE_OF_CONCERN_LETTER: "cause-of-concern letter",
+    ReportFormat.OTHER: "inspection",
+}
+
+
+def report_name(
+    *,
+    format: str,
+    programme: str,
+    year: int | None,
+    pillar: str,
+    published: datetime.date | None,
+    title: str,
+) -> str:
+    """A report's name without its force: "PEEL 2016 Effectiveness", "PEEL 2023–25",
+    "PEEL cause-of-concern letter 2024-09-27". The export's SQL says the same
+    (tracker/exports/columns.py); tests/test_export_copy.py compares them."""
+    if format == ReportFormat.PEEL_2014_2019:
+        return f"{programme} {year} {Pillar(pillar).label if pillar in Pillar.values else pillar}"
+    if format in PEEL_CYCLES:
+        return f"{programme} {PEEL_CYCLES[ReportFormat(format)]}"
+    if format == ReportFormat.OTHER and title:
+        return title
+    noun = FORMAT_NOUNS.get(ReportFormat(format), "report")
+    return f"{programme} {noun} {published.isoformat()}" if published else f"{programme} {noun}"
+
+
 class InspectionQuerySet(ForceScopedQuerySet):
     def without_texts(self) -> InspectionQuerySet:
         """Leave the summary and the page as imported in the database.
@@ -73,12 +123,29 @@ class InspectionQuerySet(ForceScopedQuerySet):
 
 
 class Inspection(models.Model):
+    Format = ReportFormat
+
     force = models.ForeignKey(Force, on_delete=models.PROTECT, related_name="inspections")
+    format = models.CharField(
+        max_length=32, choices=ReportFormat, default=ReportFormat.PEEL_2014_2019
+    )
     programme = models.CharField(max_length=20, default="PEEL")
-    year = models.PositiveSmallIntegerField()
-    pillar = models.CharField(max_length=20, choices=Pillar)
+    year = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="A pillar page's PEEL year; for other reports the year the cycle started or "
+        "the report was published.",
+    )
+    pillar = models.CharField(
+        max_length=20, choices=Pillar, blank=True, help_text="PEEL 2014–2019 pillar pages only."
+    )
+    published = models.DateField(
+        null=True, blank=True, help_text="When HMICFRS published it; recommendations run from it."
+    )
     title = models.CharField(
-        max_length=300, blank=True, help_text="The pillar's headline question."
+        max_length=300,
+        blank=True,
+        help_text="The pillar's headline question, or the report's or letter's title.",
     )
     grade = models.CharField(max_length=24, choices=Grade, blank=True)
     last_updated = models.DateField(null=True, blank=True)
@@ -93,14 +160,40 @@ class Inspection(models.Model):
     objects = InspectionQuerySet.as_manager()
 
     class Meta:
-        ordering = ["force__name", "-year", "pillar"]
+        ordering = ["force__name", "-year", "pillar", "-published"]
+        permissions = [
+            # Force staff with it import reports for their own force (the import preview);
+            # inspectors may import for any force without it (`may_import_for`).
+            ("import_report", "Can import a report for their own force"),
+        ]
         constraints = [
+            # What identifies a report, by format: a pillar page by its force, programme, year
+            # and pillar; a PEEL 2021+ report by its force and cycle; a letter or another
+            # inspection by its force, publication date and title.
             models.UniqueConstraint(
                 fields=["force", "programme", "year", "pillar"],
+                condition=Q(format="peel-2014-2019"),
                 name="tracker_inspection_unique_report",
             ),
+            models.UniqueConstraint(
+                fields=["force", "format"],
+                condition=Q(format__in=["peel-2021-22", "peel-2023-25", "peel-2025-27"]),
+                name="tracker_inspection_unique_cycle",
+            ),
+            models.UniqueConstraint(
+                fields=["force", "format", "published", "title"],
+                condition=Q(format__in=["cause-of-concern-letter", "other"]),
+                name="tracker_inspection_unique_letter",
+            ),
             models.CheckConstraint(
-                condition=Q(pillar__in=Pillar.values), name="tracker_inspection_pillar_valid"
+                condition=Q(format__in=ReportFormat.values), name="tracker_inspection_format_valid"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(format="peel-2014-2019", pillar__in=Pillar.values, year__isnull=False)
+                    | (~Q(format="peel-2014-2019") & Q(pillar=""))
+                ),
+                name="tracker_inspection_pillar_valid",
             ),
             models.CheckConstraint(
                 condition=Q(grade__in=[*Grade.values, ""]), name="tracker_inspection_grade_valid"
@@ -109,10 +202,10 @@ class Inspection(models.Model):
 
     # What names the report. Its actions copy its force, and staff see them by it: once it has
     # actions, these never change (the admin shows them read-only; save() refuses a change).
-    IDENTITY = ("force", "programme", "year", "pillar")
+    IDENTITY = ("force", "format", "programme", "year", "pillar")
 
     def __str__(self) -> str:
-        return f"{self.force} {self.programme} {self.year} {self.get_pillar_display()}"
+        return f"{self.force} {self.name}"
 
     def save(self, *args, **kwargs) -> None:
         self._check_identity_kept()
@@ -133,18 +226,57 @@ class Inspection(models.Model):
         if self._state.adding:
             return
         moved = Inspection.objects.filter(pk=self.pk).exclude(
-            force_id=self.force_id, programme=self.programme, year=self.year, pillar=self.pillar
+            force_id=self.force_id,
+            format=self.format,
+            programme=self.programme,
+            year=self.year,
+            pillar=self.pillar,
         )
         if moved.exists() and self.has_actions():
             raise ValidationError(
-                "This report has actions: its force, programme, year and pillar cannot change."
+                "This report has actions: its force, format, programme, year and pillar cannot "
+                "change."
             )
+
+    @property
+    def name(self) -> str:
+        """The report's name without its force ("PEEL 2016 Effectiveness", "PEEL 2023–25")."""
+        return report_name(
+            format=self.format,
+            programme=self.programme,
+            year=self.year,
+            pillar=self.pillar,
+            published=self.published,
+            title=self.title,
+        )
+
+    @property
+    def cycle(self) -> str | None:
+        """The cycle: "2016" for a pillar page, "2023–25" for a PEEL 2021+ report, else None."""
+        if self.format == ReportFormat.PEEL_2014_2019:
+            return str(self.year)
+        return PEEL_CYCLES.get(ReportFormat(self.format))
+
+    @property
+    def is_pillar_page(self) -> bool:
+        return self.format == ReportFormat.PEEL_2014_2019
 
 
 class Question(models.Model):
+    """A pillar page's question, or a PEEL 2021+ report's area of policing (its `label`)."""
+
     inspection = models.ForeignKey(Inspection, on_delete=models.CASCADE, related_name="questions")
     number = models.PositiveSmallIntegerField()
     text = models.TextField()
+    label = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="An area of policing as the report names it (PEEL 2021 onwards).",
+    )
+    label_recognised = models.BooleanField(
+        default=True,
+        help_text="False: a label the reader does not know, kept as written; check it.",
+    )
     grade = models.CharField(max_length=24, choices=Grade, blank=True)
     narrative = models.TextField(blank=True)
     carried_over = models.BooleanField(
@@ -163,10 +295,15 @@ class Question(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Q{self.number}. {self.text}"
+        return f"{self.short_name}. {self.text}"
 
     def get_absolute_url(self) -> str:
         return f"{self.inspection.get_absolute_url()}#question-{self.number}"
+
+    @property
+    def short_name(self) -> str:
+        """How lists cite it: "Q3" for a question, "Area 3" for an area of policing."""
+        return f"Area {self.number}" if self.label else f"Q{self.number}"
 
     def record_edit(self, before: Question, *, by, via: str) -> None:
         """Record, on each of this question's actions, how its text and grade differ from

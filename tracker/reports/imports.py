@@ -2,26 +2,26 @@
 "Import a report" and `manage.py demo`.
 
 `import_report(text)` checks the page's size, reads it (`read.py`: its format detected, or the
-one `format` insists on), checks it holds what an import needs,
-finds its force and loads it in one transaction (`load.py`); with `dry_run=True` it writes
-nothing and says what it would import, and which report it would replace. Whatever goes wrong
-is a `ReportError` (`errors.py`) with one line fit for the user; `AlreadyImported` carries the
+one `format` insists on), finds its force and loads it in one transaction
+(`load.load_document`: a PEEL 2014–2019 pillar page as always, any other format with its
+areas, kinds of finding, parents and deadlines); with `dry_run=True` it writes nothing and says
+what it would import, and which report it would replace. Whatever goes wrong is a
+`ReportError` (`errors.py`) with one line fit for the user; `AlreadyImported` carries the
 report that is already there.
-
-Only PEEL 2014–2019 pillar pages are loaded yet: a page of another format is read, then refused
-with what was read (docs/import-format.md).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from tracker.models import ActionEvent, Force
-from tracker.reports.errors import ReportImportError
 from tracker.reports.load import (
     ImportResult,
-    check_complete,
+    Link,
+    check_document,
     check_size,
-    existing_report,
-    load_report,
+    existing_inspection,
+    load_document,
     resolve_force,
     text_size,
 )
@@ -39,31 +39,32 @@ def import_report(
     dry_run: bool = False,
     via: str = ActionEvent.Via.IMPORT,
     format: ReportFormat | str | None = None,
+    links: Mapping[str, Link] | None = None,
 ) -> ImportResult:
     """Import the page `text` for `force` (a Force, or a name; by default the one it names)."""
     check_size(text_size(text))
     document = read_report(text, format)
-    parsed = document.pillar_report
-    if parsed is None:
-        raise ReportImportError(
-            f"This is a {document.format.label} page ({len(document.areas)} areas, "
-            f"{len(document.findings)} findings read); only PEEL 2014–2019 pillar pages "
-            "can be imported yet."
-        )
+    check_document(document)
+    if not isinstance(force, Force):
+        force = resolve_force(document.force, force)
     if not dry_run:
-        return load_report(
-            parsed,
-            source_text=text,
-            source_url=source_url,
+        return load_document(
+            document,
             force=force,
             by=by,
-            replace=replace,
             via=via,
+            links=links,
+            replace=replace,
+            source_text=text,
+            source_url=source_url,
         )
-    check_complete(parsed)
-    if not isinstance(force, Force):
-        force = resolve_force(parsed.place, force)
-    existing = existing_report(parsed, force).first()
+    existing = existing_inspection(document, force).first()
     return ImportResult(
-        parsed=parsed, force=force, inspection=None, created=existing is None, existing=existing
+        parsed=document.pillar_report,
+        force=force,
+        inspection=None,
+        created=existing is None,
+        existing=existing,
+        document=document,
+        warnings=list(document.warnings),
     )

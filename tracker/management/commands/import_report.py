@@ -1,4 +1,7 @@
-"""manage.py import_report FILE — turn a saved HMICFRS PEEL page into tracked actions."""
+"""manage.py import_report FILE — turn a saved HMICFRS report (any format) into tracked actions.
+
+Success is one line on standard output saying what was created (or, with --json, the document
+read); the reader's and loader's warnings follow on standard error, one a line."""
 
 from __future__ import annotations
 
@@ -9,17 +12,18 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from tracker.reports import decode_report, read_report_file
-from tracker.reports.document import report_json
 from tracker.reports.errors import ReportError
 from tracker.reports.imports import import_report
 from tracker.reports.load import check_size, read_page_bytes
 from tracker.reports.read import FORMATS
+from tracker.reports.shape import document_json
 
 
 class Command(BaseCommand):
     help = (
-        "Import a HMICFRS PEEL report page saved as text or PDF: one action per area for "
-        "improvement. Nothing is written if anything is wrong."
+        "Import a HMICFRS report saved as text or PDF (a PEEL 2014–2019 pillar page, a PEEL "
+        "2021/22, 2023–25 or 2025–27 report, a cause-of-concern letter or another inspection's "
+        "findings): one action per finding. Nothing is written if anything is wrong."
     )
 
     def add_arguments(self, parser):
@@ -52,10 +56,14 @@ class Command(BaseCommand):
         except ReportError as error:
             raise CommandError(f"{options['file']}: {error}") from None
         if options["json"]:
-            document = report_json(result.parsed, result.force)
+            assert result.document is not None  # import_report always reads one
+            document = document_json(result.document, result.force.name)
             self.stdout.write(json.dumps(document, ensure_ascii=False, indent=2))
         else:
             self.stdout.write(result.summary)
+            for warning in result.warnings:
+                text = f": {warning.text}" if warning.text else ""
+                self.stderr.write(f"warning: {warning.message}{text}")
 
     def _read(self, file: str) -> str:
         """The page, refused unread when its file is larger than an import accepts."""
