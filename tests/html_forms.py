@@ -68,3 +68,19 @@ def form_data(html: str, index: int = -1) -> dict[str, str]:
     parser.feed(html)
     fields = parser.forms[index]["fields"]
     return {name: value.removeprefix("\n") for name, value in fields}
+
+
+def preview_of(client, response):
+    """The preview page a post to the import page led to: (its address, the page)."""
+    assert response.status_code == 302, response.content.decode()[:2000]
+    url = response["Location"]
+    return url, client.get(url)
+
+
+def submit(client, response, button: str = "confirm"):
+    """Press a button of the preview a post to the import page led to, as a browser does:
+    every field of its form as shown, and the button pressed ("confirm", "replace", …)."""
+    url, page = preview_of(client, response)
+    data = form_data(page.content.decode())
+    data["do"] = button
+    return client.post(url, data)

@@ -15,11 +15,11 @@ from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import DatabaseError
 
-from tests.factories import get_force, make_user
+from tests.factories import get_force, make_action, make_user
 from tests.html_forms import form_data
 from tests.reports import PEEL_2021_ON, SAMPLE
 from tests.test_pdf import blank_pdf
-from tracker.models import Action, ActionEvent, Inspection
+from tracker.models import Action, ActionEvent, Inspection, Status
 from tracker.preview import SESSION_KEY
 
 START = "/inspections/import/"
@@ -201,7 +201,7 @@ def test_merging_two_lines_a_page_break_split_then_confirming(client, importer, 
     assert report.force == devon
     message = str(list(client.get(done["Location"]).context["messages"])[0])
     assert message == f"Imported {report}: 2 causes of concern, 1 recommendation."
-    recommendation = Action.objects.get(kind="recommendation")
+    recommendation = Action.objects.get(kind=Action.Kind.RECOMMENDATION)
     assert recommendation.text.endswith("answering non-emergency calls so that it a")
     assert (recommendation.deadline_text, recommendation.deadline_months) == (
         "Within three months",
@@ -402,6 +402,56 @@ def test_a_report_already_imported_is_not_replaced_by_force_staff(client, import
     assert rows() == before
 
 
+# Cross-cycle links ------------------------------------------------------------------------------
+
+
+def test_a_finding_may_continue_an_earlier_action_and_supersede_it(client, importer, devon):
+    # An open area for improvement of an earlier Devon and Cornwall report, in the words the
+    # letter's cause of concern uses (synthetic: the earlier report's text is not a fixture).
+    earlier = make_action(
+        force=devon, text="The force needs to improve the time it takes to answer calls."
+    )
+    client.force_login(importer)
+    url = start(client, letter())
+    page = client.get(url).content.decode()
+    assert "Earlier cycle" in page
+    assert f'<option value="{earlier.pk}">#{earlier.pk}: The force needs to improve' in page
+    assert 'name="earlier-2"' not in page  # nothing alike for the recommendation
+
+    press(client, url, "save", earlier_1=str(earlier.pk), relation_1="escalated", supersede_1="on")
+    kept = form_data(client.get(url).content.decode())
+    assert (kept["earlier-1"], kept["relation-1"], kept["supersede-1"]) == (
+        str(earlier.pk),
+        "escalated",
+        "on",
+    )
+    done = press(client, url, "confirm")
+
+    assert done.status_code == 302
+    cause = Action.objects.get(kind=Action.Kind.CAUSE_OF_CONCERN, text__startswith="The force")
+    assert (cause.continues, cause.continues_how) == (earlier, "escalated")
+    earlier.refresh_from_db()
+    assert earlier.status == Status.SUPERSEDED
+
+
+def test_a_link_the_rules_refuse_is_said_and_nothing_is_written(client, importer, devon):
+    earlier = make_action(
+        force=devon, text="The force needs to improve the time it takes to answer calls."
+    )
+    Action.objects.filter(pk=earlier.pk).update(kind=Action.Kind.RECOMMENDATION)
+    client.force_login(importer)
+    url = start(client, letter())
+    before = rows()
+
+    # A recommendation cannot be escalated into a cause of concern.
+    response = press(client, url, "confirm", earlier_1=str(earlier.pk), relation_1="escalated")
+
+    assert response.status_code == 400
+    assert "cannot be linked" in response.content.decode()
+    assert "Nothing was imported." in response.content.decode()
+    assert rows() == before
+
+
 # The admin's entrance ---------------------------------------------------------------------------
 
 
@@ -450,7 +500,7 @@ def test_the_admin_imports_a_letter_for_the_force_it_names(client, inspector, de
 
     assert Inspection.objects.get().force == devon
     assert sorted(Action.objects.values_list("kind", flat=True)) == [
-        "cause-of-concern",
-        "cause-of-concern",
-        "recommendation",
+        Action.Kind.CAUSE_OF_CONCERN,
+        Action.Kind.CAUSE_OF_CONCERN,
+        Action.Kind.RECOMMENDATION,
     ]

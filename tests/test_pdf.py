@@ -34,12 +34,6 @@ def comparable(document) -> dict:
     ]
     for finding in data["findings"]:
         finding.pop("line")
-    if "page" in data:  # a 2014–2019 page's own warnings, as (message, text) too
-        data["page"]["warnings"] = [
-            (message, text)
-            for message, _, text in data["page"]["warnings"]
-            if "PDF artefact" not in message
-        ]
     return data
 
 

@@ -39,7 +39,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
-from tracker.models import Action, Force, Inspection
+from tracker.models import Action, Force, Inspection, User
 from tracker.reports import decode_report
 from tracker.reports.edit import (
     EditError,
@@ -58,8 +58,12 @@ from tracker.reports.edit import add as add_finding
 from tracker.reports.errors import AlreadyImported, ReportError, ReportImportError
 from tracker.reports.load import (
     ImportResult,
+    Link,
+    check_document,
     check_size,
     describe_size,
+    earlier_candidates,
+    load_document,
     resolve_force,
     text_size,
 )
@@ -72,12 +76,15 @@ from tracker.reports.shape import (
     document_from_json,
     document_json,
 )
+from tracker.workflow import Relation
 
 logger = logging.getLogger(__name__)
 
 SESSION_KEY = "import_previews"
 KEEP = 3  # previews kept per session; the oldest goes first
-RELATIONS = (("carried-over", "carried over"), ("escalated", "escalated"))
+# How a finding continues an earlier action, as the table's select says it (the rulebook's
+# Relation; its own labels are sentences).
+RELATIONS = [(Relation.CARRIED_OVER.value, "carried over"), (Relation.ESCALATED.value, "escalated")]
 KIND_CHOICES = [(kind.value, kind.label) for kind in FindingKind]
 
 
@@ -102,7 +109,7 @@ class Preview:
     def as_json(self) -> dict[str, Any]:
         return {
             "entrance": self.entrance,
-            "document": document_json(self.document),
+            "document": document_json(self.document, whole=True),
             "force_id": self.force_id,
             "source_text": self.source_text,
             "source_url": self.source_url,
@@ -196,6 +203,7 @@ class ReportSourceForm(forms.Form):
                 raise forms.ValidationError("Upload the report as a file or paste its text.")
             check_size(text_size(data["text"]))
             data["document"] = read_report(data["text"])
+            check_document(data["document"])  # what the loader would refuse, refused now
         except ReportImportError as error:  # too large: it says so itself
             raise forms.ValidationError(str(error)) from None
         except ReportError as error:
@@ -215,6 +223,16 @@ def _describe(finding: Finding) -> str:
     return f"{finding.id}. {finding.kind.label}: {_short(finding.text)}"
 
 
+# Each editable column of a row, and the edit that sets it.
+ROW_EDITS: dict[str, Callable[[ReportDocument, int, Any], ReportDocument]] = {
+    "kind": set_kind,
+    "area": set_area,
+    "text": set_text,
+    "parent": set_parent,
+    "deadline": set_deadline,
+}
+
+
 class FindingsForm(forms.Form):
     """Every row of the preview table, and the "add a finding" row, as one form.
 
@@ -227,15 +245,14 @@ class FindingsForm(forms.Form):
 
     def __init__(
         self,
-        *args,
+        data=None,
+        *,
         document: ReportDocument,
         candidates: Mapping[str, list[Action]],
         links: Mapping[str, Mapping[str, Any]],
         revision: int,
-        **kwargs,
     ):
-        kwargs.setdefault("auto_id", "id_%s")
-        super().__init__(*args, initial={"revision": revision}, **kwargs)
+        super().__init__(data, initial={"revision": revision}, auto_id="id_%s")
         self.document = document
         self.candidates = candidates
         areas = [area.label for area in document.areas]
@@ -288,7 +305,7 @@ class FindingsForm(forms.Form):
                 )
                 self.fields[f"relation-{number}"] = forms.ChoiceField(
                     choices=RELATIONS,
-                    initial=chosen.get("relation", "carried-over"),
+                    initial=chosen.get("relation", Relation.CARRIED_OVER.value),
                     label=f"How finding {number} continues it",
                 )
                 self.fields[f"supersede-{number}"] = forms.BooleanField(
@@ -341,19 +358,11 @@ class FindingsForm(forms.Form):
         data = self.cleaned_data
         document = self.document
         for finding in self.document.findings:
-            number = finding.id
-            steps: list[tuple[str, Callable[[ReportDocument], ReportDocument]]] = [
-                ("kind", lambda d, n=number: set_kind(d, n, data[f"kind-{n}"])),
-                ("area", lambda d, n=number: set_area(d, n, data[f"area-{n}"])),
-                ("text", lambda d, n=number: set_text(d, n, data[f"text-{n}"])),
-                ("parent", lambda d, n=number: set_parent(d, n, data[f"parent-{n}"])),
-                ("deadline", lambda d, n=number: set_deadline(d, n, data[f"deadline-{n}"])),
-            ]
-            for name, step in steps:
+            for name, setter in ROW_EDITS.items():
                 try:
-                    document = step(document)
+                    document = setter(document, finding.id, data[f"{name}-{finding.id}"])
                 except EditError as error:
-                    self.add_error(f"{name}-{number}", str(error).capitalize() + ".")
+                    self.add_error(f"{name}-{finding.id}", _sentence(error))
         if not self.errors:
             document = self._do(document, action)
         if self.errors:
@@ -518,8 +527,6 @@ def candidates_for(preview: Preview) -> dict[str, list[Action]]:
     force = preview.force
     if force is None:
         return {}
-    from tracker.reports.load import earlier_candidates
-
     return {
         key: list(value)
         for key, value in earlier_candidates(preview.document, force).items()
@@ -595,6 +602,7 @@ def render_preview(
     *,
     status: int = 200,
     existing: Inspection | None = None,
+    problem: str | None = None,
 ) -> TemplateResponse:
     by_row, general, furniture = warnings_by_row(preview.document)
     rows = []
@@ -616,9 +624,10 @@ def render_preview(
         "row_warnings": [(n, w) for n, ws in by_row.items() for w in ws],
         "warnings": general,
         "furniture": furniture,
-        "counts": [(kind.label, counts[kind]) for kind in FindingKind if counts[kind]],
+        "counts": [_count(counts[kind], kind) for kind in FindingKind if counts[kind]],
         "has_links": any(f"earlier-{f.id}" in form.fields for f in preview.document.findings),
         "existing": existing,
+        "problem": problem,
         "may_replace": entrance.may_replace,
         "start_url": reverse(entrance.start_url_name),
         "action_url": entrance.preview_url(preview.token),
@@ -630,19 +639,18 @@ def _confirm(
     request: HttpRequest, entrance: Entrance, preview: Preview, form: FindingsForm, *, replace: bool
 ) -> HttpResponse:
     """Import the document as previewed, in one transaction, then show what was made."""
-    from tracker.reports.load import Link, load_document
-
     store(request, preview)  # what was typed is kept, whatever the load says
     force = preview.force
     links = {
         key: Link(earlier=link["earlier"], relation=link["relation"], supersede=link["supersede"])
         for key, link in preview.links.items()
     }
+    user = request.user
     try:
         result = load_document(
             preview.document,
             force=force,
-            by=request.user,
+            by=user if isinstance(user, User) else None,
             via=entrance.via,
             links=links,
             replace=replace and entrance.may_replace,
@@ -653,23 +661,21 @@ def _confirm(
         fresh = _findings_form(preview, candidates_for(preview))
         return render_preview(request, entrance, preview, fresh, status=409, existing=error.report)
     except ReportError as error:
-        fresh = _findings_form(preview, candidates_for(preview))
-        fresh.add_error(None, _sentence(error) + " Nothing was imported.")
-        return render_preview(request, entrance, preview, fresh, status=400)
+        problem = f"{_sentence(error)} Nothing was imported."
     except DatabaseError:
         # The transaction was rolled back: say so, and keep the preview to try again.
         logger.exception("import of preview %s failed", preview.token)
-        fresh = _findings_form(preview, candidates_for(preview))
-        fresh.add_error(
-            None,
+        problem = (
             "The report could not be saved (a database error). Nothing was imported; "
-            "your changes are kept here, so you can try again.",
+            "your changes are kept here, so you can try again."
         )
-        return render_preview(request, entrance, preview, fresh, status=400)
-    discard(request, preview.token)
-    messages.success(request, created_message(result, preview.document))
-    assert result.inspection is not None
-    return redirect(entrance.done_url(result.inspection))
+    else:
+        discard(request, preview.token)
+        messages.success(request, created_message(result, preview.document))
+        assert result.inspection is not None
+        return redirect(entrance.done_url(result.inspection))
+    fresh = _findings_form(preview, candidates_for(preview))
+    return render_preview(request, entrance, preview, fresh, status=400, problem=problem)
 
 
 def created_message(result: ImportResult, document: ReportDocument) -> str:

@@ -393,12 +393,11 @@ def inspection_detail(request, pk: int):
 
 # Importing a report (force staff with the permission, for their own force) -----------------
 
-IMPORT_PERMISSION = "tracker.import_report"
-
 
 def may_import(user) -> bool:
-    """Force staff with the `tracker.import_report` permission; inspectors use the admin."""
-    return bool(user.is_authenticated and user.force_id and user.has_perm(IMPORT_PERMISSION))
+    """Force staff allowed to import their own force's reports (`User.may_import_for`: the
+    `tracker.import_report` permission); inspectors import in the admin."""
+    return bool(user.is_authenticated and user.force_id and user.may_import_for(user.force))
 
 
 def _import_entrance() -> preview.Entrance:

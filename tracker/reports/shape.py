@@ -237,9 +237,16 @@ def finding_json(finding: Finding) -> dict[str, Any]:
     }
 
 
-def document_json(document: ReportDocument, force_name: str | None = None) -> dict[str, Any]:
+def document_json(
+    document: ReportDocument, force_name: str | None = None, *, whole: bool = False
+) -> dict[str, Any]:
     """The document as JSON: for a 2014–2019 page today's keys first (as `report_json`), then
-    the keys every format has. `force_name` is the force as resolved, when it is known."""
+    the keys every format has. `force_name` is the force as resolved, when it is known.
+
+    `whole=True` adds what the published shape leaves out (the opening's counts as written; a
+    2014–2019 page's summary, narratives and own warnings, under "page"), so that
+    `document_from_json` reads it back exactly: the import preview's copy between requests.
+    """
     out: dict[str, Any] = {}
     parsed = document.pillar_report
     if parsed is not None:
@@ -270,11 +277,7 @@ def document_json(document: ReportDocument, force_name: str | None = None) -> di
             "published": _date(document.published),
             "sent": _date(document.sent),
             "counts": (
-                {
-                    "assessed": document.counts.assessed,
-                    "graded": document.counts.graded,
-                    "text": document.counts.text,
-                }
+                {"assessed": document.counts.assessed, "graded": document.counts.graded}
                 if document.counts
                 else None
             ),
@@ -294,7 +297,9 @@ def document_json(document: ReportDocument, force_name: str | None = None) -> di
             ],
         }
     )
-    if parsed is not None:
+    if whole and document.counts:
+        out["counts"]["text"] = document.counts.text
+    if whole and parsed is not None:
         out["page"] = _pillar_page_json(parsed)
     return out
 
@@ -345,7 +350,7 @@ def finding_from_json(data: dict[str, Any]) -> Finding:
 
 
 def document_from_json(data: dict[str, Any]) -> ReportDocument:
-    """`document_json`'s output read back: `document_from_json(document_json(d)) == d`.
+    """`document_json(d, whole=True)` read back: `document_from_json(that) == d`.
 
     The import preview carries the document it is editing between requests this way (in the
     session), so the page is read once, however many edits follow. Raises KeyError, ValueError
@@ -359,7 +364,9 @@ def document_from_json(data: dict[str, Any]) -> ReportDocument:
         published=_read_date(data.get("published")),
         title=data.get("title"),
         counts=(
-            Counts(assessed=counts["assessed"], graded=counts["graded"], text=counts["text"])
+            Counts(
+                assessed=counts["assessed"], graded=counts["graded"], text=counts.get("text", "")
+            )
             if counts
             else None
         ),
