@@ -237,6 +237,13 @@ def test_no_deadline_words_means_no_deadline():
     assert edit.set_deadline(letter(), 2, "  ").findings[1].deadline is None
 
 
+def test_a_browsers_line_breaks_are_kept_as_a_readers():
+    document = edit.set_text(sample(), 1, "The first part.\r\nThe second part.\r\n")
+
+    assert document.findings[0].text == "The first part.\nThe second part."
+    assert texts(edit.split_at_line(document, 1))[:2] == ["The first part.", "The second part."]
+
+
 def test_set_text_and_set_area():
     document = edit.set_text(sample(), 1, "  New words.  ")
     document = edit.set_area(document, 1, "  ")

@@ -39,7 +39,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
-from tracker.models import Action, Force, Inspection, User
+from tracker.models import Action, ActionEvent, Force, Inspection, User
 from tracker.reports import decode_report
 from tracker.reports.edit import (
     EditError,
@@ -120,17 +120,7 @@ class Preview:
 
     @classmethod
     def from_json(cls, token: str, data: dict[str, Any]) -> Preview:
-        return cls(
-            token=token,
-            entrance=data["entrance"],
-            document=document_from_json(data["document"]),
-            force_id=data["force_id"],
-            source_text=data["source_text"],
-            source_url=data["source_url"],
-            revision=data["revision"],
-            links=data["links"],
-            page_names=data["page_names"],
-        )
+        return cls(token=token, **{**data, "document": document_from_json(data["document"])})
 
     @property
     def force(self) -> Force | None:
@@ -482,18 +472,26 @@ def warnings_by_row(
 # --- the two entrances ------------------------------------------------------------------------
 
 
+def _report_page(inspection: Inspection) -> str:
+    return inspection.get_absolute_url()
+
+
+def _no_context(request: HttpRequest) -> dict[str, Any]:
+    return {}
+
+
 @dataclass(frozen=True)
 class Entrance:
     """What differs between the admin's preview and the app's."""
 
     name: str  # "admin" or "app"
     template: str
-    preview_url_name: str  # takes the preview's token
     start_url_name: str
-    via: str  # ActionEvent.Via
-    may_replace: bool  # replacing supersedes actions: inspectors only
-    done_url: Callable[[Inspection], str]
-    extra_context: Callable[[HttpRequest], dict[str, Any]] = lambda request: {}
+    preview_url_name: str  # takes the preview's token
+    via: str = ActionEvent.Via.WEB
+    may_replace: bool = False  # replacing supersedes actions: inspectors only
+    done_url: Callable[[Inspection], str] = _report_page  # where an import lands
+    extra_context: Callable[[HttpRequest], dict[str, Any]] = _no_context
 
     def preview_url(self, token: str) -> str:
         return reverse(self.preview_url_name, args=[token])

@@ -401,15 +401,8 @@ def may_import(user) -> bool:
 
 
 def _import_entrance() -> preview.Entrance:
-    return preview.Entrance(
-        name="app",
-        template="tracker/import_preview.html",
-        preview_url_name="import-preview",
-        start_url_name="import-start",
-        via=ActionEvent.Via.WEB,
-        may_replace=False,
-        done_url=lambda inspection: inspection.get_absolute_url(),
-    )
+    """The site's entrance to the import preview: the report's page once imported."""
+    return preview.Entrance("app", "tracker/import_preview.html", "import-start", "import-preview")
 
 
 def _check_may_import(request) -> None:

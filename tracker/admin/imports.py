@@ -95,16 +95,18 @@ class ImportReportForm(ReportSourceForm):
         self.add_error("force", message)
 
 
-def _admin_entrance(view) -> preview.Entrance:
+def _admin_entrance(context) -> preview.Entrance:
+    """The admin's entrance: replacing a report is offered, and an import lands on the admin's
+    list of the report's actions."""
     return preview.Entrance(
-        name="admin",
-        template="admin/tracker/inspection/import_preview.html",
-        preview_url_name="admin:tracker_inspection_import_preview",
-        start_url_name="admin:tracker_inspection_import",
+        "admin",
+        "admin/tracker/inspection/import_preview.html",
+        "admin:tracker_inspection_import",
+        "admin:tracker_inspection_import_preview",
         via=ActionEvent.Via.ADMIN,
         may_replace=True,
         done_url=_actions_of,
-        extra_context=view,
+        extra_context=context,
     )
 
 

@@ -103,7 +103,9 @@ def _changed(document: ReportDocument, finding_id: int, **changes) -> ReportDocu
 
 
 def _clean_text(text: str) -> str:
-    cleaned = text.strip()
+    """The text as a reader would give it: line breaks as LF (a browser sends a text area's
+    as CR LF), no space around it."""
+    cleaned = text.replace("\r\n", "\n").replace("\r", "\n").strip()
     if not cleaned:
         raise EditError("a finding needs its text", field="text")
     return cleaned

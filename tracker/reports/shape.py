@@ -328,21 +328,12 @@ def finding_from_json(data: dict[str, Any]) -> Finding:
         area=data.get("area"),
         number=data.get("number"),
         parent=data.get("parent"),
-        deadline=Deadline(text=deadline["text"], months=deadline["months"]) if deadline else None,
+        deadline=Deadline(**deadline) if deadline else None,
         label=data.get("label"),
         lead_in=data.get("lead_in"),
-        closure=(
-            Closure(how=closure["how"], when=closure["when"], on=_read_date(closure["on"]))
-            if closure
-            else None
-        ),
+        closure=Closure(**{**closure, "on": _read_date(closure["on"])}) if closure else None,
         history=tuple(
-            StatusEntry(
-                when=entry["when"],
-                on=_read_date(entry["on"]),
-                status=entry["status"],
-                comment=entry["comment"],
-            )
+            StatusEntry(**{**entry, "on": _read_date(entry["on"])})
             for entry in data.get("history", ())
         ),
         line=data.get("line"),
@@ -363,28 +354,10 @@ def document_from_json(data: dict[str, Any]) -> ReportDocument:
         cycle=data.get("cycle"),
         published=_read_date(data.get("published")),
         title=data.get("title"),
-        counts=(
-            Counts(
-                assessed=counts["assessed"], graded=counts["graded"], text=counts.get("text", "")
-            )
-            if counts
-            else None
-        ),
-        areas=tuple(
-            Area(
-                label=area["label"],
-                number=area["number"],
-                grade=area["grade"],
-                known=area["known"],
-                grade_from=area["grade_from"],
-            )
-            for area in data.get("areas", ())
-        ),
+        counts=Counts(**{"text": "", **counts}) if counts else None,
+        areas=tuple(Area(**area) for area in data.get("areas", ())),
         findings=tuple(finding_from_json(finding) for finding in data.get("findings", ())),
-        warnings=tuple(
-            ReadWarning(message=w["message"], line=w["line"], text=w["text"])
-            for w in data.get("warnings", ())
-        ),
+        warnings=tuple(ReadWarning(**warning) for warning in data.get("warnings", ())),
         sent=_read_date(data.get("sent")),
     )
     page = data.get("page")
@@ -404,12 +377,8 @@ def document_from_json(data: dict[str, Any]) -> ReportDocument:
         )
     )
     parsed = ParsedReport(
+        **{key: data[key] for key in ("programme", "year", "pillar", "title", "grade")},
         place=page["place"],
-        programme=data["programme"],
-        year=data["year"],
-        pillar=data["pillar"],
-        title=data["title"],
-        grade=data["grade"],
         last_updated=_read_date(data["last_updated"]),
         summary=page["summary"],
         questions=questions,
