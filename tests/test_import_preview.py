@@ -9,6 +9,7 @@ Lancashire 2016 Effectiveness page (seven areas for improvement).
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -20,7 +21,7 @@ from tests.html_forms import form_data
 from tests.reports import PEEL_2021_ON, SAMPLE
 from tests.test_pdf import blank_pdf
 from tracker.models import Action, ActionEvent, Inspection, Status
-from tracker.preview import SESSION_KEY
+from tracker.preview import SESSION_KEY, warnings_by_row
 
 START = "/inspections/import/"
 ADMIN = "/admin/tracker/inspection/import/"
@@ -504,3 +505,25 @@ def test_the_admin_imports_a_letter_for_the_force_it_names(client, inspector, de
         Action.Kind.CAUSE_OF_CONCERN,
         Action.Kind.RECOMMENDATION,
     ]
+
+
+# Warnings beside their rows (pure) --------------------------------------------------------------
+
+
+def test_warnings_go_beside_the_row_they_quote_and_pdf_furniture_apart():
+    from tracker.reports.read import read_report
+    from tracker.reports.shape import ReadWarning
+
+    document = read_report(letter_split_by_a_page_break())
+    furniture = ReadWarning("removed as a PDF artefact (page number)", None, "Page 5 of 6")
+    unrelated = ReadWarning("the text does not name its PEEL cycle", None, "")
+    document = replace(document, warnings=(*document.warnings, furniture, unrelated))
+
+    by_row, general, pdf = warnings_by_row(document)
+
+    assert [w.message for w in by_row[3]] == [
+        "the letter ends mid-sentence: it looks cut off here, and whatever came after it is "
+        "not in the text"
+    ]
+    assert set(by_row) == {3}
+    assert general == [unrelated] and pdf == [furniture]

@@ -459,7 +459,7 @@ def warnings_by_row(
             text = " ".join(finding.text.split())
             if (
                 (warning.line is not None and warning.line == finding.line)
-                or (len(quoted) >= 12 and (quoted in text or text in quoted))
+                or (min(len(quoted), len(text)) >= 12 and (quoted in text or text in quoted))
                 or (quoted and quoted == finding.area)
             ):
                 by_row.setdefault(finding.id, []).append(warning)
