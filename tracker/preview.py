@@ -262,7 +262,7 @@ class FindingsForm(forms.Form):
                 label=f"Text of finding {number}",
                 strip=False,
                 required=False,
-                widget=forms.Textarea(attrs={"rows": 4, "class": "form-control preview-text"}),
+                widget=forms.Textarea(attrs={"rows": 5, "class": "form-control preview-text"}),
             )
             self.fields[f"parent-{number}"] = forms.TypedChoiceField(
                 choices=[choice for choice in parents if choice[0] != str(number)],

@@ -91,19 +91,19 @@ def test_staff_import_a_pdf_merge_what_a_page_break_split_and_see_the_actions(
     expect(tab.locator(".action-row", has_text="answer non-emergency calls")).to_contain_text(
         "Cause of concern"
     )
-    screenshot(tab, "52-import-done")
+    screenshot(tab, "62-import-done")
     assert console_errors == []
 
 
 def _look_at_both_widths(tab) -> None:
     """The preview at a laptop's 1366 pixels and a phone's 390: screenshots to look at, no axe
     violation, and nothing wider than the window but the table, which scrolls in its box."""
-    screenshot(tab, "50-import-preview-1366")
+    screenshot(tab, "60-import-preview-1366")
     assert axe_violations(tab) == []
     assert page_overflows(tab) <= 0
 
     tab.set_viewport_size({"width": 390, "height": 844})
-    screenshot(tab, "51-import-preview-390")
+    screenshot(tab, "61-import-preview-390")
     assert axe_violations(tab) == []
     assert page_overflows(tab) <= 0
     table = tab.locator(".preview-table-wrap")
