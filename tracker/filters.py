@@ -22,7 +22,7 @@ from tracker.forms import DateInput
 from tracker.models import Action, Force, Grade, Inspection, Question, User
 from tracker.models import grade_severity as grade_severity_expression
 from tracker.search import Search, matching_actions
-from tracker.workflow import Status
+from tracker.workflow import Kind, Status
 
 STATUS_ORDER = Case(
     *(When(status=status, then=Value(rank)) for rank, status in enumerate(Status)),
@@ -98,9 +98,12 @@ class QuestionChoiceField(forms.ModelChoiceField):
         inspection = question.inspection
         text = question.text if len(question.text) <= 70 else question.text[:69].rstrip() + "…"
         force = f"{inspection.force.short_name} " if self.show_force else ""
-        return (
-            f"{force}{inspection.year} {inspection.get_pillar_display()} Q{question.number}: {text}"
+        report = (
+            f"{inspection.year} {inspection.get_pillar_display()}"
+            if inspection.is_pillar_page
+            else inspection.name
         )
+        return f"{force}{report} {question.short_name}: {text}"
 
 
 class QuestionFilter(django_filters.ModelChoiceFilter):
@@ -133,6 +136,12 @@ class ActionFilter(django_filters.FilterSet):
     # SELECT DISTINCT over the list's joins cost PostgreSQL 71 ms against 5 ms at 50,000 actions.
     status = django_filters.MultipleChoiceFilter(
         choices=Status.choices, widget=forms.CheckboxSelectMultiple, distinct=False
+    )
+    kind = django_filters.ChoiceFilter(
+        choices=Kind.choices,
+        empty_label="Any kind",
+        label="Kind",
+        help_text="What the report found: area for improvement, cause of concern, recommendation…",
     )
     owner = django_filters.ChoiceFilter(method="filter_owner", empty_label="Anyone")
     force = ModelChoiceFilter(

@@ -8,7 +8,7 @@ hundred. These are the same words, looked up in a dict.
 from __future__ import annotations
 
 from tracker.models import Grade, Pillar
-from tracker.workflow import Rag, Status
+from tracker.workflow import Kind, Rag, Status
 
 
 def _labels(choices) -> dict[str, str]:
@@ -19,3 +19,4 @@ STATUS = _labels(Status)
 GRADE = _labels(Grade)
 PILLAR = _labels(Pillar)
 RAG = _labels(Rag)
+KIND = _labels(Kind)

@@ -40,16 +40,22 @@ def _row(action: Action, notes: int, show_force: bool) -> dict:
     inspection = question.inspection
     updated = dates.local(action.updated_at)
     rag = action.rag
+    parent = action.parent if action.parent_id else None
     return {
         "pk": action.pk,
         "url": action.get_absolute_url(),
         "text": action.short_text,
+        # The finding's kind (areas for improvement, most rows, show none), its cause of
+        # concern for a recommendation (`with_related()` fetched it), its deadline in words.
+        "kind": action.kind,
+        "kind_label": labels.KIND.get(action.kind, action.kind),
+        "parent": action.parent_id,
+        "parent_url": parent.get_absolute_url() if parent else "",
+        "parent_text": parent.short_text if parent else "",
+        "deadline": action.deadline_text,
         "blocked": action.is_blocked,
         "force": inspection.force.short_name if show_force else "",
-        "source": (
-            f"{inspection.programme} {inspection.year} {labels.PILLAR.get(inspection.pillar, '')}"
-            f" · Q{question.number}"
-        ),
+        "source": f"{inspection.name} · {question.short_name}",
         "grade": question.grade,
         "grade_label": labels.GRADE.get(question.grade, question.grade),
         "owner": action.owner.display_name if action.owner else "",

@@ -29,6 +29,7 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
     Window,
     prefetch_related_objects,
 )
@@ -112,11 +113,26 @@ def _get_action_for_user(request, pk: int) -> Action:
     staff's action is of their own force, which signing in has loaded already.
     """
     user = request.user
-    related = ["question__inspection", "owner", "closed_by", "returned_by"]
+    related = [
+        "question__inspection",
+        "owner",
+        "closed_by",
+        "returned_by",
+        "discharged_by",
+        "parent",
+        "continues",
+    ]
+    # The later action that continues this one (links across cycles), in the same query: most
+    # actions have none, and a query of its own would cost every page one more.
+    later = Action.objects.filter(continues=OuterRef("pk")).order_by("pk")
     visible = (
         Action.objects.visible_to(user)
         .select_related(*related if user.force_id else [*related, "force"])
         .defer(*REPORT_TEXT)
+        .annotate(
+            continued_by_id=Subquery(later.values("pk")[:1]),
+            continued_by_how=Subquery(later.values("continues_how")[:1]),
+        )
     )
     action = _get_visible_or_404(request, visible, pk, "action")
     if action.force_id == user.force_id:
@@ -338,10 +354,17 @@ def _render_action(request, action: Action, bound=None, status: int = 200) -> Ht
         key=lambda entry: entry[1],
         reverse=True,
     )
+    # A cause of concern's recommendations (one query, for those kinds only).
+    recommendations = (
+        list(action.recommendations.only("pk", "text", "status", "kind").order_by("pk"))
+        if action.is_dischargeable_kind
+        else []
+    )
     context = {
         "action": action,
         "question": action.question,
         "inspection": action.question.inspection,
+        "recommendations": recommendations,
         "forms": forms,
         "timeline": timeline,
         "has_notes": bool(notes),

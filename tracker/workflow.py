@@ -371,11 +371,6 @@ def check_discharge(
         raise TransitionError(f"Give a reason to discharge it: {why}.", field="reason")
 
 
-def discharge_needs_reason(recommendations: int, recommendations_open: int) -> bool:
-    """Whether `check_discharge` will ask for a reason (for the form's help)."""
-    return bool(recommendations_open or not recommendations)
-
-
 # Deadlines ------------------------------------------------------------------------------
 
 

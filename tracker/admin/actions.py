@@ -35,6 +35,7 @@ from tracker.workflow import (
     Status,
     TransitionError,
     allowed_moves,
+    check_discharge,
     check_move,
     check_reason,
     due_date_refusals,
@@ -70,7 +71,7 @@ class InspectionFilter(admin.SimpleListFilter):
         if force_id is None:
             return []
         reports = Inspection.objects.filter(force_id=force_id).select_related("force")
-        return [(str(i.pk), f"{i.programme} {i.year} {i.get_pillar_display()}") for i in reports]
+        return [(str(i.pk), i.name) for i in reports]
 
     def queryset(self, request, queryset):
         inspection_id = id_from_url(self.value())
@@ -115,6 +116,12 @@ class ActionAdminForm(forms.ModelForm):
         required=False,
         label="Yes, the due date is in the past",
         help_text="A due date before today is saved only when this is ticked.",
+    )
+    discharge = forms.BooleanField(
+        required=False,
+        label="Discharge this cause of concern",
+        help_text="Closes it as discharged. A reason is needed unless all its recommendations "
+        "are done.",
     )
 
     class Meta:
@@ -173,6 +180,8 @@ class ActionAdminForm(forms.ModelForm):
                 self.add_error(error.field, str(error))
                 # Kept off the instance, whose status decides which fields are read-only.
                 data.pop("status", None)
+        if data.get("discharge"):
+            self._check_discharge(current, reason)
         if "due_date" in self.changed_data:
             for refusal in due_date_refusals(
                 current.due_date,
@@ -183,6 +192,26 @@ class ActionAdminForm(forms.ModelForm):
             ):
                 self.add_error(refusal.field, str(refusal))
         return data
+
+    def _check_discharge(self, current: Action, reason: str) -> None:
+        """The rulebook decides (`check_discharge`); its refusal goes beside the field it names."""
+        if "status" in self.changed_data:
+            self.add_error("discharge", "Change the status or discharge it, not both at once.")
+            return
+        total, still_open = current.recommendation_counts()
+        try:
+            check_discharge(
+                kind=current.kind,
+                status=current.status,
+                role=self.user.role_for(current),
+                discharged=current.is_discharged,
+                recommendations=total,
+                recommendations_open=still_open,
+                reason=reason,
+            )
+        except TransitionError as error:
+            field = error.field if error.field in self.fields else "discharge"
+            self.add_error(field, str(error))
 
 
 @admin.register(Action)
@@ -217,14 +246,35 @@ class ActionAdmin(admin.ModelAdmin):
         "kind",
         "position",
         "text",
+        "parent",
+        "deadline_text",
+        "continues",
+        "continues_how",
         "original_due_date",
         "closed_at",
         "closed_by",
+        "discharged_at",
+        "discharged_by",
+        "discharge_reason",
         "created_at",
         "updated_at",
     ]
     fieldsets = [
-        (None, {"fields": ["force", "question", "text"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "force",
+                    "question",
+                    "kind",
+                    "text",
+                    "parent",
+                    "deadline_text",
+                    "continues",
+                    "continues_how",
+                ]
+            },
+        ),
         (
             "Progress",
             {
@@ -235,6 +285,7 @@ class ActionAdmin(admin.ModelAdmin):
                     "due_date",
                     "confirm_past",
                     "blocked_reason",
+                    "discharge",
                 ]
             },
         ),
@@ -245,6 +296,9 @@ class ActionAdmin(admin.ModelAdmin):
                     "original_due_date",
                     "closed_at",
                     "closed_by",
+                    "discharged_at",
+                    "discharged_by",
+                    "discharge_reason",
                     "created_at",
                     "updated_at",
                     "version",
@@ -267,12 +321,16 @@ class ActionAdmin(admin.ModelAdmin):
         return self.readonly_fields
 
     def get_fieldsets(self, request, obj=None):
+        hidden = set()
         if obj is not None and not obj.takes_changes:
-            return [
-                (name, {**options, "fields": [f for f in options["fields"] if f != "confirm_past"]})
-                for name, options in self.fieldsets
-            ]
-        return self.fieldsets
+            hidden.add("confirm_past")
+        if obj is None or not obj.takes_changes or not obj.is_dischargeable_kind:
+            # Discharging is offered on an open cause of concern only (the rulebook's rule).
+            hidden.add("discharge")
+        return [
+            (name, {**options, "fields": [f for f in options["fields"] if f not in hidden]})
+            for name, options in self.fieldsets
+        ]
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form_class: Any = super().get_form(request, obj, change=change, **kwargs)
@@ -291,8 +349,7 @@ class ActionAdmin(admin.ModelAdmin):
 
     @admin.display(description="Report", ordering="question__inspection")
     def report(self, obj):
-        inspection = obj.question.inspection
-        return f"{inspection.programme} {inspection.year} {inspection.get_pillar_display()}"
+        return obj.question.inspection.name
 
     @admin.display(description="Q", ordering="question__number")
     def question_number(self, obj):
@@ -323,6 +380,8 @@ class ActionAdmin(admin.ModelAdmin):
             if field in form.changed_data:
                 method(data[field], by=by, via=via, version=version, **extra)
                 version = current.version
+        if data.get("discharge"):
+            current.discharge(reason, by=by, via=via, version=version)
 
     @admin.action(description="Close selected actions (evidence accepted)")
     def close_selected(self, request, queryset):

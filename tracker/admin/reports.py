@@ -16,13 +16,23 @@ from tracker.models import Action, ActionEvent, Inspection, InspectionQuerySet, 
 
 class QuestionInline(LinkedInline):
     model = Question
-    readonly_fields = ["number", "text", "grade", "carried_over"]
+    readonly_fields = ["number", "text", "label_recognised", "grade", "carried_over"]
 
 
 @admin.register(Inspection)
 class InspectionAdmin(ImportViewMixin, admin.ModelAdmin):
-    list_display = ["__str__", "force", "year", "pillar", "grade", "last_updated", "action_count"]
-    list_filter = ["force", "year", "pillar", "grade"]
+    list_display = [
+        "__str__",
+        "force",
+        "format",
+        "year",
+        "pillar",
+        "published",
+        "grade",
+        "last_updated",
+        "action_count",
+    ]
+    list_filter = ["force", "format", "year", "pillar", "grade"]
     list_select_related = ["force"]
     show_full_result_count = False
     search_fields = ["title", "force__name"]
@@ -41,7 +51,7 @@ class InspectionAdmin(ImportViewMixin, admin.ModelAdmin):
             None,
             {
                 "fields": [
-                    *("title", "grade", "last_updated", "summary", "source_url"),
+                    *("published", "title", "grade", "last_updated", "summary", "source_url"),
                     *readonly_fields,
                 ]
             },

@@ -24,8 +24,10 @@ from django.db.models import (
     Func,
     IntegerField,
     OuterRef,
+    Q,
     QuerySet,
     Subquery,
+    TextChoices,
     TextField,
     Value,
     When,
@@ -33,7 +35,17 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce, Concat, NullIf
 from django.urls import reverse
 
-from tracker.models import EvidenceNote, Grade, Pillar
+from tracker.models import (
+    FORMAT_NOUNS,
+    NAME_FIELDS,
+    PEEL_CYCLES,
+    EvidenceNote,
+    Grade,
+    Kind,
+    Pillar,
+    ReportFormat,
+    report_name,
+)
 from tracker.workflow import Status, is_overdue, overdue_q
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -50,7 +62,6 @@ FORMULA_STARTS = frozenset(
     "\uff0b\uff0d\uff1d\uff20"  # full-width plus, hyphen-minus, equals, commercial at
 )
 
-_STATUS_LABELS = dict(Status.choices)
 _GRADE_LABELS = dict(Grade.choices)
 _PILLAR_LABELS = dict(Pillar.choices)
 
@@ -140,9 +151,70 @@ def _pillar_label(pillar: str) -> str:
     return neutralise(_PILLAR_LABELS.get(pillar, pillar))
 
 
-def _pillar_sql() -> Case:
+def _pillar_sql() -> NullIf:
     pillar = "question__inspection__pillar"
-    return _labels(pillar, Pillar.choices, F(pillar))
+    return _cell(_labels(pillar, Pillar.choices, F(pillar)))
+
+
+def _inspection_name(row) -> str:
+    fields = {field: getattr(row, f"question__inspection__{field}") for field in NAME_FIELDS}
+    return neutralise(report_name(**fields))
+
+
+def _inspection_name_sql() -> Func:
+    """`report_name()` in SQL: a pillar page's programme, year and pillar; a PEEL 2021+
+    report's programme and cycle; another inspection's title; else the programme, what the
+    report is and when it was published."""
+    programme = F("question__inspection__programme")
+    published = _to_char(F("question__inspection__published"), "YYYY-MM-DD")
+    return neutralised(
+        Case(
+            When(
+                question__inspection__format=ReportFormat.PEEL_2014_2019,
+                then=Concat(
+                    programme,
+                    _text(" "),
+                    Cast("question__inspection__year", TextField()),
+                    _text(" "),
+                    _labels("question__inspection__pillar", Pillar.choices, Value("")),
+                    output_field=TextField(),
+                ),
+            ),
+            *(
+                When(
+                    question__inspection__format=format,
+                    then=Concat(programme, _text(f" {cycle}"), output_field=TextField()),
+                )
+                for format, cycle in PEEL_CYCLES.items()
+            ),
+            When(
+                ~Q(question__inspection__title=""),
+                question__inspection__format=ReportFormat.OTHER,
+                then=F("question__inspection__title"),
+            ),
+            *(
+                When(
+                    question__inspection__format=format,
+                    then=Concat(
+                        programme,
+                        _text(f" {noun}"),
+                        Case(
+                            When(
+                                question__inspection__published__isnull=False,
+                                then=Concat(_text(" "), published, output_field=TextField()),
+                            ),
+                            default=_text(""),
+                            output_field=TextField(),
+                        ),
+                        output_field=TextField(),
+                    ),
+                )
+                for format, noun in FORMAT_NOUNS.items()
+            ),
+            default=programme,
+            output_field=TextField(),
+        )
+    )
 
 
 def _in_utc(field: str) -> Func:
@@ -165,26 +237,20 @@ def _typed(name: str, field: str) -> Column:
     )
 
 
+def _choice(field: str, choices: type[TextChoices]) -> Column:
+    """A choice of the action's own, as its label (an unknown value as it is)."""
+    labels = dict(choices.choices)
+    return Column(
+        field,
+        lambda row, _: neutralise(labels.get(getattr(row, field), getattr(row, field))),
+        lambda _: _labels(field, choices.choices, F(field)),
+    )
+
+
 COLUMNS: tuple[Column, ...] = (
     Column("action_id", lambda row, _: row.pk, lambda _: F("pk")),
     _typed("force", "force__name"),
-    Column(
-        "inspection",
-        lambda row, _: neutralise(
-            f"{row.question__inspection__programme} {row.question__inspection__year} "
-            f"{_pillar_label(row.question__inspection__pillar)}"
-        ),
-        lambda _: neutralised(
-            Concat(
-                F("question__inspection__programme"),
-                _text(" "),
-                Cast("question__inspection__year", TextField()),
-                _text(" "),
-                _pillar_sql(),
-                output_field=TextField(),
-            )
-        ),
-    ),
+    Column("inspection", lambda row, _: _inspection_name(row), lambda _: _inspection_name_sql()),
     Column(
         "pillar",
         lambda row, _: _pillar_label(row.question__inspection__pillar),
@@ -199,11 +265,7 @@ COLUMNS: tuple[Column, ...] = (
     ),
     _typed("area_for_improvement", "text"),
     _typed("owner", "owner__username"),
-    Column(
-        "status",
-        lambda row, _: neutralise(_STATUS_LABELS.get(row.status, row.status)),
-        lambda _: _labels("status", Status.choices, F("status")),
-    ),
+    _choice("status", Status),
     Column(
         "due_date",
         lambda row, _: row.due_date.isoformat() if row.due_date else "",
@@ -238,6 +300,15 @@ COLUMNS: tuple[Column, ...] = (
         lambda row, context: context.url_pattern.format(row.pk),
         _url_sql,
     ),
+    # Since 2021+ reports: what the report found, a recommendation's cause of concern, and its
+    # deadline in the report's words. Added at the end, so columns read by position stay put.
+    _choice("kind", Kind),
+    Column(
+        "parent_action_id",
+        lambda row, _: "" if row.parent_id is None else row.parent_id,
+        lambda _: F("parent_id"),
+    ),
+    _typed("deadline", "deadline_text"),
 )
 HEADER = tuple(column.name for column in COLUMNS)
 
@@ -248,9 +319,7 @@ def export_rows(queryset: QuerySet) -> QuerySet:
     return with_notes.values_list(
         "pk",
         "force__name",
-        "question__inspection__programme",
-        "question__inspection__year",
-        "question__inspection__pillar",
+        *(f"question__inspection__{field}" for field in NAME_FIELDS),
         "question__number",
         "question__text",
         "question__grade",
@@ -261,5 +330,8 @@ def export_rows(queryset: QuerySet) -> QuerySet:
         "updated_at",
         "note_count",
         "last_note",
+        "kind",
+        "parent_id",
+        "deadline_text",
         named=True,
     )

@@ -32,7 +32,9 @@ from tracker.models.people import (
     User,
 )
 from tracker.models.reports import (
+    FORMAT_NOUNS,
     GRADE_SEVERITY,
+    NAME_FIELDS,
     PEEL_CYCLES,
     Grade,
     Inspection,
@@ -46,6 +48,7 @@ from tracker.models.reports import (
 from tracker.workflow import Kind, Rag, Relation, Role, StaleVersion, Status, TransitionError
 
 __all__ = [
+    "FORMAT_NOUNS",
     "GRADE_SEVERITY",
     "INSPECTORS_GROUP",
     "REPORT_TEXT",
@@ -60,6 +63,7 @@ __all__ = [
     "Inspection",
     "InspectionQuerySet",
     "Kind",
+    "NAME_FIELDS",
     "PEEL_CYCLES",
     "PasswordResetRequest",
     "Pillar",

@@ -191,6 +191,9 @@ class Action(models.Model):
     objects = ActionQuerySet.as_manager()
     # Set by the list page on the rows it shows (not stored).
     note_count: int
+    # Set by the action page: the later action that continues this one, and how (not stored).
+    continued_by_id: int | None
+    continued_by_how: str | None
 
     class Meta:
         ordering = ["question__inspection", "question__number", "position"]
@@ -257,6 +260,17 @@ class Action(models.Model):
     @property
     def is_discharged(self) -> bool:
         return self.discharged_at is not None
+
+    @property
+    def continues_label(self) -> str:
+        """How it continues the earlier action, in words ("Carried over")."""
+        return Relation(self.continues_how).label if self.continues_how else ""
+
+    @property
+    def continued_by_label(self) -> str:
+        """How the later action continues this one, when the page fetched it."""
+        how = getattr(self, "continued_by_how", None)
+        return Relation(how).label if how else ""
 
     def recommendation_counts(self) -> tuple[int, int]:
         """(how many recommendations it has, how many of them are open): one query."""

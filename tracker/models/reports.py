@@ -90,6 +90,10 @@ FORMAT_NOUNS = {
 }
 
 
+# The fields a report's name is made of (`report_name`'s arguments).
+NAME_FIELDS = ("format", "programme", "year", "pillar", "published", "title")
+
+
 def report_name(
     *,
     format: str,
@@ -241,14 +245,7 @@ class Inspection(models.Model):
     @property
     def name(self) -> str:
         """The report's name without its force ("PEEL 2016 Effectiveness", "PEEL 2023–25")."""
-        return report_name(
-            format=self.format,
-            programme=self.programme,
-            year=self.year,
-            pillar=self.pillar,
-            published=self.published,
-            title=self.title,
-        )
+        return report_name(**{field: getattr(self, field) for field in NAME_FIELDS})
 
     @property
     def cycle(self) -> str | None:

@@ -25,6 +25,7 @@ before it parses.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import math
 import re
@@ -47,7 +48,6 @@ from tracker.models import (
     Pillar,
     Question,
     Relation,
-    ReportFormat,
 )
 from tracker.reports.errors import AlreadyImported, ReportImportError
 from tracker.reports.parse import ParsedReport
@@ -58,6 +58,7 @@ from tracker.reports.shape import (
     FindingKind,
     ReadWarning,
     ReportDocument,
+    ReportFormat,
 )
 from tracker.security import log_event
 from tracker.workflow import (
@@ -546,6 +547,8 @@ def load_document(
     one line fit for the user.
     """
     check_document(document)
+    if not isinstance(document.format, ReportFormat):  # "peel-2023-25", from an edited preview
+        document = dataclasses.replace(document, format=ReportFormat(document.format))
     links = {str(key): link for key, link in (links or {}).items()}
     if unknown := sorted(set(links) - {str(finding.id) for finding in document.findings}):
         raise ReportImportError(f"Links name findings not in the document: {', '.join(unknown)}.")
@@ -610,7 +613,7 @@ class _DocumentLoader:
         if existing:
             self._retire_the_rest(kept)
         self._links(links)
-        if document.published is None and any(f.deadline for f in document.findings):
+        if inspection.published is None and any(f.deadline for f in document.findings):
             self.warnings.append(
                 ReadWarning(
                     "the page gives no publication date: deadlines are kept in words and no due "
@@ -737,7 +740,7 @@ class _DocumentLoader:
         for action in (a for group in current.values() for a in group):
             key = (action.question_id, action.kind)
             positions[key] = max(positions.get(key, 0), action.position)
-        published = self.document.published
+        published = self.inspection.published
         seen: set[int] = set()
         added = 0
         for finding in self.document.findings:
@@ -924,7 +927,10 @@ def earlier_candidates(document: ReportDocument, force: Force) -> dict[str, list
     One query, for the force's open actions outside the report this document is.
     """
     earlier = Action.objects.filter(force=force).open().select_related("question__inspection")
-    existing = existing_inspection(document, force).first() if document.findings else None
+    try:
+        existing = existing_inspection(document, force).first() if document.findings else None
+    except ReportImportError:  # a pillar page that cannot be imported is no report yet
+        existing = None
     if existing is not None:
         earlier = earlier.exclude(question__inspection=existing)
     pool = list(earlier.defer(*REPORT_TEXT).order_by("pk")) if document.findings else []
