@@ -9,6 +9,7 @@ import re
 import pytest
 
 from tests.factories import make_action
+from tests.html_forms import preview_of, submit
 from tests.reports import SAMPLE
 from tracker.models import Action, ActionEvent, Inspection, Status
 
@@ -185,15 +186,13 @@ def test_an_action_page_shows_its_events_read_only(client, inspector, staff, for
 def test_an_inspector_imports_a_report_after_a_preview(client, inspector):
     client.force_login(inspector)
     text = SAMPLE.read_text(encoding="utf-8")
-    preview = client.post("/admin/tracker/inspection/import/", {"text": text})
-    assert preview.status_code == 200
+    posted = client.post("/admin/tracker/inspection/import/", {"text": text})
+    _, preview = preview_of(client, posted)
     assert b"Check what will be created" in preview.content
-    assert b"7 areas for improvement" in preview.content
+    assert b"7 findings, each becoming an action: 7 areas for improvement." in preview.content
     assert not Inspection.objects.exists()
 
-    confirm = client.post(
-        "/admin/tracker/inspection/import/", {"text": text, "force": "Lancashire", "confirm": "1"}
-    )
+    confirm = submit(client, posted)
     assert confirm.status_code == 302
     inspection = Inspection.objects.get()
     assert inspection.imported_by == inspector
@@ -206,8 +205,8 @@ def test_an_upload_that_is_not_a_report_is_refused_in_the_admin(client, inspecto
     client.force_login(inspector)
     letter = SimpleUploadedFile("letter.txt", b"Dear Sir,\nThank you.\n", content_type="text/plain")
     response = client.post("/admin/tracker/inspection/import/", {"file": letter})
-    assert response.status_code == 200
-    assert b"cannot be imported" in response.content
+    assert response.status_code == 400
+    assert b"This report cannot be read" in response.content
     assert not Inspection.objects.exists()
 
 

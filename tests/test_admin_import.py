@@ -2,48 +2,16 @@
 
 from __future__ import annotations
 
-from html.parser import HTMLParser
-from urllib.parse import urlencode
-
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tests.factories import get_force
+from tests.html_forms import preview_of, submit
 from tests.reports import SAMPLE
 from tests.test_import_limits import padded, rows
 from tracker.models import Action, Inspection, Status
 
 IMPORT = "/admin/tracker/inspection/import/"
 MB = 1024 * 1024
-
-
-class _Forms(HTMLParser):
-    """The page's forms: each one's enctype and the fields a browser would send."""
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.forms: list[dict] = []
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "form":
-            self.forms.append({"enctype": attrs.get("enctype"), "fields": [], "buttons": []})
-        elif tag == "input" and self.forms and attrs.get("name"):
-            kind = "buttons" if attrs.get("type") == "submit" else "fields"
-            self.forms[-1][kind].append((attrs["name"], attrs.get("value") or ""))
-
-
-def submit(client, page, button: str | None = None):
-    """Post the page's last form as a browser does: its fields and the button clicked (the
-    first unless named; "" for none), line breaks as CR LF, in the form's enctype."""
-    parser = _Forms()
-    parser.feed(page.content.decode())
-    form = parser.forms[-1]
-    clicked = [(n, v) for n, v in form["buttons"] if button in (None, v)][:1]
-    fields = form["fields"] + clicked
-    fields = [(name, value.replace("\r\n", "\n").replace("\n", "\r\n")) for name, value in fields]
-    if form["enctype"] == "multipart/form-data":
-        return client.post(IMPORT, dict(fields))
-    return client.post(IMPORT, urlencode(fields), content_type="application/x-www-form-urlencoded")
 
 
 def upload(text: str) -> SimpleUploadedFile:
@@ -66,7 +34,7 @@ def test_a_page_just_under_the_size_limit_previews_and_its_confirm_is_accepted(c
     # Short lines with curly quotes: what a browser posts back is far larger than the page.
     page = padded(2 * MB - 1024, line="The force’s “plan” is good.")
     preview = client.post(IMPORT, {"file": upload(page)})
-    assert b"Check what will be created" in preview.content
+    assert b"Check what will be created" in preview_of(client, preview)[1].content
 
     confirm = submit(client, preview)
     assert confirm.status_code == 302
@@ -77,9 +45,9 @@ def test_a_page_refused_at_confirm_is_refused_at_preview_already(client, inspect
     client.force_login(inspector)
     before = rows()
     page = padded(int(2.5 * MB))
-    for step in ({"file": upload(page)}, {"text": page}, {"text": page, "confirm": "1"}):
+    for step in ({"file": upload(page)}, {"text": page}):
         response = client.post(IMPORT, step)
-        assert response.status_code == 200
+        assert response.status_code == 400
         assert "The page is 2.5 MB; the largest accepted is 2 MB." in response.content.decode()
         assert b"Check what will be created" not in response.content
     assert rows() == before
@@ -108,6 +76,7 @@ def test_a_page_naming_no_known_force_imports_only_for_a_force_picked_and_confir
     unpicked = client.post(IMPORT, {"text": atlantis}).content.decode()
     assert "Unknown force &#x27;Atlantis&#x27;" in unpicked
     picked = client.post(IMPORT, {"text": atlantis, "force": "Kent"}).content.decode()
+    assert "Unknown force" not in picked
     assert "The page names Atlantis, which is not one of the 43 forces." in picked
     confirmed = client.post(IMPORT, {"text": atlantis, "force": "Kent", "force_confirmed": "on"})
     submit(client, confirmed)
@@ -117,7 +86,9 @@ def test_a_page_naming_no_known_force_imports_only_for_a_force_picked_and_confir
 def test_a_page_imports_for_the_force_it_names_when_none_is_picked(client, inspector):
     client.force_login(inspector)
     preview = client.post(IMPORT, {"text": cumbria_page()})
-    assert b"Cumbria Constabulary PEEL 2016 Effectiveness" in preview.content
+    assert b"It will be imported for <strong>Cumbria Constabulary</strong>" in (
+        preview_of(client, preview)[1].content
+    )
     submit(client, preview)
     assert Inspection.objects.get().force == get_force("Cumbria")
 
@@ -125,7 +96,9 @@ def test_a_page_imports_for_the_force_it_names_when_none_is_picked(client, inspe
 def test_picking_the_force_the_page_names_needs_no_confirmation(client, inspector):
     client.force_login(inspector)
     preview = client.post(IMPORT, {"text": cumbria_page(), "force": "Cumbria"})
-    assert b"Check what will be created" in preview.content
+    page = preview_of(client, preview)[1].content.decode()
+    assert "Check what will be created" in page
+    assert "The page names" not in page
 
 
 def test_a_confirmed_mismatch_imports_for_the_force_picked(client, inspector):
@@ -133,8 +106,8 @@ def test_a_confirmed_mismatch_imports_for_the_force_picked(client, inspector):
     preview = client.post(
         IMPORT, {"text": cumbria_page(), "force": "Lancashire", "force_confirmed": "on"}
     )
-    page = preview.content.decode()
-    assert "Lancashire Constabulary PEEL 2016 Effectiveness" in page
+    page = preview_of(client, preview)[1].content.decode()
+    assert "It will be imported for <strong>Lancashire Constabulary</strong>" in page
     assert "The page names Cumbria Constabulary; it will be imported for Lancashire" in page
     assert submit(client, preview).status_code == 302
     assert Inspection.objects.get().force == get_force("Lancashire")
@@ -143,25 +116,23 @@ def test_a_confirmed_mismatch_imports_for_the_force_picked(client, inspector):
 # A report already imported ----------------------------------------------------------------------
 
 
-def test_the_preview_warns_that_the_report_exists_and_offers_to_replace_it(client, inspector):
+def test_confirming_a_report_already_there_offers_to_replace_it(client, inspector):
     client.force_login(inspector)
     submit(client, client.post(IMPORT, {"text": sample()}))
     done = Action.objects.get(question__number=3)
     Action.objects.filter(pk=done.pk).update(status=Status.IN_PROGRESS)
 
     preview = client.post(IMPORT, {"text": sample()})
-    page = preview.content.decode()
-    assert "Lancashire Constabulary PEEL 2016 Effectiveness is already imported" in page
-    assert 'value="Replace the existing report"' in page
-    assert "Confirm and import" not in page
+    again = submit(client, preview)
 
-    # Confirming without choosing to replace imports nothing and shows the warning again.
-    again = submit(client, preview, button="")
-    assert again.status_code == 200
-    assert "is already imported" in again.content.decode()
+    assert again.status_code == 409
+    page = again.content.decode()
+    assert "Lancashire Constabulary PEEL 2016 Effectiveness is already imported" in page
+    assert 'value="replace"' in page
+    assert 'value="confirm"' not in page
     assert Inspection.objects.count() == 1 and Action.objects.count() == 7
 
-    replaced = submit(client, preview, button="Replace the existing report")
+    replaced = submit(client, preview, button="replace")
     assert replaced.status_code == 302
     assert "Replaced Lancashire Constabulary PEEL 2016 Effectiveness" in str(
         list(client.get(replaced["Location"]).context["messages"])

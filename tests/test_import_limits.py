@@ -101,21 +101,19 @@ def test_the_admin_refuses_an_upload_over_the_size_limit(client, inspector):
     client.force_login(inspector)
     before = rows()
     response = admin_import(client, upload=padded(int(3.1 * MB)).encode())
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert TOO_LARGE in response.content.decode()
     assert b"Check what will be created" not in response.content
     assert rows() == before
 
 
-def test_the_admin_refuses_a_pasted_page_over_the_size_limit_at_preview_and_confirm(
-    client, inspector
-):
+def test_the_admin_refuses_a_pasted_page_over_the_size_limit_before_the_preview(client, inspector):
     client.force_login(inspector)
     before = rows()
     page = padded(int(3.1 * MB))
-    for extra in ({}, {"confirm": "1", "force": "Lancashire"}):
+    for extra in ({}, {"force": "Lancashire"}):
         response = admin_import(client, text=page, **extra)
-        assert response.status_code == 200
+        assert response.status_code == 400
         assert TOO_LARGE in response.content.decode()
     assert rows() == before
 
@@ -168,7 +166,7 @@ def test_the_admin_refuses_more_areas_for_improvement_than_the_limit(client, ins
     client.force_login(inspector)
     before = rows()
     response = admin_import(client, upload=with_areas(1001 - 7).encode())
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert (
         "The page lists 1,001 areas for improvement; at most 1,000 are accepted in one report."
     ) in response.content.decode()

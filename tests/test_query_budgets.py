@@ -94,8 +94,9 @@ def queries_for(client, user, url) -> list[str]:
 def test_the_dashboard_of_force_staff(client, staff, workload):
     # session, user (with their force, for the header), the tiles (one aggregate), my
     # actions, statuses per question, reports, their questions, recent activity, and the
-    # names of the owners its events name (who did not make those changes themselves)
-    assert len(queries_for(client, staff, "/")) == 9
+    # names of the owners its events name (who did not make those changes themselves), and
+    # whether they may import a report (their own and their groups' permissions: two)
+    assert len(queries_for(client, staff, "/")) == 11
 
 
 def test_the_dashboard_of_an_inspector(client, inspector, force, workload):
@@ -177,8 +178,9 @@ def test_the_report_page(client, staff, workload):
 
 
 def test_the_reports_list(client, staff, workload):
-    # session, user (with their force), the reports with their counts
-    assert len(queries_for(client, staff, "/inspections/")) == 3
+    # session, user (with their force), the reports with their counts, and whether they may
+    # import a report (their own and their groups' permissions: two)
+    assert len(queries_for(client, staff, "/inspections/")) == 5
 
 
 def test_the_csv_export(client, staff, workload):

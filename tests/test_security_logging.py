@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.test import RequestFactory
 
 from tests.factories import PASSWORD, make_action
+from tests.html_forms import submit
 from tests.reports import SAMPLE
 from tracker.security import escape, log_event
 
@@ -118,10 +119,7 @@ def test_the_admin_import_is_logged_with_the_inspector(client, inspector, securi
     client.force_login(inspector)
     security_log.clear()
     text = SAMPLE.read_text(encoding="utf-8")
-    response = client.post(
-        "/admin/tracker/inspection/import/",
-        {"text": text, "force": "", "source_url": "", "confirm": "1"},
-    )
+    response = submit(client, client.post("/admin/tracker/inspection/import/", {"text": text}))
     assert response.status_code == 302
     assert security_log.lines() == [
         'event=import user=inspector ip=- report="Lancashire Constabulary PEEL 2016 '

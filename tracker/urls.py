@@ -12,5 +12,7 @@ urlpatterns = [
     path("actions/<int:pk>/<slug:form_name>/", views.action_update, name="action-update"),
     path("inspections/", views.inspection_list, name="inspection-list"),
     path("inspections/<int:pk>/", views.inspection_detail, name="inspection-detail"),
+    path("inspections/import/", views.import_start, name="import-start"),
+    path("inspections/import/<slug:token>/", views.import_preview, name="import-preview"),
     path("evidence/<int:pk>/", views.evidence_download, name="evidence-download"),
 ]

@@ -18,6 +18,7 @@ from typing import Any, cast
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LogoutView
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import (
@@ -42,8 +43,14 @@ from django.http import (
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST, require_safe
+from django.views.decorators.http import (
+    require_GET,
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
 
+from tracker import preview
 from tracker.dashboard import (
     EXPANDED_REPORTS,
     force_rows,
@@ -64,6 +71,7 @@ from tracker.models import (
     Force,
     Inspection,
 )
+from tracker.preview import ReportSourceForm, named_force
 from tracker.rows import action_rows
 from tracker.security import log_event
 from tracker.workflow import OPEN_STATUSES, StaleVersion, Status, TransitionError, is_current
@@ -158,6 +166,7 @@ def dashboard(request):
         "forces": forces,
         "tiles": tiles(actions.counts(today), force if user.is_inspector else None, today),
         "recent_events": recent_events(actions),
+        "may_import": may_import(user),
     }
     if user.is_inspector:
         context["my_actions"] = (
@@ -382,7 +391,11 @@ def inspection_list(request):
             closed_count=Count("questions__actions", filter=closed),
         )
     )
-    return render(request, "tracker/inspection_list.html", {"inspections": inspections})
+    return render(
+        request,
+        "tracker/inspection_list.html",
+        {"inspections": inspections, "may_import": may_import(request.user)},
+    )
 
 
 @login_required
@@ -399,6 +412,68 @@ def inspection_detail(request, pk: int):
         "tracker/inspection_detail.html",
         {"inspection": inspection, "questions": questions},
     )
+
+
+# Importing a report (force staff with the permission, for their own force) -----------------
+
+
+def may_import(user) -> bool:
+    """Force staff allowed to import their own force's reports (`User.may_import_for`: the
+    `tracker.import_report` permission); inspectors import in the admin."""
+    return bool(user.is_authenticated and user.force_id and user.may_import_for(user.force))
+
+
+def _import_entrance() -> preview.Entrance:
+    """The site's entrance to the import preview: the report's page once imported."""
+    return preview.Entrance("app", "tracker/import_preview.html", "import-start", "import-preview")
+
+
+def _check_may_import(request) -> None:
+    if not may_import(request.user):
+        log_event("import_refused", request, path=request.path)
+        raise PermissionDenied("Importing a report needs the import permission for your force.")
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def import_start(request):
+    """Upload or paste the force's report; it is read and shown in the preview, not stored."""
+    _check_may_import(request)
+    form = ReportSourceForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        document = form.cleaned_data["document"]
+        named = named_force(document.force)
+        if named is not None and named != request.user.force:
+            form.add_error(
+                None,
+                f"This report is about {named}; you can import reports for "
+                f"{request.user.force} only.",
+            )
+        else:
+            return preview.begin(
+                request,
+                _import_entrance(),
+                document,
+                force=request.user.force,
+                source_text=form.cleaned_data["text"],
+                source_url=form.cleaned_data["source_url"],
+            )
+    status = 400 if form.errors else 200
+    return render(request, "tracker/import_start.html", {"form": form}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def import_preview(request, token: str):
+    """The preview of one report being imported: edit its findings, then confirm."""
+    _check_may_import(request)
+    kept = preview.stored(request, token, "app")
+    if kept is None or kept.force_id != request.user.force_id:
+        messages.info(
+            request, "That preview has ended (imported, signed out or replaced); start again."
+        )
+        return redirect("import-start")
+    return preview.respond(request, _import_entrance(), kept)
 
 
 # Evidence files ------------------------------------------------------------------------------

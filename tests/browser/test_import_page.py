@@ -28,6 +28,7 @@ def test_an_inspector_previews_a_page_and_lands_on_its_actions(tab, live_server,
     tab.goto(f"{base}/admin/tracker/inspection/import/")
     tab.get_by_label("Or paste the page").fill(SAMPLE.read_text(encoding="utf-8"))
     tab.get_by_role("button", name="Preview").click()
+    tab.get_by_role("button", name="Confirm and import").click()
     expect(tab.get_by_text("is already imported")).to_be_visible()
     check_page(tab, "43-admin-import-replace")
     tab.get_by_role("button", name="Replace the existing report").click()
@@ -54,7 +55,9 @@ def test_a_page_naming_another_force_asks_before_importing_for_the_one_picked(
     check_page(tab, "44-admin-import-force-mismatch")
     confirm.check()
     tab.get_by_role("button", name="Preview").click()
-    expect(tab.get_by_text("it will be imported for Lancashire Constabulary")).to_be_visible()
+    expect(
+        tab.get_by_text("The page names Cumbria Constabulary; it will be imported for Lancashire")
+    ).to_be_visible()
     check_page(tab, "45-admin-import-force-confirmed")
     assert [error for error in console_errors if "axe.min.js" not in error] == []
 

@@ -1,6 +1,9 @@
-"""The admin's "Import a report": upload or paste a page, preview what it creates, confirm.
+"""The admin's "Import a report": upload or paste a report, check and edit its findings in
+the preview, confirm.
 
-Nothing is stored between the steps: the preview posts the page's text back with its confirm.
+The preview itself is `tracker/preview.py`, shared with the app's import page for force staff;
+this module is the admin's entrance to it: inspectors, any force (the one the page names, or
+one they pick and confirm), and replacing a report already imported.
 """
 
 from __future__ import annotations
@@ -9,7 +12,7 @@ from typing import cast
 
 from django import forms
 from django.conf import settings
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
 from django.http import QueryDict
@@ -18,29 +21,21 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.http import urlencode
 
+from tracker import preview
 from tracker.models import ActionEvent, Force, Inspection
-from tracker.reports import decode_report
-from tracker.reports.document import report_json
-from tracker.reports.errors import ReportError, ReportImportError
-from tracker.reports.imports import import_report
-from tracker.reports.load import check_size, describe_size, resolve_force
-from tracker.reports.parse import ReportParseError
+from tracker.preview import ReportSourceForm, named_force
+from tracker.reports.errors import ReportImportError
+from tracker.reports.load import describe_size, resolve_force
 
 
-class ImportReportForm(forms.Form):
-    """A page, uploaded or pasted, checked as far as it can be without writing anything.
+class ImportReportForm(ReportSourceForm):
+    """A report, uploaded or pasted, read, with the force it will be imported for.
 
-    Cleans to `parsed`, `resolved_force` and `existing` (the report this page would replace).
-    A force picked that is not the one the page names is an error until `force_confirmed`.
+    Cleans to `document`, `resolved_force` and `named_force` (the force the page names, if it
+    is one of the 43). A force picked that is not the one the page names is an error until
+    `force_confirmed`.
     """
 
-    file = forms.FileField(required=False, help_text="The report page saved as a text file.")
-    text = forms.CharField(
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 12, "cols": 100}),
-        label="Or paste the page",
-        help_text="Select all on the published HMICFRS page, copy, and paste here.",
-    )
     force = forms.ModelChoiceField(
         Force.objects.all(),
         required=False,
@@ -48,53 +43,35 @@ class ImportReportForm(forms.Form):
         help_text="Only needed when the page does not name the force.",
     )
     force_confirmed = forms.BooleanField(required=False, label="Import for the force picked")
-    source_url = forms.URLField(required=False, label="Source URL", assume_scheme="https")
-    # Set by the preview's "Replace" button, once the inspector has seen what it replaces.
-    replace = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    field_order = ["file", "text", "force", "force_confirmed", "source_url"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        limit = describe_size(settings.IMPORT_MAX_BYTES)
-        self.fields["file"].help_text = f"The report page saved as a text file, at most {limit}."
         self.asks_force_confirmation = bool(self.data.get("force_confirmed"))
 
     def clean(self):
-        super().clean()
-        data = self.cleaned_data
-        upload = data.get("file")
-        try:
-            if upload:
-                check_size(upload.size)
-                data["text"] = decode_report(upload.read())
-            if not (data.get("text") or "").strip():
-                raise forms.ValidationError("Upload the page as a file or paste its text.")
-            result = import_report(data["text"], force=data.get("force"), dry_run=True)
-        except ReportParseError as error:
-            raise forms.ValidationError(f"This page cannot be imported: {error}") from None
-        except ReportImportError as error:
-            raise forms.ValidationError(str(error)) from None
-        if result.parsed is None:
-            # This page previews pillar pages; other formats load from the command until the
-            # editable preview shows what they hold.
-            assert result.document is not None
-            raise forms.ValidationError(
-                f"This is a {result.document.format.label} page: import it with manage.py "
-                "import_report; this page previews PEEL 2014–2019 pillar pages."
-            )
-        data["parsed"], data["resolved_force"] = result.parsed, result.force
-        data["existing"] = result.existing
+        data = super().clean()
+        document = data.get("document")
+        if document is None:
+            return data
         picked = data.get("force")
-        named = self._named_force(result.parsed.place) if picked else result.force
+        named = named_force(document.force)
         data["named_force"] = named
-        if picked and picked != named and not data.get("force_confirmed"):
-            self._ask_to_confirm_force(picked, named or result.parsed.place)
+        if picked is None:
+            if not document.force:
+                raise forms.ValidationError(
+                    "The page does not name a force; pick the force it is about."
+                )
+            try:
+                data["resolved_force"] = resolve_force(document.force)
+            except ReportImportError as error:
+                raise forms.ValidationError(str(error)) from None
+            return data
+        data["resolved_force"] = picked
+        if document.force and picked != named and not data.get("force_confirmed"):
+            self._ask_to_confirm_force(picked, named or document.force)
         return data
-
-    def _named_force(self, place: str | None) -> Force | None:
-        try:
-            return resolve_force(place)
-        except ReportImportError:
-            return None
 
     def _ask_to_confirm_force(self, picked: Force, named) -> None:
         self.asks_force_confirmation = True
@@ -118,8 +95,23 @@ class ImportReportForm(forms.Form):
         self.add_error("force", message)
 
 
+def _admin_entrance(context) -> preview.Entrance:
+    """The admin's entrance: replacing a report is offered, and an import lands on the admin's
+    list of the report's actions."""
+    return preview.Entrance(
+        "admin",
+        "admin/tracker/inspection/import_preview.html",
+        "admin:tracker_inspection_import",
+        "admin:tracker_inspection_import_preview",
+        via=ActionEvent.Via.ADMIN,
+        may_replace=True,
+        done_url=_actions_of,
+        extra_context=context,
+    )
+
+
 class ImportViewMixin(admin.ModelAdmin):
-    """The import page, added to the reports' admin (`InspectionAdmin`)."""
+    """The import pages, added to the reports' admin (`InspectionAdmin`)."""
 
     def get_urls(self):
         return [
@@ -128,75 +120,68 @@ class ImportViewMixin(admin.ModelAdmin):
                 self.admin_site.admin_view(self.import_view),
                 name="tracker_inspection_import",
             ),
+            path(
+                "import/<slug:token>/",
+                self.admin_site.admin_view(self.import_preview_view),
+                name="tracker_inspection_import_preview",
+            ),
             *super().get_urls(),
         ]
 
     def import_view(self, request):
-        """Upload or paste a page, see what it will create (or replace), then confirm."""
+        """Upload or paste a report; it is read, then shown in the preview (not stored)."""
         if not self.has_add_permission(request):
             raise PermissionDenied
         form = ImportReportForm(request.POST or None, request.FILES or None)
         if request.method != "POST" or not form.is_valid():
             return self._import_page(request, form)
         data = form.cleaned_data
-        # A report already there is replaced only from the preview that says so.
-        if "confirm" in request.POST and (data["replace"] or not data["existing"]):
-            return self._confirm(request, form)
-        return self._import_page(request, *_preview(data))
+        force = data["resolved_force"]
+        named = data["named_force"]
+        return preview.begin(
+            request,
+            _admin_entrance(self._context),
+            data["document"],
+            force=force,
+            source_text=data["text"],
+            source_url=data["source_url"],
+            page_names=str(named or data["document"].force) if named != force else None,
+        )
 
-    def _confirm(self, request, form):
-        """The last step: import the page previewed, then show its actions."""
-        data = form.cleaned_data
-        try:
-            result = import_report(
-                data["text"],
-                force=data["resolved_force"],
-                source_url=data["source_url"],
-                by=request.user,
-                replace=data["replace"],
-                via=ActionEvent.Via.ADMIN,
+    def import_preview_view(self, request, token: str):
+        """The preview: edit the findings, then confirm (or replace the report already there)."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        kept = preview.stored(request, token, "admin")
+        if kept is None:
+            self.message_user(
+                request, "That preview has ended (imported or signed out); start again."
             )
-        except ReportError as error:
-            form.add_error(None, str(error))
-            return self._import_page(request, form)
-        self.message_user(request, result.summary, messages.SUCCESS)
-        assert result.inspection is not None  # not a dry run: it was written
-        return redirect(_actions_of(result.inspection))
+            return redirect("admin:tracker_inspection_import")
+        return preview.respond(request, _admin_entrance(self._context), kept)
 
-    def _import_page(self, request, form, preview=None):
+    def _context(self, request) -> dict:
+        return {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+        }
+
+    def _import_page(self, request, form):
         fields = ["file", "text", "force", "source_url"]
         if form.asks_force_confirmation:
             fields.insert(3, "force_confirmed")
         context = {
-            **self.admin_site.each_context(request),
-            "opts": self.model._meta,
+            **self._context(request),
             "title": "Import a report",
             "form": form,
             "adminform": helpers.AdminForm(form, [(None, {"fields": fields})], {}),
-            "preview": preview,
             "max_size": describe_size(settings.IMPORT_MAX_BYTES),
             "max_findings": f"{settings.IMPORT_MAX_FINDINGS:,}",
         }
-        return TemplateResponse(request, "admin/tracker/inspection/import.html", context)
-
-
-def _preview(data: dict) -> tuple[ImportReportForm, dict]:
-    """The step before: what the page will create (or replace), and the form to confirm it."""
-    preview = report_json(data["parsed"], data["resolved_force"])
-    preview["afi_count"] = data["parsed"].afi_count
-    preview["existing"] = data["existing"]
-    if data["named_force"] != data["resolved_force"]:
-        preview["page_names"] = data["named_force"] or data["parsed"].place
-    # The confirm step posts the text again, so nothing is stored between steps.
-    form = ImportReportForm(
-        initial={
-            "text": data["text"],
-            "force": data["resolved_force"].short_name,
-            "force_confirmed": data["force_confirmed"],
-            "source_url": data["source_url"],
-        }
-    )
-    return form, preview
+        status = 400 if form.errors else 200
+        return TemplateResponse(
+            request, "admin/tracker/inspection/import.html", context, status=status
+        )
 
 
 def _actions_of(inspection: Inspection) -> str:

@@ -18,11 +18,11 @@ loader and the import JSON have always used.
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
-from tracker.reports.parse import ParsedReport
+from tracker.reports.parse import ParsedQuestion, ParsedReport
 
 # Five tiers since 2021/22; 2014–2019 pages also say "Ungraded".
 GRADES_2021_ON = ("Outstanding", "Good", "Adequate", "Requires improvement", "Inadequate")
@@ -63,6 +63,11 @@ class FindingKind(StrEnum):
     RECOMMENDATION = "recommendation"
     AREA_OF_CONCERN = "area-of-concern"
     ACCELERATED_CAUSE_OF_CONCERN = "accelerated-cause-of-concern"
+
+    @property
+    def label(self) -> str:
+        """'area-for-improvement' → 'Area for improvement', as pages and forms say it."""
+        return self.value.replace("-", " ").capitalize()
 
 
 @dataclass(frozen=True)
@@ -232,9 +237,16 @@ def finding_json(finding: Finding) -> dict[str, Any]:
     }
 
 
-def document_json(document: ReportDocument, force_name: str | None = None) -> dict[str, Any]:
+def document_json(
+    document: ReportDocument, force_name: str | None = None, *, whole: bool = False
+) -> dict[str, Any]:
     """The document as JSON: for a 2014–2019 page today's keys first (as `report_json`), then
-    the keys every format has. `force_name` is the force as resolved, when it is known."""
+    the keys every format has. `force_name` is the force as resolved, when it is known.
+
+    `whole=True` adds what the published shape leaves out (the opening's counts as written; a
+    2014–2019 page's summary, narratives and own warnings, under "page"), so that
+    `document_from_json` reads it back exactly: the import preview's copy between requests.
+    """
     out: dict[str, Any] = {}
     parsed = document.pillar_report
     if parsed is not None:
@@ -285,4 +297,92 @@ def document_json(document: ReportDocument, force_name: str | None = None) -> di
             ],
         }
     )
+    if whole and document.counts:
+        out["counts"]["text"] = document.counts.text
+    if whole and parsed is not None:
+        out["page"] = _pillar_page_json(parsed)
     return out
+
+
+def _pillar_page_json(parsed: ParsedReport) -> dict[str, Any]:
+    """What a 2014–2019 page holds beyond today's keys, so that the JSON reads back whole."""
+    return {
+        "place": parsed.place,
+        "summary": parsed.summary,
+        "narratives": [question.narrative for question in parsed.questions],
+        "carried_over": [question.carried_over for question in parsed.questions],
+        "warnings": [[message, line, text] for message, line, text in parsed.warnings],
+    }
+
+
+def _read_date(value: str | None) -> datetime.date | None:
+    return datetime.date.fromisoformat(value) if value else None
+
+
+def finding_from_json(data: dict[str, Any]) -> Finding:
+    deadline, closure = data.get("deadline"), data.get("closure")
+    return Finding(
+        id=data["id"],
+        kind=FindingKind(data["kind"]),
+        text=data["text"],
+        area=data.get("area"),
+        number=data.get("number"),
+        parent=data.get("parent"),
+        deadline=Deadline(**deadline) if deadline else None,
+        label=data.get("label"),
+        lead_in=data.get("lead_in"),
+        closure=Closure(**{**closure, "on": _read_date(closure["on"])}) if closure else None,
+        history=tuple(
+            StatusEntry(**{**entry, "on": _read_date(entry["on"])})
+            for entry in data.get("history", ())
+        ),
+        line=data.get("line"),
+    )
+
+
+def document_from_json(data: dict[str, Any]) -> ReportDocument:
+    """`document_json(d, whole=True)` read back: `document_from_json(that) == d`.
+
+    The import preview carries the document it is editing between requests this way (in the
+    session), so the page is read once, however many edits follow. Raises KeyError, ValueError
+    or TypeError on JSON that `document_json` did not write.
+    """
+    counts = data.get("counts")
+    document = ReportDocument(
+        format=ReportFormat(data["format"]),
+        force=data.get("force"),
+        cycle=data.get("cycle"),
+        published=_read_date(data.get("published")),
+        title=data.get("title"),
+        counts=Counts(**{"text": "", **counts}) if counts else None,
+        areas=tuple(Area(**area) for area in data.get("areas", ())),
+        findings=tuple(finding_from_json(finding) for finding in data.get("findings", ())),
+        warnings=tuple(ReadWarning(**warning) for warning in data.get("warnings", ())),
+        sent=_read_date(data.get("sent")),
+    )
+    page = data.get("page")
+    if page is None:
+        return document
+    questions = tuple(
+        ParsedQuestion(
+            number=question["number"],
+            text=question["text"],
+            grade=question["grade"],
+            narrative=narrative,
+            areas_for_improvement=tuple(question["areas_for_improvement"]),
+            carried_over=carried_over,
+        )
+        for question, narrative, carried_over in zip(
+            data["questions"], page["narratives"], page["carried_over"], strict=True
+        )
+    )
+    parsed = ParsedReport(
+        **{key: data[key] for key in ("programme", "year", "pillar", "title", "grade")},
+        place=page["place"],
+        last_updated=_read_date(data["last_updated"]),
+        summary=page["summary"],
+        questions=questions,
+        warnings=tuple((message, line, text) for message, line, text in page["warnings"]),
+    )
+    # The pillar keys' "force" may be the force as resolved; the document's is the page's.
+    return replace(document, force=page["place"], title=parsed.title, pillar_report=parsed)
