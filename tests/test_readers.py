@@ -704,3 +704,41 @@ def test_a_question_number_left_at_the_end_is_reported():
     report = parse_report("Kent PEEL 2017\n\nEfficiency\n\nHow efficient?\n\n1\n")
 
     assert "question number 1" in report.warnings[0][0]
+
+
+def test_an_area_for_improvement_broken_into_a_paragraph_keeps_every_area_after_it():
+    # SYNTHETIC: the real Northumbria 2018 excerpt with its first area for improvement broken
+    # after a full stop into a paragraph of its own, as a page's markup can break one.
+    text = northumbria_wrapped("")
+    text = text.replace(
+        "This is so that it can make best use\n",
+        "\n\nThis is so that it can make best use of its resources to meet the needs of the "
+        "public.\n",
+    )
+    report = parse_report(text)
+
+    areas = report.questions[0].areas_for_improvement
+    assert len(areas) == 4  # none dropped after the paragraph
+    assert areas[0].endswith(
+        "including hidden demand. This is so that it can make best use of its resources to "
+        "meet the needs of the public."
+    )
+    assert report.questions[0].narrative == ""
+    assert any("paragraph between two" in message for message, _, _ in report.warnings)
+
+
+def test_a_should_bullet_outside_the_areas_for_improvement_is_kept_as_narrative_and_said():
+    # SYNTHETIC: a narrative bullet saying what the force should do, after a real page's
+    # narrative (the sample), with no "Areas for improvement" heading over it.
+    sample = SAMPLE.read_text(encoding="utf-8")
+    report = parse_report(sample)
+    last = report.questions[-1].narrative.split("\n\n")[-1]
+    text = sample.replace(last, f"{last}\n\n• The force should publish its plan.", 1)
+
+    changed = parse_report(text)
+
+    assert changed.questions[-1].areas_for_improvement == (
+        report.questions[-1].areas_for_improvement
+    )
+    assert "The force should publish its plan." in changed.questions[-1].narrative
+    assert any("not under an 'Areas for improvement'" in m for m, _, _ in changed.warnings)

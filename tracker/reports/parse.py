@@ -414,6 +414,9 @@ class _PageReader:
         self.pending_number: _Line | None = None
         self.in_areas = False
         self.open_area: _AreaDraft | None = None  # the last area, while its block lasts
+        # The paragraph that ended a block of areas, while nothing but it has followed: a
+        # bullet saying "should" after it means the block went on (see `_resumes_areas`).
+        self.after_areas: tuple[_AreaDraft, _Line] | None = None
         self.warnings: list[tuple[str, int | None, str]] = []
         self.last_line: _Line | None = None
 
@@ -433,6 +436,8 @@ class _PageReader:
 
     def feed(self, line: _Line) -> None:
         self.last_line = line
+        if line.kind is _Kind.BULLET and not self.in_areas and self._resumes_areas(line):
+            self.in_areas = True
         if line.kind is _Kind.BULLET and self.in_areas:
             first, *others = _split_inline_bullets(line.value)
             self._add_area(first)
@@ -441,7 +446,9 @@ class _PageReader:
             return
         if self.in_areas and self._continues_area(line):
             return
+        ends_block = self.in_areas and line.kind is _Kind.TEXT and self.open_area is not None
         self.in_areas = False
+        self.after_areas = (self.open_area, line) if ends_block and self.open_area else None
         if self.pending_number is not None:
             self._take_question_text(self.pending_number, line)
             return
@@ -503,6 +510,42 @@ class _PageReader:
                     last.text[-80:],
                 )
             )
+
+    def _resumes_areas(self, line: _Line) -> bool:
+        """A bullet right after the one paragraph that ended a block of areas for improvement,
+        and saying what the force "should" do: the paragraph was the last area's own (a page
+        that breaks an area after a full stop), and the block goes on. The paragraph joins that
+        area, with a warning; it leaves the narrative. Any other bullet in prose stays prose,
+        and one saying "should" is warned about, so no area for improvement goes unsaid."""
+        after, self.after_areas = self.after_areas, None
+        if not _says_should(line.value):
+            return False
+        if after is None:
+            self.warnings.append(
+                (
+                    "a bullet in the narrative says what the force should do, but is not under "
+                    "an 'Areas for improvement' heading: it was kept as narrative; add it in "
+                    "the preview if it is an area for improvement",
+                    line.number,
+                    line.value,
+                )
+            )
+            return False
+        area, paragraph = after
+        question = self.questions[-1]
+        if question.paragraphs and question.paragraphs[-1] == paragraph.text:
+            question.paragraphs.pop()
+        area.extend(paragraph.text)
+        self.open_area = area
+        self.warnings.append(
+            (
+                "read as part of the area for improvement above it (a paragraph between two "
+                "of the areas for improvement); check it is not narrative",
+                paragraph.number,
+                paragraph.text,
+            )
+        )
+        return True
 
     def _continues_area(self, line: _Line) -> bool:
         """Join a line that carries on the last area for improvement's unfinished sentence."""
@@ -582,6 +625,11 @@ class _PageReader:
             self.questions[-1].add_paragraph(line.text)
         else:
             self.summary.append(line.text)
+
+
+def _says_should(text: str) -> bool:
+    """An area for improvement says what the force should do, near its start."""
+    return " should " in f" {' '.join(text.split()[:20]).casefold()} "
 
 
 # A bullet mark after a sentence's end starts the next bullet on the same line.
