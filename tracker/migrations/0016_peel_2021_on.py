@@ -371,4 +371,8 @@ class Migration(migrations.Migration):
             ),
         ),
         migrations.RunPython(remake_sqlite_triggers, migrations.RunPython.noop),
+        # New columns have no statistics until autovacuum comes by: with none, PostgreSQL
+        # guessed 250 actions continue each one and scanned all 50,000 for the action page's
+        # "continued by" (24 ms against 0.3 ms once analysed). SQLite has ANALYZE too.
+        migrations.RunSQL("ANALYZE tracker_action", migrations.RunSQL.noop),
     ]
