@@ -33,6 +33,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from tracker.reports.artefacts import remove_page_furniture, unwrap
+from tracker.reports.parse import join_sub_points, sub_list_open
 from tracker.reports.shape import (
     Closure,
     Deadline,
@@ -206,12 +207,10 @@ class _Draft:
     sub_mark: str = ""  # the mark of its first sub-point
 
     def takes_sub_point(self) -> bool:
-        if not self.text.endswith(":"):
-            return False
-        return not (self.sub_points and self.sub_points[-1].endswith(_SENTENCE_ENDS))
+        return sub_list_open(self.text, self.sub_points, _SENTENCE_ENDS)
 
     def full_text(self) -> str:
-        return "\n".join([self.text, *(f"• {point}" for point in self.sub_points)])
+        return join_sub_points(self.text, self.sub_points)
 
 
 class FindingsReader:
