@@ -214,6 +214,19 @@ class ActionAdminForm(forms.ModelForm):
             self.add_error(field, str(error))
 
 
+# What the action keeps of its own history: read-only, and shown in the "Record" fieldset.
+RECORD_FIELDS = [
+    "original_due_date",
+    "closed_at",
+    "closed_by",
+    "discharged_at",
+    "discharged_by",
+    "discharge_reason",
+    "created_at",
+    "updated_at",
+]
+
+
 @admin.register(Action)
 class ActionAdmin(admin.ModelAdmin):
     form = ActionAdminForm
@@ -250,14 +263,7 @@ class ActionAdmin(admin.ModelAdmin):
         "deadline_text",
         "continues",
         "continues_how",
-        "original_due_date",
-        "closed_at",
-        "closed_by",
-        "discharged_at",
-        "discharged_by",
-        "discharge_reason",
-        "created_at",
-        "updated_at",
+        *RECORD_FIELDS,
     ]
     fieldsets = [
         (
@@ -291,19 +297,7 @@ class ActionAdmin(admin.ModelAdmin):
         ),
         (
             "Record",
-            {
-                "fields": [
-                    "original_due_date",
-                    "closed_at",
-                    "closed_by",
-                    "discharged_at",
-                    "discharged_by",
-                    "discharge_reason",
-                    "created_at",
-                    "updated_at",
-                    "version",
-                ]
-            },
+            {"fields": [*RECORD_FIELDS, "version"]},
         ),
     ]
     inlines = [EvidenceNoteInline, ActionEventInline]

@@ -652,17 +652,26 @@ class EvidenceFile(models.Model):
 
 
 class EventKind(models.TextChoices):
-    """What an audit-trail event records (`ActionEvent.Kind`)."""
+    """What an audit-trail event records (`ActionEvent.Kind`); the comments say what each
+    kind's `old_value` and `new_value` hold ("old", "new")."""
 
+    # The action created by an import; new: its first status's label.
     IMPORTED = "imported", "Imported"
+    # A move, or an import superseding it; old and new: the statuses' labels.
     STATUS = "status", "Status"
+    # Old and new: the owners' usernames (empty for none).
     OWNER = "owner", "Owner"
+    # Old and new: ISO dates (empty for none).
     DUE_DATE = "due_date", "Due date"
+    # Old and new: the blocked reasons (empty: not blocked).
     BLOCKED = "blocked", "Blocked"
+    # An evidence note added (the note itself is an EvidenceNote); new: its kind's label.
     NOTE = "note", "Evidence note"
-    # An inspector edited the action's question (in the admin).
+    # An inspector edited the action's question in the admin; old and new: its texts...
     QUESTION_TEXT = "question", "Question's text"
+    # ... or its grades' labels.
     GRADE = "grade", "Question's grade"
+    # A cause of concern discharged, and so closed; old: its status's label, new "Discharged".
     DISCHARGED = "discharged", "Discharged"
 
 

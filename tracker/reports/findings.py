@@ -33,6 +33,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from tracker.reports.artefacts import remove_page_furniture, unwrap
+from tracker.reports.parse import join_sub_points, sub_list_open
 from tracker.reports.shape import (
     Closure,
     Deadline,
@@ -206,28 +207,29 @@ class _Draft:
     sub_mark: str = ""  # the mark of its first sub-point
 
     def takes_sub_point(self) -> bool:
-        if not self.text.endswith(":"):
-            return False
-        return not (self.sub_points and self.sub_points[-1].endswith(_SENTENCE_ENDS))
+        return sub_list_open(self.text, self.sub_points, _SENTENCE_ENDS)
 
     def full_text(self) -> str:
-        return "\n".join([self.text, *(f"• {point}" for point in self.sub_points)])
+        return join_sub_points(self.text, self.sub_points)
 
 
 class FindingsReader:
     """Feed it paragraphs; `findings()` and `warnings` give what it read."""
+
+    # What the reader is in the middle of, which `end_section()` clears.
+    mode: FindingKind | None
+    pending: _Draft | None  # a heading waiting for its text
+    concern: _Draft | None  # the cause of concern recommendations belong to
+    lead_in: str | None
+    lead_in_whole: _Draft | None  # a lead-in that is itself a recommendation
+    open_item: _Draft | None  # the last bullet, while sub-points may follow
 
     def __init__(self, on_prose: Callable[[int | None, str], None] | None = None) -> None:
         self.drafts: list[_Draft] = []
         self.warnings: list[ReadWarning] = []
         self.area: str | None = None
         self.on_prose = on_prose or self._warn_prose
-        self.mode: FindingKind | None = None
-        self.pending: _Draft | None = None  # a heading waiting for its text
-        self.concern: _Draft | None = None  # the cause of concern recommendations belong to
-        self.lead_in: str | None = None
-        self.lead_in_whole: _Draft | None = None  # a lead-in that is itself a recommendation
-        self.open_item: _Draft | None = None  # the last bullet, while sub-points may follow
+        self.end_section()
         self.warned_unheaded = False
         self.in_practice = False  # innovative or promising practice: not findings
         self.forces: list[str] = []

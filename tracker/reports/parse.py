@@ -80,6 +80,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum, auto
 from typing import Any
@@ -339,6 +340,23 @@ def _pillar_from_words(title: str) -> str | None:
     return found.pop() if len(found) == 1 else None
 
 
+# --- Nested lists (the other formats' reader, findings.py, uses them too) ------
+
+
+def sub_list_open(lead: str, sub_points: Sequence[str], sentence_ends: tuple[str, ...]) -> bool:
+    """Whether the next bullet is a sub-point of the item `lead`: a lead-in ending in ":" opens
+    a nested list, which runs until a sub-point ends a sentence ("...; and" continues,
+    "... place." closes)."""
+    if not lead.endswith(":"):
+        return False
+    return not (sub_points and sub_points[-1].endswith(sentence_ends))
+
+
+def join_sub_points(lead: str, sub_points: Iterable[str]) -> str:
+    """An item's text with its sub-points, a "• " line each."""
+    return "\n".join([lead, *(f"• {point}" for point in sub_points)])
+
+
 # --- State machine ------------------------------------------------------------
 
 
@@ -348,14 +366,10 @@ class _AreaDraft:
     sub_points: list[str] = field(default_factory=list)
 
     def takes_sub_point(self) -> bool:
-        # A lead-in ending in ":" opens a nested list, which runs until a
-        # sub-point ends a sentence ("...; and" continues, "... place." closes).
-        if not self.lead.endswith(":"):
-            return False
-        return not (self.sub_points and self.sub_points[-1].endswith(_SENTENCE_ENDS))
+        return sub_list_open(self.lead, self.sub_points, _SENTENCE_ENDS)
 
     def text(self) -> str:
-        return "\n".join([self.lead, *(f"• {point}" for point in self.sub_points)])
+        return join_sub_points(self.lead, self.sub_points)
 
     def last(self) -> str:
         return self.sub_points[-1] if self.sub_points else self.lead

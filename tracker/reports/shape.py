@@ -237,10 +237,32 @@ def finding_json(finding: Finding) -> dict[str, Any]:
     }
 
 
+def pillar_report_json(parsed: ParsedReport, force_name: str | None) -> dict[str, Any]:
+    """A 2014–2019 pillar page's keys of the import JSON (docs/architecture.md, "Import JSON")."""
+    return {
+        "force": force_name,
+        "programme": parsed.programme,
+        "year": parsed.year,
+        "pillar": parsed.pillar,
+        "title": parsed.title,
+        "grade": parsed.grade,
+        "last_updated": _date(parsed.last_updated),
+        "questions": [
+            {
+                "number": question.number,
+                "text": question.text,
+                "grade": question.grade,
+                "areas_for_improvement": list(question.areas_for_improvement),
+            }
+            for question in parsed.questions
+        ],
+    }
+
+
 def document_json(
     document: ReportDocument, force_name: str | None = None, *, whole: bool = False
 ) -> dict[str, Any]:
-    """The document as JSON: for a 2014–2019 page today's keys first (as `report_json`), then
+    """The document as JSON: for a 2014–2019 page today's keys first (`pillar_report_json`), then
     the keys every format has. `force_name` is the force as resolved, when it is known.
 
     `whole=True` adds what the published shape leaves out (the opening's counts as written; a
@@ -250,24 +272,7 @@ def document_json(
     out: dict[str, Any] = {}
     parsed = document.pillar_report
     if parsed is not None:
-        out = {
-            "force": force_name or parsed.place,
-            "programme": parsed.programme,
-            "year": parsed.year,
-            "pillar": parsed.pillar,
-            "title": parsed.title,
-            "grade": parsed.grade,
-            "last_updated": _date(parsed.last_updated),
-            "questions": [
-                {
-                    "number": question.number,
-                    "text": question.text,
-                    "grade": question.grade,
-                    "areas_for_improvement": list(question.areas_for_improvement),
-                }
-                for question in parsed.questions
-            ],
-        }
+        out = pillar_report_json(parsed, force_name or parsed.place)
     else:
         out = {"force": force_name or document.force, "title": document.title}
     out.update(

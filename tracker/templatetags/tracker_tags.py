@@ -11,6 +11,7 @@ pages keep working under a Content-Security-Policy without 'unsafe-inline'.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 
 from django import template
 from django.urls import reverse
@@ -32,26 +33,26 @@ SORT_COLUMNS = {
 }
 
 
-@register.filter
-def status_label(status: str) -> str:
-    """ "in_progress" -> "In progress"."""
-    return labels.STATUS.get(status, status)
+# The badges' words: `{{ action.status|status_label }}` gives "In progress" for
+# "in_progress", `rag_label` what a colour means ("red" -> "Overdue"); a value a table does not
+# know is given as it is.
+LABEL_FILTERS = {
+    "status_label": labels.STATUS,
+    "grade_label": labels.GRADE,
+    "rag_label": labels.RAG,
+    "pillar_label": labels.PILLAR,
+}
 
 
-@register.filter
-def grade_label(grade: str) -> str:
-    return labels.GRADE.get(grade, grade)
+def _label_filter(table: dict[str, str]) -> Callable[[str], str]:
+    def label(value: str) -> str:
+        return table.get(value, value)
+
+    return label
 
 
-@register.filter
-def rag_label(rag: str) -> str:
-    """ "red" -> "Overdue": what the colour means, in words."""
-    return labels.RAG.get(rag, rag)
-
-
-@register.filter
-def pillar_label(pillar: str) -> str:
-    return labels.PILLAR.get(pillar, pillar)
+for _name, _table in LABEL_FILTERS.items():
+    register.filter(_name, _label_filter(_table))
 
 
 @register.filter(expects_localtime=True)
