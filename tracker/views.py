@@ -170,14 +170,14 @@ def dashboard(request):
     }
     if user.is_inspector:
         context["my_actions"] = (
-            actions.filter(status=Status.SUBMITTED).with_related().order_by("updated_at", "pk")
+            actions.filter(status=Status.SUBMITTED).for_panel().order_by("updated_at", "pk")
         )[:MY_ACTIONS]
         context["my_actions_url"] = list_url(force, status="submitted", sort="-updated")
     else:
         context["my_actions"] = (
             actions.open()
             .filter(owner=user)
-            .with_related()
+            .for_panel()
             .order_by(F("due_date").asc(nulls_last=True), "pk")
         )[:MY_ACTIONS]
         context["my_actions_url"] = list_url(owner="me", status=list(OPEN_STATUSES))

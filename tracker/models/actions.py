@@ -94,6 +94,11 @@ class ActionQuerySet(ForceScopedQuerySet):
             "force", "question__inspection__force", "owner", "closed_by", "parent"
         ).defer(*REPORT_TEXT, *(f"parent__{name}" for name in PARENT_DEFERRED))
 
+    def for_panel(self) -> ActionQuerySet:
+        """What the dashboard's list of actions shows of each (its text, status, dates and
+        force): one join, where `with_related()` plans seven for the page's busiest query."""
+        return self.select_related("force")
+
     def counts(self, today: datetime.date | None = None) -> dict[str, int]:
         """The dashboard's tiles in one query (see `count_expressions`)."""
         return self.aggregate(**count_expressions(today))
