@@ -22,7 +22,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 from tests.factories import get_force, make_action, make_inspection, make_question, make_user
-from tests.reports import PEEL_2021_ON, SAMPLE
+from tests.reports import CAUSE_OF_CONCERN_2021, PEEL_2021_ON, SAMPLE, kent_2021_body
 from tracker import exports
 from tracker.models import (
     Action,
@@ -53,11 +53,6 @@ KENT_2023 = real("kent-peel-2023-25-opening")
 REGISTER = real("register-devon-and-cornwall-recommendation-6989")
 
 
-def kent_2021_body(*lines: str) -> str:
-    """The real Kent 2021/22 opening (its cut-off last line dropped), then `lines`."""
-    return KENT_2021.rsplit("\n", 2)[0] + "\n" + "\n".join(lines)
-
-
 # SYNTHETIC: a 2021/22 body after the real opening: two graded areas (attested labels and
 # tiers), numbered areas for improvement, a cause of concern with the attested lead-in.
 BODY_2021 = kent_2021_body(
@@ -66,14 +61,7 @@ BODY_2021 = kent_2021_body(
     "Area for improvement 1",
     "The force should make sure that investigations are allocated to appropriately skilled staff.",
     "Area for improvement 2: The force should improve its supervision of investigations.",
-    "Responding to the public",
-    "Inadequate",
-    "Cause of concern",
-    "The force needs to improve the time it takes to answer non-emergency calls",
-    "Recommendations",
-    "Within three months, Kent Police should:",
-    "• improve its processes for answering non-emergency calls; and",
-    "• make sure it has enough trained staff to answer them.",
+    *CAUSE_OF_CONCERN_2021,
 )
 
 

@@ -12,7 +12,7 @@ import json
 
 import pytest
 
-from tests.reports import EXCERPTS, PEEL_2021_ON, SAMPLE
+from tests.reports import CAUSE_OF_CONCERN_2021, EXCERPTS, PEEL_2021_ON, SAMPLE, kent_2021_body
 from tracker.reports.artefacts import join_hyphenated, remove_page_furniture, unwrap
 from tracker.reports.findings import read_pasted_findings
 from tracker.reports.parse import ReportParseError, parse_report
@@ -294,7 +294,7 @@ def test_the_2025_27_first_question_is_an_area():
 
 
 def body_2021(*lines: str) -> ReportDocument:
-    return read_report(KENT_2021.rsplit("\n", 2)[0] + "\n" + "\n".join(lines))
+    return read_report(kent_2021_body(*lines))
 
 
 def test_numbered_areas_for_improvement_belong_to_their_area():
@@ -328,16 +328,7 @@ def test_numbered_areas_for_improvement_belong_to_their_area():
 
 
 def test_a_cause_of_concern_has_its_recommendations_with_deadlines():
-    document = body_2021(
-        "Responding to the public",
-        "Inadequate",
-        "Cause of concern",
-        "The force needs to improve the time it takes to answer non-emergency calls",
-        "Recommendations",
-        "Within three months, Kent Police should:",
-        "• improve its processes for answering non-emergency calls; and",
-        "• make sure it has enough trained staff to answer them.",
-    )
+    document = body_2021(*CAUSE_OF_CONCERN_2021)
 
     cause, *recommendations = document.findings
     assert (cause.kind, cause.area) == (COC, "Responding to the public")
