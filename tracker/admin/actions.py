@@ -349,7 +349,7 @@ class ActionAdmin(admin.ModelAdmin):
     def question_number(self, obj):
         return obj.question.number
 
-    @admin.display(description="Area for improvement")
+    @admin.display(description="Finding")
     def short_text(self, obj):
         return obj.short_text
 
