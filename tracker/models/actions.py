@@ -1,7 +1,7 @@
 """Actions: one per finding of a report, with their evidence notes, files and audit trail.
 
 An Action changes only through its state-change methods (`move_to`, `assign`,
-`set_due_date`, `set_blocked`, `add_note`). Each one checks the optimistic-lock `version`,
+`set_due_date`, `set_blocked`, `set_reference`, `add_note`). Each one checks the optimistic-lock `version`,
 bumps it in the same UPDATE, and writes the ActionEvent in the same transaction, so the
 audit trail and the action can never disagree. ActionEvent, EvidenceNote and EvidenceFile
 are append-only; database triggers (migrations 0002, 0006, 0007) refuse UPDATE and DELETE
@@ -28,6 +28,7 @@ from tracker.models.reports import Question
 from tracker.workflow import (
     DISCHARGEABLE_KINDS,
     OPEN_STATUSES,
+    REFERENCE_MAX_LENGTH,
     Kind,
     Rag,
     Relation,
@@ -42,6 +43,7 @@ from tracker.workflow import (
     check_due_date,
     check_move,
     check_owner,
+    check_reference,
     due_soon_q,
     is_overdue,
     overdue_q,
@@ -164,6 +166,13 @@ class Action(models.Model):
     )
     continues_how = models.CharField(max_length=20, choices=Relation, blank=True)
     position = models.PositiveSmallIntegerField(help_text="1-based, within its question.")
+    # The force's own numbering of its findings ("AFI 7", "CoC 2", "R3.1"): set by hand or by a
+    # spreadsheet import, never guessed from the report's labels.
+    reference = models.CharField(
+        max_length=REFERENCE_MAX_LENGTH,
+        blank=True,
+        help_text="The force's own reference, e.g. “AFI 7”.",
+    )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -242,6 +251,8 @@ class Action(models.Model):
             models.Index(fields=["due_date", "id"], name="tracker_action_due"),
             models.Index(fields=["owner", "status"], name="tracker_action_owner_status"),
             models.Index(fields=["force", "updated_at"], name="tracker_action_force_updated"),
+            # The list sorted by the force's own reference (`sort=reference`).
+            models.Index(fields=["force", "reference", "id"], name="tracker_action_force_ref"),
         ]
 
     def __str__(self) -> str:
@@ -481,6 +492,27 @@ class Action(models.Model):
             version=version,
         )
 
+    def set_reference(self, reference: str, *, by, via: str = "web", version=None):
+        """Give it the force's own reference ("AFI 7"), or clear it with an empty one.
+
+        A closed or superseded action refuses it, beside the reference field.
+        """
+        try:
+            self._require_editor(by)
+        except TransitionError as refusal:
+            raise TransitionError(str(refusal), field="reference") from None
+        reference = " ".join(reference.split())
+        check_reference(self.reference, reference)
+        self._change(
+            {"reference": reference},
+            ActionEvent.Kind.REFERENCE,
+            old=self.reference,
+            new=reference,
+            by=by,
+            via=via,
+            version=version,
+        )
+
     def add_note(
         self,
         body: str,
@@ -678,6 +710,8 @@ class EventKind(models.TextChoices):
     GRADE = "grade", "Question's grade"
     # A cause of concern discharged, and so closed; old: its status's label, new "Discharged".
     DISCHARGED = "discharged", "Discharged"
+    # Old and new: the force's own references (empty for none).
+    REFERENCE = "reference", "Reference"
 
 
 class EventVia(models.TextChoices):
