@@ -242,7 +242,6 @@ class ActionAdmin(admin.ModelAdmin):
         "force",
         "report",
         "question_number",
-        "reference",
         "short_text",
         "owner",
         "status",
