@@ -254,7 +254,7 @@ class ActionFilter(django_filters.FilterSet):
         return queryset.returned() if value else queryset
 
     def search(self, queryset, name, value):
-        """Words in the finding's text or in one of its notes, or its reference (tracker/search.py)."""
+        """Words in the finding or in one of its notes, or its reference (tracker/search.py)."""
         if not value.strip():
             return queryset
         return matching_actions(queryset, Search.parse(value))
