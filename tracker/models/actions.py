@@ -2,9 +2,10 @@
 
 An Action changes only through its state-change methods (`move_to`, `assign`,
 `set_due_date`, `set_blocked`, `set_reference`, `add_note`). Each one checks the
-optimistic-lock `version`, bumps it in the same UPDATE, and writes the ActionEvent in the same transaction, so the
-audit trail and the action can never disagree. ActionEvent, EvidenceNote and EvidenceFile
-are append-only; database triggers (migrations 0002, 0006, 0007) refuse UPDATE and DELETE
+optimistic-lock `version`, bumps it in the same UPDATE, and writes the ActionEvent in the
+same transaction, so the audit trail and the action can never disagree. ActionEvent,
+EvidenceNote and EvidenceFile are append-only; database triggers (migrations 0002, 0006,
+0007) refuse UPDATE and DELETE
 on them, and TRUNCATE on PostgreSQL.
 """
 
