@@ -5,8 +5,7 @@ An Action changes only through its state-change methods (`move_to`, `assign`,
 optimistic-lock `version`, bumps it in the same UPDATE, and writes the ActionEvent in the
 same transaction, so the audit trail and the action can never disagree. ActionEvent,
 EvidenceNote and EvidenceFile are append-only; database triggers (migrations 0002, 0006,
-0007) refuse UPDATE and DELETE
-on them, and TRUNCATE on PostgreSQL.
+0007) refuse UPDATE and DELETE on them, and TRUNCATE on PostgreSQL.
 """
 
 from __future__ import annotations
