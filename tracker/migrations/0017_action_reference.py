@@ -10,32 +10,22 @@ triggers: they are made again here, so it stays append-only (as in 0009, 0015 an
 
 from django.db import migrations, models
 
-from tracker.db import sqlite_trigger_sql
+from tracker.db import remake_sqlite_event_triggers as remake_triggers
 
-# Frozen here: the table whose triggers this migration remakes (they come from 0002).
-TABLE = "tracker_actionevent"
-
-
-def remake_sqlite_triggers(apps, schema_editor):
-    if schema_editor.connection.vendor != "sqlite":
-        return
-    for op in ("update", "delete"):
-        schema_editor.execute(f"DROP TRIGGER IF EXISTS {TABLE}_append_only_{op}")
-    for sql in sqlite_trigger_sql(TABLE):
-        schema_editor.execute(sql, params=None)
-
-
-EVENT_KINDS = [
-    "imported",
-    "status",
-    "owner",
-    "due_date",
-    "blocked",
-    "note",
-    "question",
-    "grade",
-    "discharged",
-]
+# Frozen here: the audit trail's kinds after this migration (value: label).
+EVENT_KINDS = {
+    "imported": "Imported",
+    "status": "Status",
+    "owner": "Owner",
+    "due_date": "Due date",
+    "blocked": "Blocked",
+    "note": "Evidence note",
+    "question": "Question's text",
+    "grade": "Question's grade",
+    "discharged": "Discharged",
+    "reference": "Reference",
+}
+KIND_VALID = "tracker_actionevent_kind_valid"
 
 
 class Migration(migrations.Migration):
@@ -44,36 +34,11 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        # Unapplied, the constraint is rebuilt again: the triggers come back after it.
-        migrations.RunPython(migrations.RunPython.noop, remake_sqlite_triggers),
-        migrations.RemoveConstraint(
-            model_name="actionevent",
-            name="tracker_actionevent_kind_valid",
-        ),
         migrations.AddField(
             model_name="action",
             name="reference",
             field=models.CharField(
                 blank=True, help_text="The force's own reference, e.g. “AFI 7”.", max_length=40
-            ),
-        ),
-        migrations.AlterField(
-            model_name="actionevent",
-            name="kind",
-            field=models.CharField(
-                choices=[
-                    ("imported", "Imported"),
-                    ("status", "Status"),
-                    ("owner", "Owner"),
-                    ("due_date", "Due date"),
-                    ("blocked", "Blocked"),
-                    ("note", "Evidence note"),
-                    ("question", "Question's text"),
-                    ("grade", "Question's grade"),
-                    ("discharged", "Discharged"),
-                    ("reference", "Reference"),
-                ],
-                max_length=10,
             ),
         ),
         migrations.AddIndex(
@@ -82,12 +47,19 @@ class Migration(migrations.Migration):
                 fields=["force", "reference", "id"], name="tracker_action_force_ref"
             ),
         ),
+        # Unapplied, the constraint is rebuilt again: the triggers come back after it.
+        migrations.RunPython(migrations.RunPython.noop, remake_triggers),
+        migrations.RemoveConstraint(model_name="actionevent", name=KIND_VALID),
+        migrations.AlterField(
+            model_name="actionevent",
+            name="kind",
+            field=models.CharField(choices=list(EVENT_KINDS.items()), max_length=10),
+        ),
         migrations.AddConstraint(
             model_name="actionevent",
             constraint=models.CheckConstraint(
-                condition=models.Q(("kind__in", [*EVENT_KINDS, "reference"])),
-                name="tracker_actionevent_kind_valid",
+                condition=models.Q(kind__in=list(EVENT_KINDS)), name=KIND_VALID
             ),
         ),
-        migrations.RunPython(remake_sqlite_triggers, migrations.RunPython.noop),
+        migrations.RunPython(remake_triggers, migrations.RunPython.noop),
     ]

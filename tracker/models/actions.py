@@ -481,15 +481,14 @@ class Action(models.Model):
         self._require_editor(by)
         blocked_reason = blocked_reason.strip()
         check_blocked(self.blocked_reason, blocked_reason, unblocking=not blocked_reason)
-        self._change(
-            {"blocked_reason": blocked_reason},
+        self._set_text(
+            "blocked_reason",
+            blocked_reason,
             ActionEvent.Kind.BLOCKED,
-            old=self.blocked_reason,
-            new=blocked_reason,
             by=by,
-            reason=blocked_reason,
             via=via,
             version=version,
+            reason=blocked_reason,
         )
 
     def set_reference(self, reference: str, *, by, via: str = "web", version=None):
@@ -503,14 +502,8 @@ class Action(models.Model):
             raise TransitionError(str(refusal), field="reference") from None
         reference = " ".join(reference.split())
         check_reference(self.reference, reference)
-        self._change(
-            {"reference": reference},
-            ActionEvent.Kind.REFERENCE,
-            old=self.reference,
-            new=reference,
-            by=by,
-            via=via,
-            version=version,
+        self._set_text(
+            "reference", reference, ActionEvent.Kind.REFERENCE, by=by, via=via, version=version
         )
 
     def add_note(
@@ -584,6 +577,19 @@ class Action(models.Model):
         if user.role_for(self) is None:
             raise PermissionError("You may not change this action.")
         self.check_takes_changes()
+
+    def _set_text(self, field: str, value: str, kind: str, *, by, via, version, reason=""):
+        """Change a text field, its event recording the old and new text."""
+        self._change(
+            {field: value},
+            kind,
+            old=getattr(self, field),
+            new=value,
+            by=by,
+            reason=reason,
+            via=via,
+            version=version,
+        )
 
     def _change(self, changes: dict, kind: str, *, old, new, by, via, version, reason: str = ""):
         """Apply `changes` if nobody changed the action since `version`, and record it."""
