@@ -117,7 +117,7 @@ def test_the_admin_action_list_shows_every_column_at_1366_pixels(laptop, live_se
         if h.strip()
     ]
     assert headers == [
-        *("ID", "FORCE", "REPORT", "Q", "AREA FOR IMPROVEMENT"),
+        *("ID", "FORCE", "REPORT", "Q", "FINDING"),
         *("OWNER", "STATUS", "DUE DATE", "OVERDUE"),
     ]
     cells = laptop.evaluate(CELLS_JS)
