@@ -55,6 +55,10 @@ AWKWARD = [
 ]
 
 
+# The force's own references: none, plain, formula-leading, quoted, with a comma.
+REFERENCES = ["", "AFI 7", "=AFI 1", 'R "3.1"', "CoC 2, part b", "+1", "-R2", "@ref"]
+
+
 def awkward_actions(force, other_force):
     """Actions whose every free-text cell, date and relation is an edge case."""
     owners = [
@@ -84,6 +88,7 @@ def awkward_actions(force, other_force):
             due_date=due,
             original_due_date=due,
             closed_at=timezone.now() if status == Status.CLOSED else None,
+            reference=REFERENCES[n % len(REFERENCES)],
         )
         actions.append(action)
         author = owners[3]
@@ -113,6 +118,8 @@ def test_copy_and_the_csv_module_write_the_same_bytes(force, other_force):
     assert any(row[8] == "" for row in rows[1:]), "an action with no owner"
     assert any(row[10] == "" for row in rows[1:]), "an action with no due date"
     assert any(row[13] == "" for row in rows[1:]), "an action with no notes"
+    assert rows[0][-1] == "reference"
+    assert {row[-1] for row in rows[1:]} >= {"", "AFI 7", "'=AFI 1", 'R "3.1"', "CoC 2, part b"}
 
 
 @postgresql_only
@@ -227,7 +234,7 @@ def test_an_inspectors_formula_in_any_text_is_neutralised_on_every_export_path(
     inspection = make_inspection(force=force, programme=payload, year=2016)
     question = make_question(inspection=inspection, text=payload)
     owner = make_user(force=force, username="＠owner")
-    action = make_action(question=question, text=payload, owner=owner)
+    action = make_action(question=question, text=payload, owner=owner, reference=payload[:40])
     EvidenceNote.objects.create(action=action, author=owner, body=payload)
     staff = make_user(force=force)
     expected = "'" + payload
@@ -249,6 +256,7 @@ def test_an_inspectors_formula_in_any_text_is_neutralised_on_every_export_path(
         assert row["area_for_improvement"] == expected
         assert row["owner"] == "'＠owner"
         assert row["last_note"] == expected
+        assert row["reference"] == "'" + payload[:40]
     if connection.vendor == "postgresql":
         by_copy = "".join(exports.copy_chunks(Action.objects.all(), "", TODAY))
         assert by_copy == by_python

@@ -14,11 +14,12 @@ from tests.factories import make_action, make_inspection, make_question, make_us
 from tracker.models import Grade, Pillar, Status
 
 TODAY = timezone.localdate()
-# Changed by issue 13: kind, parent_action_id and deadline added at the end.
+# Changed by issue 13: kind, parent_action_id and deadline added at the end; by issue 14,
+# reference after them.
 HEADER = (
     "action_id,force,inspection,pillar,question_number,question,question_grade,"
     "area_for_improvement,owner,status,due_date,overdue,evidence_notes,last_note,last_updated,url,"
-    "kind,parent_action_id,deadline"
+    "kind,parent_action_id,deadline,reference"
 )
 
 

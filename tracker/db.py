@@ -56,6 +56,23 @@ def sqlite_trigger_sql(table: str) -> list[str]:
     ]
 
 
+def remake_sqlite_triggers(schema_editor, table: str) -> None:
+    """Make `table`'s append-only triggers again on SQLite, which drops them when a migration
+    rebuilds the table (a changed CHECK constraint does); nothing on other databases."""
+    if schema_editor.connection.vendor != "sqlite":
+        return
+    for op in ("update", "delete"):
+        schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_append_only_{op}")
+    for sql in sqlite_trigger_sql(table):
+        schema_editor.execute(sql, params=None)
+
+
+def remake_sqlite_event_triggers(apps, schema_editor) -> None:
+    """A migration's RunPython step: the audit trail's triggers again after its table was
+    rebuilt on SQLite (migrations 0009, 0015, 0016, 0017 change its kinds' CHECK constraint)."""
+    remake_sqlite_triggers(schema_editor, "tracker_actionevent")
+
+
 POSTGRESQL_FUNCTION_SQL = """
 CREATE OR REPLACE FUNCTION tracker_refuse_change() RETURNS trigger AS $$
 BEGIN

@@ -20,11 +20,13 @@ from tracker.evidence import ACCEPT, ACCEPTED_TEXT, check_upload
 from tracker.models import Action, EvidenceNote, User
 from tracker.workflow import (
     REASON_NEEDED_TO,
+    REFERENCE_MAX_LENGTH,
     TransitionError,
     allowed_moves,
     check_blocked,
     check_owner,
     check_reason,
+    check_reference,
     due_date_refusals,
     find_move,
     no_moves_note,
@@ -373,10 +375,39 @@ class BlockedForm(ActionForm):
         self.action.set_blocked(data["blocked_reason"], by=by, version=version)
 
 
+class ReferenceForm(ActionForm):
+    """The force's own reference for the finding ("AFI 7"); an empty one clears it."""
+
+    prefix = "reference"
+    success_message = "Reference saved."
+
+    reference = forms.CharField(
+        required=False,
+        label="Your reference",
+        help_text="Your force's own number for this finding, e.g. “AFI 7” or “R3.1”.",
+        max_length=REFERENCE_MAX_LENGTH,
+    )
+
+    def initial_for(self, action: Action) -> dict:
+        return {"reference": action.reference}
+
+    def clean_reference(self):
+        reference = " ".join(self.cleaned_data["reference"].split())
+        try:
+            check_reference(self.action.reference, reference)
+        except TransitionError as refusal:
+            raise forms.ValidationError(str(refusal)) from None
+        return reference
+
+    def change(self, data: dict[str, Any], *, by: User, version: int) -> None:
+        self.action.set_reference(data["reference"], by=by, version=version)
+
+
 ACTION_FORMS: dict[str, type[ActionForm]] = {
     "note": NoteForm,
     "move": MoveForm,
     "owner": AssignForm,
     "due": DueDateForm,
     "blocked": BlockedForm,
+    "reference": ReferenceForm,
 }

@@ -45,6 +45,7 @@ def _row(action: Action, notes: int, show_force: bool) -> dict:
         "pk": action.pk,
         "url": action.get_absolute_url(),
         "text": action.short_text,
+        "reference": action.reference,
         # The finding's kind (areas for improvement, most rows, show none), its cause of
         # concern for a recommendation (`with_related()` fetched it), its deadline in words.
         "kind": action.kind,

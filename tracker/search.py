@@ -2,7 +2,9 @@
 
 What a user types is read as words (a phrase in double quotes stays one term). An action is
 found when its area-for-improvement text, or one of its notes, holds every term (words split
-between the text and a note, or between two notes, do not find it). Reports are
+between the text and a note, or between two notes, do not find it). The whole search, its
+quotes left out, also finds the action whose force's own reference it is ("AFI 7", "afi 7"),
+on both databases alike. Reports are
 typed with curly apostrophes and quotes (‘lifetime management’, force’s), keyboards give
 straight ones; both read alike.
 
@@ -29,6 +31,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet, TextField, Value
 from django.db.models.functions import Replace
 
 from tracker.models import Action, EvidenceNote
+from tracker.workflow import REFERENCE_MAX_LENGTH
 
 MAX_TERMS = 20
 MAX_CHARACTERS = 500
@@ -48,6 +51,8 @@ EDGE = re.compile(r"^\W+|\W+$")
 class Search:
     terms: tuple[str, ...]
     shortened: bool
+    # The whole search as a force's own reference ("AFI 7"): matched exactly, ignoring case.
+    reference: str = ""
 
     @classmethod
     def parse(cls, value: str) -> Search:
@@ -62,7 +67,8 @@ class Search:
                 terms.extend(EDGE.sub("", word) for word in part.split())
         terms = [term for term in terms if term]
         shortened = shortened or len(terms) > MAX_TERMS
-        return cls(tuple(terms[:MAX_TERMS]), shortened)
+        reference = " ".join(value.replace('"', " ").split())
+        return cls(tuple(terms[:MAX_TERMS]), shortened, reference[:REFERENCE_MAX_LENGTH])
 
     @property
     def note(self) -> str:
@@ -76,12 +82,14 @@ class Search:
 
 
 def matching_actions(actions: QuerySet, search: Search) -> QuerySet:
-    """The actions whose text, or one of whose notes, holds every term of the search.
+    """The actions whose text, or one of whose notes, holds every term of the search, and the
+    action whose reference the search is.
 
     `Exists` (or IN) rather than a join, so an action with many matching notes is one row.
     """
     if not search.terms:
         return actions.none()
+    by_reference = Q(reference__iexact=search.reference)
     if connections[actions.db].vendor == "postgresql":
         query = SearchQuery(search.terms[0], search_type="phrase", config="english")
         for term in search.terms[1:]:
@@ -93,12 +101,13 @@ def matching_actions(actions: QuerySet, search: Search) -> QuerySet:
         return actions.filter(
             Q(pk__in=texts.filter(words=query).values("pk"))
             | Q(pk__in=notes.filter(words=query).values("action_id"))
+            | by_reference
         )
     matching_notes = EvidenceNote.objects.alias(
         body_straight=_with_straight_apostrophes("body")
     ).filter(_every_term("body", search.terms), action=OuterRef("pk"))
     return actions.alias(text_straight=_with_straight_apostrophes("text")).filter(
-        _every_term("text", search.terms) | Exists(matching_notes)
+        _every_term("text", search.terms) | Exists(matching_notes) | by_reference
     )
 
 

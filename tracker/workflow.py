@@ -14,6 +14,8 @@ status, its owner, whether it has evidence, the status it had before it was supe
 - The due date: set once, revised with a reason, never removed; a date in the past only when
   the user confirms it (`due_date_refusals`, `check_due_date`).
 - Blocked: a reason says what the action waits for; unblocking clears it (`check_blocked`).
+- The force's own reference ("AFI 7"): at most `REFERENCE_MAX_LENGTH` characters, and a change
+  changes it (`check_reference`); like any change, not on a closed or superseded action.
 - Who may own an action: an active member of the action's force (`owners_of`, `check_owner`).
 - The optimistic lock: a change is made only on the version it was made from (`is_current`,
   `StaleVersion`).
@@ -26,8 +28,9 @@ status, its owner, whether it has evidence, the status it had before it was supe
   `is_due_soon`, `due_soon_q`, `rag`).
 
 A refusal is a `TransitionError` whose `field` names the field it belongs beside (the Action
-field's name: "status", "reason", "due_date", "owner", "blocked_reason", "kind", "continues";
-None for the whole change), so a form shows each error where the user will look for it.
+field's name: "status", "reason", "due_date", "owner", "blocked_reason", "reference", "kind",
+"continues"; None for the whole change), so a form shows each error where the user will look
+for it.
 """
 
 from __future__ import annotations
@@ -302,6 +305,23 @@ def check_blocked(current: str, new: str, *, unblocking: bool) -> None:
         raise TransitionError("Say what the action is waiting for.", field="blocked_reason")
     elif new.strip() == current:
         raise TransitionError("That is already the reason.", field="blocked_reason")
+
+
+REFERENCE_MAX_LENGTH = 40
+
+
+def check_reference(current: str, new: str) -> None:
+    """A reference fits its column, and differs from the one it has (empty: none)."""
+    if new == current:
+        raise TransitionError(
+            "That is already the reference." if new else "The action has no reference.",
+            field="reference",
+        )
+    if len(new) > REFERENCE_MAX_LENGTH:
+        raise TransitionError(
+            f"A reference is at most {REFERENCE_MAX_LENGTH} characters; this one has {len(new)}.",
+            field="reference",
+        )
 
 
 def blocked_q() -> Q:

@@ -102,7 +102,7 @@ def test_on_a_phone_the_action_pages_forms_come_before_its_timeline(
     check_page(phone, "ui-04-phone-action")
     timeline_top = phone.locator("#timeline-heading").bounding_box()["y"]
     forms = phone.locator("section.action-form")
-    assert forms.count() == 5
+    assert forms.count() == 6  # note, move, owner, due date, blocked, reference
     for i in range(forms.count()):
         assert forms.nth(i).bounding_box()["y"] < timeline_top, i
     assert console_errors == []

@@ -38,6 +38,7 @@ from tracker.workflow import (
     check_discharge,
     check_move,
     check_reason,
+    check_reference,
     due_date_refusals,
     find_move,
     is_current,
@@ -126,7 +127,7 @@ class ActionAdminForm(forms.ModelForm):
 
     class Meta:
         model = Action
-        fields = ["owner", "status", "due_date", "blocked_reason"]
+        fields = ["owner", "status", "due_date", "blocked_reason", "reference"]
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -182,6 +183,12 @@ class ActionAdminForm(forms.ModelForm):
                 data.pop("status", None)
         if data.get("discharge"):
             self._check_discharge(current, reason)
+        if "reference" in self.changed_data and "reference" in data:
+            data["reference"] = " ".join(data["reference"].split())
+            try:
+                check_reference(current.reference, data["reference"])
+            except TransitionError as error:
+                self.add_error("reference", str(error))
         if "due_date" in self.changed_data:
             for refusal in due_date_refusals(
                 current.due_date,
@@ -249,9 +256,9 @@ class ActionAdmin(admin.ModelAdmin):
         OverdueFilter,
     ]
     list_select_related = ["force", "question__inspection__force", "owner"]
-    # AFI text only: searching 500,000 notes belongs to the staff list's indexed search
-    # (/actions/?q=), which inspectors can use across every force.
-    search_fields = ["text"]
+    # The finding's text, or its reference exactly ("=": case-insensitive): searching 500,000
+    # notes belongs to the staff list's indexed search (/actions/?q=), open to inspectors too.
+    search_fields = ["text", "=reference"]
     show_full_result_count = False
     readonly_fields = [
         "force",
@@ -273,6 +280,7 @@ class ActionAdmin(admin.ModelAdmin):
                     "force",
                     "question",
                     "kind",
+                    "reference",
                     "text",
                     "parent",
                     "deadline_text",
@@ -311,7 +319,7 @@ class ActionAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and not obj.takes_changes:
             # Signed off or superseded: only the move back (reopen, reinstate) is open.
-            return [*self.readonly_fields, "owner", "due_date", "blocked_reason"]
+            return [*self.readonly_fields, "owner", "due_date", "blocked_reason", "reference"]
         return self.readonly_fields
 
     def get_fieldsets(self, request, obj=None):
@@ -367,6 +375,7 @@ class ActionAdmin(admin.ModelAdmin):
             ("owner", current.assign, {}),
             ("due_date", current.set_due_date, {"reason": reason}),
             ("blocked_reason", current.set_blocked, {}),
+            ("reference", current.set_reference, {}),
             ("status", current.move_to, {"reason": reason}),
         ]
         version = data["version"]

@@ -314,6 +314,8 @@ COLUMNS: tuple[Column, ...] = (
         lambda _: F("parent_id"),
     ),
     _typed("deadline", "deadline_text"),
+    # The force's own reference for the finding ("AFI 7"), typed by a person: neutralised.
+    _typed("reference", "reference"),
 )
 HEADER = tuple(column.name for column in COLUMNS)
 
@@ -338,5 +340,6 @@ def export_rows(queryset: QuerySet) -> QuerySet:
         "kind",
         "parent_id",
         "deadline_text",
+        "reference",
         named=True,
     )

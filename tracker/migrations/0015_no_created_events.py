@@ -7,10 +7,8 @@ table in place.
 
 from django.db import migrations, models
 
-from tracker.db import sqlite_trigger_sql
+from tracker.db import remake_sqlite_event_triggers as remake_sqlite_triggers
 
-# Frozen here: the table whose triggers this migration remakes (they come from 0002).
-TABLE = "tracker_actionevent"
 
 KINDS = [
     ("imported", "Imported"),
@@ -22,15 +20,6 @@ KINDS = [
     ("question", "Question's text"),
     ("grade", "Question's grade"),
 ]
-
-
-def remake_sqlite_triggers(apps, schema_editor):
-    if schema_editor.connection.vendor != "sqlite":
-        return
-    for op in ("update", "delete"):
-        schema_editor.execute(f"DROP TRIGGER IF EXISTS {TABLE}_append_only_{op}")
-    for sql in sqlite_trigger_sql(TABLE):
-        schema_editor.execute(sql, params=None)
 
 
 class Migration(migrations.Migration):

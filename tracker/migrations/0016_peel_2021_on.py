@@ -15,19 +15,7 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-from tracker.db import sqlite_trigger_sql
-
-# Frozen here: the table whose triggers this migration remakes (they come from 0002).
-TABLE = "tracker_actionevent"
-
-
-def remake_sqlite_triggers(apps, schema_editor):
-    if schema_editor.connection.vendor != "sqlite":
-        return
-    for op in ("update", "delete"):
-        schema_editor.execute(f"DROP TRIGGER IF EXISTS {TABLE}_append_only_{op}")
-    for sql in sqlite_trigger_sql(TABLE):
-        schema_editor.execute(sql, params=None)
+from tracker.db import remake_sqlite_event_triggers as remake_sqlite_triggers
 
 
 class Migration(migrations.Migration):

@@ -1,11 +1,11 @@
 """Actions: one per finding of a report, with their evidence notes, files and audit trail.
 
 An Action changes only through its state-change methods (`move_to`, `assign`,
-`set_due_date`, `set_blocked`, `add_note`). Each one checks the optimistic-lock `version`,
-bumps it in the same UPDATE, and writes the ActionEvent in the same transaction, so the
-audit trail and the action can never disagree. ActionEvent, EvidenceNote and EvidenceFile
-are append-only; database triggers (migrations 0002, 0006, 0007) refuse UPDATE and DELETE
-on them, and TRUNCATE on PostgreSQL.
+`set_due_date`, `set_blocked`, `set_reference`, `add_note`). Each one checks the
+optimistic-lock `version`, bumps it in the same UPDATE, and writes the ActionEvent in the
+same transaction, so the audit trail and the action can never disagree. ActionEvent,
+EvidenceNote and EvidenceFile are append-only; database triggers (migrations 0002, 0006,
+0007) refuse UPDATE and DELETE on them, and TRUNCATE on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from tracker.models.reports import Question
 from tracker.workflow import (
     DISCHARGEABLE_KINDS,
     OPEN_STATUSES,
+    REFERENCE_MAX_LENGTH,
     Kind,
     Rag,
     Relation,
@@ -42,6 +43,7 @@ from tracker.workflow import (
     check_due_date,
     check_move,
     check_owner,
+    check_reference,
     due_soon_q,
     is_overdue,
     overdue_q,
@@ -164,6 +166,13 @@ class Action(models.Model):
     )
     continues_how = models.CharField(max_length=20, choices=Relation, blank=True)
     position = models.PositiveSmallIntegerField(help_text="1-based, within its question.")
+    # The force's own numbering of its findings ("AFI 7", "CoC 2", "R3.1"): set by hand or by a
+    # spreadsheet import, never guessed from the report's labels.
+    reference = models.CharField(
+        max_length=REFERENCE_MAX_LENGTH,
+        blank=True,
+        help_text="The force's own reference, e.g. “AFI 7”.",
+    )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -242,6 +251,8 @@ class Action(models.Model):
             models.Index(fields=["due_date", "id"], name="tracker_action_due"),
             models.Index(fields=["owner", "status"], name="tracker_action_owner_status"),
             models.Index(fields=["force", "updated_at"], name="tracker_action_force_updated"),
+            # The list sorted by the force's own reference (`sort=reference`).
+            models.Index(fields=["force", "reference", "id"], name="tracker_action_force_ref"),
         ]
 
     def __str__(self) -> str:
@@ -470,15 +481,29 @@ class Action(models.Model):
         self._require_editor(by)
         blocked_reason = blocked_reason.strip()
         check_blocked(self.blocked_reason, blocked_reason, unblocking=not blocked_reason)
-        self._change(
-            {"blocked_reason": blocked_reason},
+        self._set_text(
+            "blocked_reason",
+            blocked_reason,
             ActionEvent.Kind.BLOCKED,
-            old=self.blocked_reason,
-            new=blocked_reason,
             by=by,
-            reason=blocked_reason,
             via=via,
             version=version,
+            reason=blocked_reason,
+        )
+
+    def set_reference(self, reference: str, *, by, via: str = "web", version=None):
+        """Give it the force's own reference ("AFI 7"), or clear it with an empty one.
+
+        A closed or superseded action refuses it, beside the reference field.
+        """
+        try:
+            self._require_editor(by)
+        except TransitionError as refusal:
+            raise TransitionError(str(refusal), field="reference") from None
+        reference = " ".join(reference.split())
+        check_reference(self.reference, reference)
+        self._set_text(
+            "reference", reference, ActionEvent.Kind.REFERENCE, by=by, via=via, version=version
         )
 
     def add_note(
@@ -552,6 +577,19 @@ class Action(models.Model):
         if user.role_for(self) is None:
             raise PermissionError("You may not change this action.")
         self.check_takes_changes()
+
+    def _set_text(self, field: str, value: str, kind: str, *, by, via, version, reason=""):
+        """Change a text field, its event recording the old and new text."""
+        self._change(
+            {field: value},
+            kind,
+            old=getattr(self, field),
+            new=value,
+            by=by,
+            reason=reason,
+            via=via,
+            version=version,
+        )
 
     def _change(self, changes: dict, kind: str, *, old, new, by, via, version, reason: str = ""):
         """Apply `changes` if nobody changed the action since `version`, and record it."""
@@ -678,6 +716,8 @@ class EventKind(models.TextChoices):
     GRADE = "grade", "Question's grade"
     # A cause of concern discharged, and so closed; old: its status's label, new "Discharged".
     DISCHARGED = "discharged", "Discharged"
+    # Old and new: the force's own references (empty for none).
+    REFERENCE = "reference", "Reference"
 
 
 class EventVia(models.TextChoices):

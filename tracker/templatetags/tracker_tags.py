@@ -30,6 +30,7 @@ SORT_COLUMNS = {
     "question": ("ascending", "descending"),
     "grade": ("ascending", "descending"),
     "updated": ("descending", "ascending"),
+    "reference": ("ascending", "descending"),
 }
 
 
