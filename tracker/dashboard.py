@@ -15,7 +15,14 @@ from django.db.models import Count, QuerySet
 from django.urls import reverse
 
 from tracker import labels
-from tracker.models import ActionEvent, Force, Question, cite_question, count_expressions
+from tracker.models import (
+    ActionEvent,
+    Force,
+    Question,
+    cite_question,
+    count_expressions,
+    question_url,
+)
 from tracker.workflow import DUE_SOON_DAYS, OPEN_STATUSES, Status, due_soon_until
 
 RECENT_EVENTS = 10
@@ -156,7 +163,7 @@ def _question_row(question: tuple, report_url: str, counts: dict[str, int]) -> d
         "number": number,
         "short_name": cite_question(number, label),
         "text": text,
-        "url": f"{report_url}#question-{number}",  # as Question.get_absolute_url()
+        "url": question_url(report_url, number),
         "grade": grade,
         "grade_label": labels.GRADE.get(grade, grade),
         "segments": _segments(counts),

@@ -11,12 +11,13 @@ from tracker.models import Grade, Pillar
 from tracker.workflow import Kind, Rag, Status
 
 
-def _labels(choices) -> dict[str, str]:
+def labels_of(choices) -> dict[str, str]:
+    """A choices class's labels by value, as plain strings."""
     return {value: str(label) for value, label in choices.choices}
 
 
-STATUS = _labels(Status)
-GRADE = _labels(Grade)
-PILLAR = _labels(Pillar)
-RAG = _labels(Rag)
-KIND = _labels(Kind)
+STATUS = labels_of(Status)
+GRADE = labels_of(Grade)
+PILLAR = labels_of(Pillar)
+RAG = labels_of(Rag)
+KIND = labels_of(Kind)

@@ -36,6 +36,7 @@ from django.db.models.functions import Cast, Coalesce, Concat, Left, NullIf
 from django.db.models.lookups import In
 from django.urls import reverse
 
+from tracker import labels as choice_labels
 from tracker.models import (
     FORMAT_NOUNS,
     NAME_FIELDS,
@@ -62,9 +63,6 @@ FORMULA_STARTS = frozenset(
     "\ufe62\ufe63\ufe66\ufe6b"  # small plus, hyphen-minus, equals, commercial at
     "\uff0b\uff0d\uff1d\uff20"  # full-width plus, hyphen-minus, equals, commercial at
 )
-
-_GRADE_LABELS = dict(Grade.choices)
-_PILLAR_LABELS = dict(Pillar.choices)
 
 
 def neutralise(value: str) -> str:
@@ -152,7 +150,7 @@ class Column:
 
 
 def _pillar_label(pillar: str) -> str:
-    return neutralise(_PILLAR_LABELS.get(pillar, pillar))
+    return neutralise(choice_labels.PILLAR.get(pillar, pillar))
 
 
 def _pillar_sql() -> NullIf:
@@ -244,7 +242,7 @@ def _typed(name: str, field: str) -> Column:
 
 def _choice(field: str, choices: type[TextChoices]) -> Column:
     """A choice of the action's own, as its label (an unknown value as it is)."""
-    labels = dict(choices.choices)
+    labels = choice_labels.labels_of(choices)
     return Column(
         field,
         lambda row, _: neutralise(labels.get(getattr(row, field), getattr(row, field))),
@@ -265,7 +263,7 @@ COLUMNS: tuple[Column, ...] = (
     _typed("question", "question__text"),
     Column(
         "question_grade",
-        lambda row, _: neutralise(_GRADE_LABELS.get(row.question__grade, "")),
+        lambda row, _: neutralise(choice_labels.GRADE.get(row.question__grade, "")),
         lambda _: _cell(_labels("question__grade", Grade.choices, Value(""))),
     ),
     _typed("area_for_improvement", "text"),

@@ -44,6 +44,7 @@ from tracker.models.reports import (
     ReportFormat,
     cite_question,
     grade_severity,
+    question_url,
     report_name,
 )
 from tracker.workflow import Kind, Rag, Relation, Role, StaleVersion, Status, TransitionError
@@ -81,4 +82,5 @@ __all__ = [
     "grade_severity",
     "report_name",
     "cite_question",
+    "question_url",
 ]

@@ -116,6 +116,11 @@ def report_name(
     return f"{programme} {noun} {published.isoformat()}" if published else f"{programme} {noun}"
 
 
+def question_url(report_url: str, number: int) -> str:
+    """A question's (or area's) place on its report's page."""
+    return f"{report_url}#question-{number}"
+
+
 def cite_question(number: int, label: str) -> str:
     """How lists cite a question: "Q3" for a question, "Area 3" for an area of policing (one
     with a label)."""
@@ -301,7 +306,7 @@ class Question(models.Model):
         return f"{self.short_name}. {self.text}"
 
     def get_absolute_url(self) -> str:
-        return f"{self.inspection.get_absolute_url()}#question-{self.number}"
+        return question_url(self.inspection.get_absolute_url(), self.number)
 
     @property
     def short_name(self) -> str:
