@@ -705,12 +705,15 @@ def test_the_migration_applies_backwards_and_forwards_keeping_pillar_pages():
             force=Force.objects.get(short_name="Kent"), year=2017, pillar="efficiency"
         )
         MigrationExecutor(connection).migrate([MIGRATION])
-        report = Inspection.objects.get()
-        assert report.format == ReportFormat.PEEL_2014_2019 and report.published is None
-        assert str(report) == "Kent Police PEEL 2017 Efficiency"
+        # Read as the migration left it (later migrations add columns today's model reads).
+        applied = MigrationExecutor(connection).loader.project_state([MIGRATION]).apps
+        migrated = applied.get_model("tracker", "Inspection").objects.get()
+        assert migrated.format == ReportFormat.PEEL_2014_2019 and migrated.published is None
         # The audit trail is still append-only on SQLite, whose table was rebuilt (the later
         # migrations applied too: the models are today's).
         MigrationExecutor(connection).migrate(leaves)
+        report = Inspection.objects.get()
+        assert str(report) == "Kent Police PEEL 2017 Efficiency"
         action = make_action(question=make_question(inspection=report))
         event = ActionEvent.objects.create(action=action, kind=ActionEvent.Kind.IMPORTED)
         with pytest.raises(Exception, match="append-only"):

@@ -189,6 +189,11 @@ class Action(models.Model):
         blank=True, help_text="Empty unless the action waits on a body outside the force."
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Who added it: the person who imported its report or spreadsheet, or added it by hand
+    # (none: a command, or before migration 0018 recorded it).
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     updated_at = models.DateTimeField(auto_now=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     closed_by = models.ForeignKey(
@@ -698,8 +703,11 @@ class EventKind(models.TextChoices):
     """What an audit-trail event records (`ActionEvent.Kind`); the comments say what each
     kind's `old_value` and `new_value` hold ("old", "new")."""
 
-    # The action created by an import; new: its first status's label.
+    # The action created by an import (of a report, or of a spreadsheet: its reason says
+    # which file and row); new: its first status's label.
     IMPORTED = "imported", "Imported"
+    # The action added by hand (the site or the admin); new: its first status's label.
+    CREATED = "created", "Added by hand"
     # A move, or an import superseding it; old and new: the statuses' labels.
     STATUS = "status", "Status"
     # Old and new: the owners' usernames (empty for none).

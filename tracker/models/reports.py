@@ -75,7 +75,7 @@ class ReportFormat(models.TextChoices):
     PEEL_2023_25 = "peel-2023-25", "PEEL 2023–25"
     PEEL_2025_27 = "peel-2025-27", "PEEL 2025–27"
     CAUSE_OF_CONCERN_LETTER = "cause-of-concern-letter", "Cause-of-concern letter"
-    OTHER = "other", "Another HMICFRS inspection"
+    OTHER = "other", "Another inspection or audit"
 
 
 PEEL_CYCLES = {
@@ -145,6 +145,12 @@ class Inspection(models.Model):
         max_length=32, choices=ReportFormat, default=ReportFormat.PEEL_2014_2019
     )
     programme = models.CharField(max_length=20, default="PEEL")
+    source = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="Who published it, for a report that is not a PEEL report: “HMICFRS "
+        "thematic”, “Internal audit”.",
+    )
     year = models.PositiveSmallIntegerField(
         null=True,
         blank=True,

@@ -406,6 +406,7 @@ def _sync_actions(question: Question, parsed_question, *, by, via) -> tuple[int,
             force_id=question.inspection.force_id,
             text=text,
             position=next_position,
+            created_by=by if by is not None and by.is_authenticated else None,
         )
         next_position += 1
         added += 1
@@ -768,6 +769,7 @@ class _DocumentLoader:
                 deadline_months=deadline.months if deadline else None,
                 due_date=due,
                 original_due_date=due,
+                created_by=_imported_by(self.by),
             )
             self.actions[finding.id] = action
             seen.add(action.pk)
