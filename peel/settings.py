@@ -241,6 +241,11 @@ IMPORT_MAX_FINDINGS = int(env("PEEL_IMPORT_MAX_FINDINGS", "1000"))
 # sends each line break as CR LF: room for the largest page made of line breaks alone, so that
 # whatever previews can be confirmed. Django's default (2.5 MB) otherwise.
 DATA_UPLOAD_MAX_MEMORY_SIZE = max(2_621_440, 2 * IMPORT_MAX_BYTES + 64 * 1024)
+# A spreadsheet of findings (manage.py import_findings, the site's and the admin's import):
+# the largest file, in bytes, and the most rows of findings in one file. 10,000 rows import in
+# a few seconds (docs/performance.md); a file over either is refused before anything is read.
+FINDINGS_IMPORT_MAX_BYTES = int(env("PEEL_FINDINGS_IMPORT_MAX_BYTES", str(10 * 1024 * 1024)))
+FINDINGS_IMPORT_MAX_ROWS = int(env("PEEL_FINDINGS_IMPORT_MAX_ROWS", "20000"))
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -32,6 +32,7 @@ from tracker.workflow import (
     Kind,
     Rag,
     Relation,
+    Role,
     StaleVersion,
     Status,
     TransitionError,
@@ -361,8 +362,8 @@ class Action(models.Model):
         move = check_move(
             source=self.status,
             target=status,
-            role=by.role_for(self),
-            is_owner=self.owner_id is not None and self.owner_id == by.pk,
+            role=_role(by, self),
+            is_owner=by is not None and self.owner_id is not None and self.owner_id == by.pk,
             has_evidence=self.notes.exists(),
             reason=reason,
             reinstates=self.status_before_supersession,
@@ -450,7 +451,7 @@ class Action(models.Model):
             version=version,
         )
 
-    def assign(self, owner, *, by, via: str = "web", version=None):
+    def assign(self, owner, *, by, reason: str = "", via: str = "web", version=None):
         self._require_editor(by)
         check_owner(self.owner, owner, force_id=self.force_id)
         old = self.owner.username if self.owner else ""
@@ -460,6 +461,7 @@ class Action(models.Model):
             old=old,
             new=owner.username if owner else "",
             by=by,
+            reason=reason,
             via=via,
             version=version,
         )
@@ -496,7 +498,9 @@ class Action(models.Model):
             reason=blocked_reason,
         )
 
-    def set_reference(self, reference: str, *, by, via: str = "web", version=None):
+    def set_reference(
+        self, reference: str, *, by, reason: str = "", via: str = "web", version=None
+    ):
         """Give it the force's own reference ("AFI 7"), or clear it with an empty one.
 
         A closed or superseded action refuses it, beside the reference field.
@@ -508,7 +512,13 @@ class Action(models.Model):
         reference = " ".join(reference.split())
         check_reference(self.reference, reference)
         self._set_text(
-            "reference", reference, ActionEvent.Kind.REFERENCE, by=by, via=via, version=version
+            "reference",
+            reference,
+            ActionEvent.Kind.REFERENCE,
+            by=by,
+            via=via,
+            version=version,
+            reason=reason,
         )
 
     def add_note(
@@ -579,7 +589,7 @@ class Action(models.Model):
         return {"returned_at": None, "returned_by": None, "returned_reason": ""}
 
     def _require_editor(self, user) -> None:
-        if user.role_for(self) is None:
+        if _role(user, self) is None:
             raise PermissionError("You may not change this action.")
         self.check_takes_changes()
 
@@ -620,6 +630,13 @@ class Action(models.Model):
         self.__dict__.pop("supersession", None)  # cached for the status it had
         self.version = expected + 1
         self.updated_at = now
+
+
+def _role(user, action: Action) -> Role | None:
+    """The role `user` acts in on `action`. None as `user` is an operator's command (a
+    spreadsheet import from the command line), which acts as an inspector would, as the
+    report importer's `retire` and `record_discharge` do."""
+    return Role.INSPECTOR if user is None else user.role_for(action)
 
 
 class NoteKind(models.TextChoices):
