@@ -50,8 +50,9 @@ from tracker.models import (
     Relation,
 )
 from tracker.reports.errors import AlreadyImported, ReportImportError
+from tracker.reports.framework import official_area
 from tracker.reports.parse import ParsedReport
-from tracker.reports.peel2021 import KNOWN_AREAS, fold
+from tracker.reports.peel2021 import fold
 from tracker.reports.shape import (
     PEEL_2021_ON,
     Finding,
@@ -450,7 +451,6 @@ class Link:
 
 # The area a finding outside any graded area is filed under.
 OTHER_FINDINGS = "Findings outside a graded area"
-_KNOWN_AREA_BY_FOLDED = {fold(label): label for label in KNOWN_AREAS}
 
 
 def _document_name(document: ReportDocument) -> str:
@@ -642,10 +642,16 @@ class _DocumentLoader:
     # Areas ------------------------------------------------------------------------------
 
     def _areas(self) -> None:
-        current = {fold(q.label or q.text): q for q in self.inspection.questions.all()}
+        cycle = self.document.cycle
+        # An area stored under another wording of its label is the official one's.
+        current = {
+            fold(official_area(cycle, q.label) or q.label or q.text): q
+            for q in self.inspection.questions.all()
+        }
         numbers = {q.number for q in current.values()}
         for index, area in enumerate(self.document.areas, start=1):
-            known = area.known and fold(area.label) in _KNOWN_AREA_BY_FOLDED
+            official = official_area(cycle, area.label) if area.known else None
+            known = official is not None
             if not known:
                 self.warnings.append(
                     ReadWarning(
@@ -654,8 +660,8 @@ class _DocumentLoader:
                     )
                 )
             self._area(
-                area.label, number=area.number or index, grade=area.grade, known=known,
-                current=current, numbers=numbers,
+                official or area.label, number=area.number or index, grade=area.grade,
+                known=known, current=current, numbers=numbers,
             )  # fmt: skip
         self._current, self._numbers = current, numbers
 
@@ -706,17 +712,17 @@ class _DocumentLoader:
             parent_finding = next(f for f in self.document.findings if f.id == finding.parent)
             return self._question_for(parent_finding)
         if label is None and finding.label:
-            folded = fold(finding.label)
-            label = _KNOWN_AREA_BY_FOLDED.get(folded, finding.label.strip())
+            label = official_area(self.document.cycle, finding.label) or finding.label.strip()
         if label is None:
             return self._area(
                 OTHER_FINDINGS, number=None, grade=None, known=True,
                 current=self._current, numbers=self._numbers,
             )  # fmt: skip
+        label = official_area(self.document.cycle, label) or label
         folded = fold(label)
         if folded in self.questions:
             return self.questions[folded]
-        known = folded in _KNOWN_AREA_BY_FOLDED
+        known = official_area(self.document.cycle, label) is not None
         if not known:
             self.warnings.append(
                 ReadWarning(
