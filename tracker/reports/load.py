@@ -11,7 +11,9 @@ links. Any error leaves the database as it was.
 `load_report()` turns a ParsedReport into an Inspection, its Questions and one Action per
 area for improvement, inside one transaction: any error leaves the database as it was.
 
-Re-importing a report that is already there is refused unless `replace=True`. Replacing
+Re-importing a report that is already there is refused unless `replace=True`. Questions are
+matched by number, HMICFRS's (the parser gives it, framework.py; a question stored under
+another number before the framework held it is renumbered first). Replacing
 keeps what the force has done: an action whose question number and AFI text are unchanged
 keeps its owner, status, dates and notes; an AFI that is new becomes a new action; an
 action whose AFI is no longer in the report is superseded (never deleted: its evidence and
@@ -50,7 +52,7 @@ from tracker.models import (
     Relation,
 )
 from tracker.reports.errors import AlreadyImported, ReportImportError
-from tracker.reports.framework import official_area
+from tracker.reports.framework import official_area, question_number
 from tracker.reports.parse import ParsedReport
 from tracker.reports.peel2021 import fold
 from tracker.reports.shape import (
@@ -313,7 +315,10 @@ def load_report(
             year=parsed.year,
             pillar=Pillar(parsed.pillar.lower()),
         )
-        changes = _describe_report_changes(inspection, parsed) if existing else []
+        changes = []
+        if existing:
+            changes += _describe_report_changes(inspection, parsed)
+            changes += _renumber_as_hmicfrs(inspection)
         inspection.title = parsed.title or ""
         inspection.grade = Grade.from_label(parsed.grade)
         inspection.last_updated = parsed.last_updated
@@ -359,6 +364,25 @@ def _describe_report_changes(inspection: Inspection, parsed: ParsedReport) -> li
         old = inspection.get_grade_display() or "no grade"
         return [f"overall grade {old} → {parsed.grade or 'no grade'}"]
     return []
+
+
+def _renumber_as_hmicfrs(inspection: Inspection) -> list[str]:
+    """Give a question stored under another number than HMICFRS's (imported before the
+    framework held it) HMICFRS's number, when no other question has it, so that the page
+    replacing it matches it by number."""
+    questions = list(inspection.questions.order_by("number"))
+    taken = {question.number for question in questions}
+    changes = []
+    for question in questions:
+        number = question_number(inspection.year, inspection.pillar, question.text)
+        if number is None or number in taken:
+            continue
+        changes.append(f"Q{question.number} renumbered Q{number}, HMICFRS's number for it")
+        taken.remove(question.number)
+        taken.add(number)
+        question.number = number
+        question.save(update_fields=["number"])
+    return changes
 
 
 def _save_question(inspection: Inspection, parsed_question) -> tuple[Question, list[str]]:
