@@ -11,7 +11,9 @@ links. Any error leaves the database as it was.
 `load_report()` turns a ParsedReport into an Inspection, its Questions and one Action per
 area for improvement, inside one transaction: any error leaves the database as it was.
 
-Re-importing a report that is already there is refused unless `replace=True`. Replacing
+Re-importing a report that is already there is refused unless `replace=True`. Questions are
+matched by number, HMICFRS's (the parser gives it, framework.py; a question stored under
+another number before the framework held it is renumbered first). Replacing
 keeps what the force has done: an action whose question number and AFI text are unchanged
 keeps its owner, status, dates and notes; an AFI that is new becomes a new action; an
 action whose AFI is no longer in the report is superseded (never deleted: its evidence and
@@ -50,8 +52,9 @@ from tracker.models import (
     Relation,
 )
 from tracker.reports.errors import AlreadyImported, ReportImportError
+from tracker.reports.framework import official_area, question_number
 from tracker.reports.parse import ParsedReport
-from tracker.reports.peel2021 import KNOWN_AREAS, fold
+from tracker.reports.peel2021 import fold
 from tracker.reports.shape import (
     PEEL_2021_ON,
     Finding,
@@ -312,7 +315,10 @@ def load_report(
             year=parsed.year,
             pillar=Pillar(parsed.pillar.lower()),
         )
-        changes = _describe_report_changes(inspection, parsed) if existing else []
+        changes = []
+        if existing:
+            changes += _describe_report_changes(inspection, parsed)
+            changes += _renumber_as_hmicfrs(inspection)
         inspection.title = parsed.title or ""
         inspection.grade = Grade.from_label(parsed.grade)
         inspection.last_updated = parsed.last_updated
@@ -358,6 +364,25 @@ def _describe_report_changes(inspection: Inspection, parsed: ParsedReport) -> li
         old = inspection.get_grade_display() or "no grade"
         return [f"overall grade {old} → {parsed.grade or 'no grade'}"]
     return []
+
+
+def _renumber_as_hmicfrs(inspection: Inspection) -> list[str]:
+    """Give a question stored under another number than HMICFRS's (imported before the
+    framework held it) HMICFRS's number, when no other question has it, so that the page
+    replacing it matches it by number."""
+    questions = list(inspection.questions.order_by("number"))
+    taken = {question.number for question in questions}
+    changes = []
+    for question in questions:
+        number = question_number(inspection.year, inspection.pillar, question.text)
+        if number is None or number in taken:
+            continue
+        changes.append(f"Q{question.number} renumbered Q{number}, HMICFRS's number for it")
+        taken.remove(question.number)
+        taken.add(number)
+        question.number = number
+        question.save(update_fields=["number"])
+    return changes
 
 
 def _save_question(inspection: Inspection, parsed_question) -> tuple[Question, list[str]]:
@@ -450,7 +475,6 @@ class Link:
 
 # The area a finding outside any graded area is filed under.
 OTHER_FINDINGS = "Findings outside a graded area"
-_KNOWN_AREA_BY_FOLDED = {fold(label): label for label in KNOWN_AREAS}
 
 
 def _document_name(document: ReportDocument) -> str:
@@ -642,10 +666,16 @@ class _DocumentLoader:
     # Areas ------------------------------------------------------------------------------
 
     def _areas(self) -> None:
-        current = {fold(q.label or q.text): q for q in self.inspection.questions.all()}
+        cycle = self.document.cycle
+        # An area stored under another wording of its label is the official one's.
+        current = {
+            fold(official_area(cycle, q.label) or q.label or q.text): q
+            for q in self.inspection.questions.all()
+        }
         numbers = {q.number for q in current.values()}
         for index, area in enumerate(self.document.areas, start=1):
-            known = area.known and fold(area.label) in _KNOWN_AREA_BY_FOLDED
+            official = official_area(cycle, area.label) if area.known else None
+            known = official is not None
             if not known:
                 self.warnings.append(
                     ReadWarning(
@@ -654,8 +684,8 @@ class _DocumentLoader:
                     )
                 )
             self._area(
-                area.label, number=area.number or index, grade=area.grade, known=known,
-                current=current, numbers=numbers,
+                official or area.label, number=area.number or index, grade=area.grade,
+                known=known, current=current, numbers=numbers,
             )  # fmt: skip
         self._current, self._numbers = current, numbers
 
@@ -706,17 +736,17 @@ class _DocumentLoader:
             parent_finding = next(f for f in self.document.findings if f.id == finding.parent)
             return self._question_for(parent_finding)
         if label is None and finding.label:
-            folded = fold(finding.label)
-            label = _KNOWN_AREA_BY_FOLDED.get(folded, finding.label.strip())
+            label = official_area(self.document.cycle, finding.label) or finding.label.strip()
         if label is None:
             return self._area(
                 OTHER_FINDINGS, number=None, grade=None, known=True,
                 current=self._current, numbers=self._numbers,
             )  # fmt: skip
+        label = official_area(self.document.cycle, label) or label
         folded = fold(label)
         if folded in self.questions:
             return self.questions[folded]
-        known = folded in _KNOWN_AREA_BY_FOLDED
+        known = official_area(self.document.cycle, label) is not None
         if not known:
             self.warnings.append(
                 ReadWarning(

@@ -54,6 +54,14 @@ indented or not, and a bullet mark after a full stop on that line starts the nex
 area. A continuation that starts with a capital letter, unindented, is joined too,
 with a warning, since it could be narrative after an unpunctuated bullet.
 
+A question gets HMICFRS's number for it (framework.py) whatever the page shows: a
+2018 Efficiency page showing only "How well does the force plan for the future?"
+is showing question 2, so that question is 2, and a later page with questions 1
+and 2 replaces the right one. A page that numbers a question otherwise is
+overruled, with a warning; a question the framework does not hold keeps the
+page's number (or its place in order), unless that is HMICFRS's number for
+another question on the page, when it takes the next free number, with a warning.
+
 Pages cut short (the excerpts end mid-sentence) are read as far as they go: a
 truncated last bullet is still an area for improvement, and a question number
 with nothing after it is dropped. Either way `ParsedReport.warnings` says so:
@@ -86,6 +94,7 @@ from enum import Enum, auto
 from typing import Any
 
 from tracker.reports.errors import ReportError
+from tracker.reports.framework import question_number
 
 GRADES = ("Outstanding", "Good", "Adequate", "Requires improvement", "Inadequate", "Ungraded")
 PILLARS = ("Effectiveness", "Efficiency", "Legitimacy", "Leadership")
@@ -390,6 +399,8 @@ class _QuestionDraft:
     paragraphs: list[str] = field(default_factory=list)
     areas: list[_AreaDraft] = field(default_factory=list)
     carried_over: bool = False
+    numbered: bool = False  # the page gave its number (a number line)
+    line: int = 0  # where it starts
 
     def add_paragraph(self, text: str) -> None:
         self.paragraphs.append(text)
@@ -486,11 +497,13 @@ class _PageReader:
     def report(self, place: str, year: int) -> ParsedReport:
         """The report read so far; a question number left pending is where the page was cut."""
         self._warn_if_cut()
+        pillar = self._pillar()
+        self._number_as_hmicfrs(year, pillar)
         return ParsedReport(
             place=place,
             programme="PEEL",
             year=year,
-            pillar=self._pillar(),
+            pillar=pillar,
             title=self.title,
             grade=self.grade,
             last_updated=self.last_updated,
@@ -524,6 +537,37 @@ class _PageReader:
                     last.text[-80:],
                 )
             )
+
+    def _number_as_hmicfrs(self, year: int, pillar: str | None) -> None:
+        """Give each question HMICFRS's number for it, where the framework holds it."""
+        official: list[int | None] = []
+        for question in self.questions:
+            number = question_number(year, pillar, question.text)
+            official.append(None if number in official else number)
+        used = {n for n in official if n is not None}
+        used |= {q.number for q, n in zip(self.questions, official, strict=True) if n is None}
+        for question, number in zip(self.questions, official, strict=True):
+            if number is not None and number != question.number and question.numbered:
+                self.warnings.append(
+                    (
+                        f"the page numbers this question {question.number}; HMICFRS numbers it "
+                        f"{number}, and so it is question {number} here",
+                        question.line,
+                        question.text,
+                    )
+                )
+            if number is None and question.number in official:
+                number = max(used) + 1
+                used.add(number)
+                self.warnings.append(
+                    (
+                        f"the page numbers this question {question.number}, which is HMICFRS's "
+                        f"number for another question on the page: it is question {number} here",
+                        question.line,
+                        question.text,
+                    )
+                )
+            question.number = number or question.number
 
     def _resumes_areas(self, line: _Line) -> bool:
         """A bullet right after the one paragraph that ended a block of areas for improvement,
@@ -597,17 +641,19 @@ class _PageReader:
                 f"question number {number_line.value} is not followed by a question",
                 number_line.number,
             )
-        self._start_question(line.text, number_line.value, number_line.number)
+        self._start_question(line.text, number_line.value, number_line.number, numbered=True)
 
     def _on_question(self, line: _Line) -> None:
         number = self.questions[-1].number + 1 if self.questions else 1
-        self._start_question(line.text, number, line.number)
+        self._start_question(line.text, number, line.number, numbered=False)
 
-    def _start_question(self, text: str, number: int, line: int) -> None:
+    def _start_question(self, text: str, number: int, line: int, *, numbered: bool) -> None:
         if number in self.numbers_seen:
             raise ReportParseError(f"question {number} appears twice", line)
         self.numbers_seen.add(number)
-        self.questions.append(_QuestionDraft(number=number, text=text))
+        self.questions.append(
+            _QuestionDraft(number=number, text=text, numbered=numbered, line=line)
+        )
 
     def _on_grade(self, line: _Line) -> None:
         if self.questions and self.questions[-1].grade is None:

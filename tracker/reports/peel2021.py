@@ -14,9 +14,10 @@ What is attested of these reports (only their openings could be read) and how it
   it ("<area>: <grade>", "<area> – <grade>", "<area><tab><grade>", an area line then its grade
   line, or a grade line then the areas under it); otherwise from each area's heading and the
   grade line under it ("Good", "Grade: Good"). A grade is never taken from prose.
-- Areas: a line that is a known area label (the 2021/22, 2023–25 and 2025–27 labels below), a
-  label the judgments list gave, or any short line with a grade line under it. A label the
-  reader does not know is kept as written, with `known=False` and a warning.
+- Areas: a line that is a known area label (framework.py: the 2021/22, 2023–25 and 2025–27
+  labels, in their official wording or another, kept in the official one), a label the
+  judgments list gave, or any short line with a grade line under it. A label the reader does
+  not know is kept as written, with `known=False` and a warning.
 - Findings, inside each area (or before the first, in the summary): see findings.py. Innovative
   and promising practice sections are not findings.
 
@@ -38,6 +39,7 @@ from tracker.reports.findings import (
     read_date,
     read_number,
 )
+from tracker.reports.framework import official_area
 from tracker.reports.shape import (
     CYCLE_OF_FORMAT,
     GRADES_2021_ON,
@@ -48,24 +50,6 @@ from tracker.reports.shape import (
     ReportFormat,
 )
 
-KNOWN_AREAS = (
-    # 2021/22
-    "Preventing crime and anti-social behaviour",
-    "Engaging with and treating the public with fairness and respect",
-    "Investigating crime",
-    "Protecting vulnerable people",
-    "Managing offenders and suspects",
-    "Responding to the public",
-    "Building, supporting and protecting the workforce",
-    "Strategic planning, organisational management and value for money",
-    "Recording data about crime",
-    "Disrupting serious and organised crime",
-    "The strategic policing requirement, and how well it protects the public from armed threats",
-    # 2023–25
-    "Leadership and force management",
-    # 2025–27: the first core question
-    "How good is the force at leadership and force management?",
-)
 _GRADE_BY_FOLDED = {grade.casefold(): grade for grade in GRADES_2021_ON}
 _GRADES_PATTERN = "|".join(re.escape(grade) for grade in GRADES_2021_ON)
 
@@ -73,8 +57,6 @@ _GRADES_PATTERN = "|".join(re.escape(grade) for grade in GRADES_2021_ON)
 def fold(text: str) -> str:
     return " ".join(text.replace("’", "'").split()).casefold().rstrip(" .:")
 
-
-_KNOWN_BY_FOLDED = {fold(label): label for label in KNOWN_AREAS}
 
 _OPENING_RE = re.compile(
     r"how good (?P<force>[^.]{2,80}?) is in (?P<n>\w+) areas? of policing\.?\s*"
@@ -147,7 +129,7 @@ def _stands_alone(line: str) -> bool:
     return bool(
         is_structural(stripped)
         or grade_line(stripped)
-        or fold(stripped) in _KNOWN_BY_FOLDED
+        or official_area(None, stripped) is not None
         or (_QUESTION_HEADING_RE.fullmatch(stripped) and len(stripped) < 170)
         or fold(stripped) in ("our judgments", "overall summary", "important changes to peel")
     )
@@ -165,11 +147,11 @@ def read_peel_2021_on(text: str, format: ReportFormat | None = None) -> ReportDo
         ReadWarning(f"removed as a PDF artefact ({why})", None, line)
         for why, line in cleaned.removed
     ]
-    reader = _Reader(lines, warnings)
-    reader.read()
-
     detected, cycle_words = detect_cycle(lines)
     chosen = format or detected
+    reader = _Reader(lines, warnings, CYCLE_OF_FORMAT.get(chosen) if chosen else None)
+    reader.read()
+
     if chosen is None:
         chosen = ReportFormat.PEEL_2023_25
         warnings.append(
@@ -203,15 +185,17 @@ def read_peel_2021_on(text: str, format: ReportFormat | None = None) -> ReportDo
 
 
 class _Reader:
-    def __init__(self, lines: list[str], warnings: list[ReadWarning]) -> None:
+    def __init__(self, lines: list[str], warnings: list[ReadWarning], cycle: str | None) -> None:
         self.lines = lines
         self.warnings = warnings
+        self.cycle = cycle
         self.force: str | None = None
         self.title: str | None = None
         self.published: datetime.date | None = None
         self.counts: Counts | None = None
-        self.listed: dict[str, tuple[str, str | None]] = {}  # folded → (label, grade)
-        self.area_order: list[str] = []  # folded labels, in order
+        # Keyed by the folded official label, or the folded label as written when unknown.
+        self.listed: dict[str, tuple[str, str | None]] = {}  # key → (label, grade)
+        self.area_order: list[str] = []  # keys, in order
         self.area_labels: dict[str, str] = {}
         self.heading_grades: dict[str, str] = {}
         self.findings = FindingsReader(on_prose=lambda number, text: None)
@@ -289,7 +273,7 @@ class _Reader:
     def _listed(self, label: str, grade: str | None) -> None:
         marked = bullet(label)
         label = marked[1] if marked else label.strip()
-        self.listed[fold(label)] = (label, grade)
+        self.listed[self._key(label)] = (label, grade)
         self._area(label)
 
     # --- the body
@@ -300,8 +284,8 @@ class _Reader:
         label = self._area_heading(stripped, following)
         if label is not None:
             self._area(label)
-            self.findings.start_area(self.area_labels[fold(label)])
-            self.expect_grade = fold(label)
+            self.findings.start_area(self.area_labels[self._key(label)])
+            self.expect_grade = self._key(label)
             return
         grade = grade_line(stripped)
         expecting = self.expect_grade
@@ -312,10 +296,9 @@ class _Reader:
         self.findings.feed(None, stripped)
 
     def _area_heading(self, line: str, following: str) -> str | None:
-        folded = fold(line)
-        if folded in _KNOWN_BY_FOLDED or folded in self.listed:
+        if official_area(self.cycle, line) is not None or self._key(line) in self.listed:
             return line
-        if _QUESTION_HEADING_RE.fullmatch(line) and folded.startswith("how good is the force"):
+        if _QUESTION_HEADING_RE.fullmatch(line) and fold(line).startswith("how good is the force"):
             return line
         # An unknown label: a short line, not a sentence, with a grade line under it.
         if (
@@ -329,11 +312,16 @@ class _Reader:
             return line
         return None
 
+    def _key(self, label: str) -> str:
+        return fold(official_area(self.cycle, label) or label)
+
     def _area(self, label: str) -> None:
-        folded = fold(label)
-        if folded not in self.area_labels:
-            self.area_labels[folded] = _KNOWN_BY_FOLDED.get(folded, label.strip())
-            self.area_order.append(folded)
+        """Note an area, under its official label when it is one the framework knows, in
+        whatever wording (framework.py); else as written."""
+        key = self._key(label)
+        if key not in self.area_labels:
+            self.area_labels[key] = official_area(self.cycle, label) or label.strip()
+            self.area_order.append(key)
 
     # --- the result
 
@@ -351,7 +339,7 @@ class _Reader:
                     label=self.area_labels[folded],
                     number=number,
                     grade=grade,
-                    known=folded in _KNOWN_BY_FOLDED,
+                    known=official_area(self.cycle, self.area_labels[folded]) is not None,
                     grade_from=grade_from,
                 )
             )
@@ -370,7 +358,7 @@ class _Reader:
                         self.area_labels[folded],
                     )
                 )
-            if folded not in _KNOWN_BY_FOLDED:
+            if official_area(self.cycle, self.area_labels[folded]) is None:
                 warnings.append(
                     ReadWarning(
                         "an area label the reader does not know: kept as written; check it",
