@@ -571,3 +571,26 @@ def test_the_command_reports_row_errors_and_bad_files_and_exits_non_zero(tmp_pat
     with pytest.raises(CommandError, match="OpenDocument"):
         call_command("import_findings", str(tmp_path / "f.ods"))
     assert not Action.objects.exists()
+
+
+# The PEEL question framework -----------------------------------------------------------------
+
+
+def test_a_peel_area_in_another_wording_maps_to_its_official_label_and_question_number():
+    planned = run(
+        [
+            {"force": "Kent", "source": "HMICFRS PEEL 2021/22", "kind": "AFI",
+             "area": "Preventing crime & antisocial behaviour", "text": "A."},
+            {"force": "Kent", "source": "HMICFRS PEEL 2018 Efficiency", "kind": "AFI",
+             "area": "How well does the force plan for the future?", "text": "B."},
+        ]
+    )  # fmt: skip
+    assert planned.ok, errors(planned)
+    area = Action.objects.get(text="A.").question
+    assert (area.label, area.label_recognised) == (
+        "Preventing crime and anti-social behaviour",
+        True,
+    )
+    question = Action.objects.get(text="B.").question
+    assert question.number == 2  # HMICFRS's number, though the row gives none
+    assert (question.inspection.year, question.inspection.pillar) == (2018, "efficiency")

@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from django.db.models import Q
 
 from tracker.models import Action, Force, Inspection, Question, ReportFormat, User
+from tracker.models.reports import PEEL_CYCLES
+from tracker.reports.framework import official_area, question_number
 from tracker.reports.load import OTHER_FINDINGS, normalise
 from tracker.reports.peel2021 import fold
 from tracker.spreadsheet.columns import (
@@ -454,6 +456,7 @@ class _Planner:
                 return None
             area_number = int(match[1])
         grade = self._choice(number, cells, "area_grade", GRADE_WORDS)
+        area, area_number = _official(report, area, area_number)
         found = report.question_for(area_number, area)
         if isinstance(found, str):
             self.error(number, "area", found)
@@ -646,6 +649,18 @@ def _report_shape(source: str, title: str) -> tuple[str, int | None, str] | str:
         "a PEEL source names its cycle (“HMICFRS PEEL 2023–25”, 2021/22 or 2025–27), or a "
         "2014–2019 report's year and pillar (“HMICFRS PEEL 2017 Efficiency”)"
     )
+
+
+def _official(report: PlannedReport, area: str, number: int | None) -> tuple[str, int | None]:
+    """A PEEL area as HMICFRS labels it, and a PEEL question with HMICFRS's number, when the
+    framework knows them (tracker/reports/framework.py); otherwise as the row wrote them."""
+    if not area:
+        return area, number
+    if report.format in PEEL_CYCLES:
+        return official_area(PEEL_CYCLES[ReportFormat(report.format)], area) or area, number
+    if report.format == ReportFormat.PEEL_2014_2019 and number is None:
+        return area, question_number(report.year, report.pillar, area)
+    return area, number
 
 
 def _forces() -> dict[str, Force]:
