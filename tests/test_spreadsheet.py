@@ -583,6 +583,8 @@ def test_a_peel_area_in_another_wording_maps_to_its_official_label_and_question_
              "area": "Preventing crime & antisocial behaviour", "text": "A."},
             {"force": "Kent", "source": "HMICFRS PEEL 2018 Efficiency", "kind": "AFI",
              "area": "How well does the force plan for the future?", "text": "B."},
+            {"force": "Kent", "source": "HMICFRS PEEL 2021/22", "kind": "AFI",
+             "area": "Tea and biscuits", "text": "C."},
         ]
     )  # fmt: skip
     assert planned.ok, errors(planned)
@@ -594,3 +596,5 @@ def test_a_peel_area_in_another_wording_maps_to_its_official_label_and_question_
     question = Action.objects.get(text="B.").question
     assert question.number == 2  # HMICFRS's number, though the row gives none
     assert (question.inspection.year, question.inspection.pillar) == (2018, "efficiency")
+    unknown = Action.objects.get(text="C.").question
+    assert (unknown.label, unknown.label_recognised) == ("Tea and biscuits", False)

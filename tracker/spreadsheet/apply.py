@@ -14,6 +14,8 @@ from django.db import IntegrityError, transaction
 
 from tracker.adding import Positions, new_action, new_question, new_report
 from tracker.models import Action, ActionEvent, ReportFormat
+from tracker.models.reports import PEEL_CYCLES
+from tracker.reports.framework import official_area
 from tracker.security import log_event
 from tracker.spreadsheet.errors import SpreadsheetError
 from tracker.spreadsheet.plan import NEW, UPDATE, Plan, PlannedRow
@@ -85,6 +87,10 @@ class _Writer:
                         label=question.text if labelled else "",
                         grade=question.grade,
                     )
+                    if report.format in PEEL_CYCLES:  # an area the framework does not know
+                        cycle = PEEL_CYCLES[ReportFormat(report.format)]
+                        known = official_area(cycle, question.text) is not None
+                        question.existing.label_recognised = known
                     question.existing.save()
 
     def _create(self, rows: list[PlannedRow]) -> None:
