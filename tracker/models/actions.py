@@ -511,15 +511,8 @@ class Action(models.Model):
             raise TransitionError(str(refusal), field="reference") from None
         reference = " ".join(reference.split())
         check_reference(self.reference, reference)
-        self._set_text(
-            "reference",
-            reference,
-            ActionEvent.Kind.REFERENCE,
-            by=by,
-            via=via,
-            version=version,
-            reason=reason,
-        )
+        change = {"by": by, "via": via, "version": version, "reason": reason}
+        self._set_text("reference", reference, ActionEvent.Kind.REFERENCE, **change)
 
     def add_note(
         self,

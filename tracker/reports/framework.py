@@ -61,6 +61,18 @@ class PolicingArea:
 #   the "2016 PEEL assessment" question list.
 # - 2017: the "2017 PEEL assessment" question list (its first three core questions, in order)
 #   and the Cumbria PEEL 2017 Effectiveness page; other wordings from the force press releases.
+# The Effectiveness pillar's first three core questions, worded alike from 2016 to 2018.
+PREVENTING = (
+    "How effective is the force at preventing crime, tackling anti-social behaviour and keeping "
+    "people safe?"
+)
+INVESTIGATING = "How effective is the force at investigating crime and reducing re-offending?"
+PROTECTING = (
+    "How effective is the force at protecting those who are vulnerable from harm, and supporting "
+    "victims?"
+)
+
+
 QUESTIONS: dict[tuple[int, str], tuple[CoreQuestion, ...]] = {
     (2014, "Effectiveness"): (
         CoreQuestion(
@@ -147,19 +159,9 @@ QUESTIONS: dict[tuple[int, str], tuple[CoreQuestion, ...]] = {
         ),
     ),
     (2016, "Effectiveness"): (
-        CoreQuestion(
-            1,
-            "How effective is the force at preventing crime, tackling anti-social behaviour and "
-            "keeping people safe?",
-        ),
-        CoreQuestion(
-            2, "How effective is the force at investigating crime and reducing re-offending?"
-        ),
-        CoreQuestion(
-            3,
-            "How effective is the force at protecting those who are vulnerable from harm, and "
-            "supporting victims?",
-        ),
+        CoreQuestion(1, PREVENTING),
+        CoreQuestion(2, INVESTIGATING),
+        CoreQuestion(3, PROTECTING),
         CoreQuestion(4, "How effective is the force at tackling serious and organised crime?"),
         CoreQuestion(5, "How effective are the force’s specialist capabilities?"),
     ),
@@ -170,42 +172,14 @@ QUESTIONS: dict[tuple[int, str], tuple[CoreQuestion, ...]] = {
     ),
     (2016, "Leadership"): (CoreQuestion(1, "How well does the force understand leadership?"),),
     (2017, "Effectiveness"): (
-        CoreQuestion(
-            1,
-            "How effective is the force at preventing crime, tackling anti-social behaviour and "
-            "keeping people safe?",
-            ("Preventing crime and tackling anti-social behaviour",),
-        ),
-        CoreQuestion(
-            2,
-            "How effective is the force at investigating crime and reducing re-offending?",
-            ("investigating crime and reducing re-offending",),
-        ),
-        CoreQuestion(
-            3,
-            "How effective is the force at protecting those who are vulnerable from harm, and "
-            "supporting victims?",
-            ("Protecting vulnerable people",),
-        ),
+        CoreQuestion(1, PREVENTING, ("Preventing crime and tackling anti-social behaviour",)),
+        CoreQuestion(2, INVESTIGATING, ("investigating crime and reducing re-offending",)),
+        CoreQuestion(3, PROTECTING, ("Protecting vulnerable people",)),
     ),
     (2018, "Effectiveness"): (
-        CoreQuestion(
-            1,
-            "How effective is the force at preventing crime, tackling anti-social behaviour and "
-            "keeping people safe?",
-            ("Preventing crime and tackling anti-social behaviour",),
-        ),
-        CoreQuestion(
-            2,
-            "How effective is the force at investigating crime and reducing re-offending?",
-            ("Investigating crime",),
-        ),
-        CoreQuestion(
-            3,
-            "How effective is the force at protecting those who are vulnerable from harm, and "
-            "supporting victims?",
-            ("Protecting vulnerable people",),
-        ),
+        CoreQuestion(1, PREVENTING, ("Preventing crime and tackling anti-social behaviour",)),
+        CoreQuestion(2, INVESTIGATING, ("Investigating crime",)),
+        CoreQuestion(3, PROTECTING, ("Protecting vulnerable people",)),
         CoreQuestion(
             4,
             "How effective is the force at tackling serious and organised crime?",

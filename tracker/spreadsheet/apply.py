@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 
-from tracker.adding import Positions, new_action, new_question, new_report
+from tracker.adding import Positions, new_action, new_question
 from tracker.models import Action, ActionEvent, ReportFormat
 from tracker.models.reports import PEEL_CYCLES
 from tracker.reports.framework import official_area
@@ -65,16 +65,7 @@ class _Writer:
     def _reports(self) -> None:
         for report in self.plan.reports:
             if report.existing is None:
-                inspection = new_report(
-                    report.force,
-                    format=report.format,
-                    source=report.source,
-                    title=report.title,
-                    published=report.published,
-                    year=report.year,
-                    pillar=report.pillar,
-                    by=self.by,
-                )
+                inspection = report.new_inspection(by=self.by)
                 inspection.save()
                 report.existing = inspection
             for question in report.questions.values():

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q
 
+from tracker.adding import new_report
 from tracker.models import Action, Force, Inspection, Question, ReportFormat, User
 from tracker.models.reports import PEEL_CYCLES
 from tracker.reports.framework import official_area, question_number
@@ -87,21 +88,12 @@ class PlannedReport:
 
     @property
     def name(self) -> str:
-        if self.existing is not None:
-            return str(self.existing)
-        from tracker.adding import new_report
+        return str(self.existing if self.existing is not None else self.new_inspection())
 
-        return str(
-            new_report(
-                self.force,
-                format=self.format,
-                source=self.source,
-                title=self.title,
-                published=self.published,
-                year=self.year,
-                pillar=self.pillar,
-            )
-        )
+    def new_inspection(self, by: User | None = None) -> Inspection:
+        """The report the rows name, as it will be added (unsaved)."""
+        fields = ("format", "source", "title", "published", "year", "pillar")
+        return new_report(self.force, by=by, **{name: getattr(self, name) for name in fields})
 
     def question_for(self, number: int | None, area: str) -> PlannedQuestion | str:
         """The area a row names (by number, or by name), or what is wrong with it."""
