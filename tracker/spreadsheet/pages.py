@@ -465,8 +465,6 @@ def _shown(planned: Plan) -> dict[str, Any]:
 def _row(row: PlannedRow, names: dict[int, str]) -> dict[str, Any]:
     if row.outcome == NEW:  # what the new action starts with
         details = []
-        if row.reference:
-            details.append(f"reference: {row.reference}")
         if row.owner is not None:
             details.append(f"owner: {row.owner.username}")
         if row.due_date is not None:
