@@ -122,7 +122,10 @@ class _Writer:
     def _update(self, row: PlannedRow) -> None:
         assert row.action is not None
         seen = row.action
-        action = Action.objects.select_for_update().select_related("owner").get(pk=seen.pk)
+        # Only the action is locked: PostgreSQL cannot lock the nullable side of the owner's join.
+        action = (
+            Action.objects.select_for_update(of=("self",)).select_related("owner").get(pk=seen.pk)
+        )
         if action.version != seen.version:
             raise SpreadsheetError(
                 f"row {row.row}: action {action.pk} was changed after the file was checked; "
