@@ -74,6 +74,12 @@ def confirm(client, preview_url: str, digest: str | None = None):
     return client.post(preview_url, {"do": "confirm", "digest": digest or shown[1]})
 
 
+def imported(client, data: bytes, url: str = START) -> None:
+    """Upload a file without errors and confirm it."""
+    done = confirm(client, previewed(client, data, url))
+    assert done.status_code == 302, done.content.decode()[:3000]
+
+
 def text(response) -> str:
     return " ".join(response.content.decode().split())
 
@@ -240,7 +246,7 @@ def test_an_upload_is_previewed_then_imported_on_confirm(client, importer, colle
 def test_importing_the_same_file_again_is_all_unchanged(client, importer):
     client.force_login(importer)
     data = workbook([finding(1), finding(2)])
-    confirm(client, previewed(client, data))
+    imported(client, data)
     before = counts()
 
     url = previewed(client, data)
@@ -256,13 +262,14 @@ def test_importing_the_same_file_again_is_all_unchanged(client, importer):
 
 def test_a_changed_owner_and_due_date_update_the_action(client, importer, colleague):
     client.force_login(importer)
-    confirm(client, previewed(client, workbook([finding(1)])))
+    imported(client, workbook([finding(1)]))
 
     changed = finding(1, Owner="colleague", **{"Due date": "30/09/2026"})
     url = previewed(client, workbook([changed]))
     said = text(client.get(url))
-    confirm(client, url)
+    done = confirm(client, url)
 
+    assert done.status_code == 302
     assert "<strong>1</strong> updated" in said
     assert "owner: unassigned → colleague" in said
     action = Action.objects.get()
@@ -357,7 +364,7 @@ def test_a_confirm_after_someone_changed_an_action_is_refused_and_writes_nothing
     client, importer, colleague
 ):
     client.force_login(importer)
-    confirm(client, previewed(client, workbook([finding(1), finding(2)])))
+    imported(client, workbook([finding(1), finding(2)]))
     url = previewed(client, workbook([finding(1, Owner="colleague"), finding(2), finding(3)]))
     page = client.get(url).content.decode()
     digest = re.search(r'name="digest" value="([0-9a-f]+)"', page)[1]  # type: ignore[index]
