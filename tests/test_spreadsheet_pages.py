@@ -564,3 +564,18 @@ def test_a_preview_begun_at_one_entrance_is_not_open_at_the_other(client, import
 
     assert response.status_code == 302
     assert response["Location"] == START
+
+
+def test_a_file_that_cannot_be_kept_is_refused_with_a_message_not_an_error_page(
+    client, importer, settings, tmp_path
+):
+    blocked = tmp_path / "a-file-not-a-folder"
+    blocked.write_bytes(b"")
+    settings.FINDINGS_IMPORT_DIR = str(blocked / "spreadsheet-imports")
+    client.force_login(importer)
+
+    response = upload(client, workbook([finding(1)]))
+
+    assert response.status_code == 507
+    assert "could not be kept on the server for its preview" in response.content.decode()
+    assert counts() == (0, 0, 0)

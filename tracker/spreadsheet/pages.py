@@ -230,11 +230,7 @@ def template_download() -> HttpResponse:
 
 
 def _force_of(request: HttpRequest, entrance: Entrance, picked: Force | None) -> Force | None:
-    if entrance.picks_force:
-        return picked
-    user = request.user
-    assert isinstance(user, User)
-    return user.force
+    return picked if entrance.picks_force else _user(request).force
 
 
 def start(request: HttpRequest, entrance: Entrance) -> HttpResponse:
@@ -251,8 +247,17 @@ def start(request: HttpRequest, entrance: Entrance) -> HttpResponse:
     planned = plan(form.cleaned_data["table"], force=force, by=_user(request))
     if not planned.ok:
         return _start_page(request, entrance, form, planned=planned, force=force, status=400)
-    token = _keep_file(form.cleaned_data["data"])
-    _save_preview(token, planned)
+    try:
+        token = _keep_file(form.cleaned_data["data"])
+        _save_preview(token, planned)
+    except OSError:
+        logger.exception("spreadsheet %s could not be kept for its preview", planned.name)
+        form.add_error(
+            "file",
+            f"{planned.name} could not be kept on the server for its preview (a storage "
+            "error); nothing was imported. Try again, or tell your administrator.",
+        )
+        return _start_page(request, entrance, form, status=507)
     entry = {
         "entrance": entrance.name,
         "name": planned.name,
