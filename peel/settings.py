@@ -246,6 +246,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = max(2_621_440, 2 * IMPORT_MAX_BYTES + 64 * 1024)
 # a few seconds (docs/performance.md); a file over either is refused before anything is read.
 FINDINGS_IMPORT_MAX_BYTES = int(env("PEEL_FINDINGS_IMPORT_MAX_BYTES", str(10 * 1024 * 1024)))
 FINDINGS_IMPORT_MAX_ROWS = int(env("PEEL_FINDINGS_IMPORT_MAX_ROWS", "20000"))
+# Where an uploaded spreadsheet waits between its preview and the confirm (private, like the
+# evidence; tracker/spreadsheet/pages.py). Empty: MEDIA_ROOT/spreadsheet-imports.
+FINDINGS_IMPORT_DIR = env("PEEL_FINDINGS_IMPORT_DIR", "")
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

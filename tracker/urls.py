@@ -13,6 +13,17 @@ urlpatterns = [
     path("inspections/", views.inspection_list, name="inspection-list"),
     path("inspections/<int:pk>/", views.inspection_detail, name="inspection-detail"),
     path("inspections/import/", views.import_start, name="import-start"),
+    path("inspections/import/spreadsheet/", views.import_spreadsheet, name="import-spreadsheet"),
+    path(
+        "inspections/import/spreadsheet/template/",
+        views.import_spreadsheet_template,
+        name="import-spreadsheet-template",
+    ),
+    path(
+        "inspections/import/spreadsheet/<slug:token>/",
+        views.import_spreadsheet_preview,
+        name="import-spreadsheet-preview",
+    ),
     path("inspections/import/<slug:token>/", views.import_preview, name="import-preview"),
     path("evidence/<int:pk>/", views.evidence_download, name="evidence-download"),
 ]

@@ -41,6 +41,7 @@ from django.http import (
     StreamingHttpResponse,
 )
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import (
@@ -74,6 +75,7 @@ from tracker.models import (
 from tracker.preview import ReportSourceForm, named_force
 from tracker.rows import action_rows
 from tracker.security import log_event
+from tracker.spreadsheet import pages as spreadsheet_pages
 from tracker.workflow import OPEN_STATUSES, StaleVersion, Status, TransitionError, is_current
 
 logger = logging.getLogger(__name__)
@@ -474,6 +476,55 @@ def import_preview(request, token: str):
         )
         return redirect("import-start")
     return preview.respond(request, _import_entrance(), kept)
+
+
+# Importing findings from a spreadsheet (the same people, their own force) ----------------
+
+
+def _spreadsheet_entrance() -> spreadsheet_pages.Entrance:
+    """The site's entrance to the spreadsheet import: the report's page once imported (the
+    action list when the file held several reports)."""
+    return spreadsheet_pages.Entrance(
+        "app",
+        "tracker/import_spreadsheet.html",
+        "tracker/import_spreadsheet_preview.html",
+        "import-spreadsheet",
+        "import-spreadsheet-preview",
+        "import-spreadsheet-template",
+        via=ActionEvent.Via.WEB,
+        picks_force=False,
+        done_url=_imported_findings,
+    )
+
+
+def _imported_findings(plan) -> str:
+    reports = plan.reports
+    if len(reports) == 1 and reports[0].existing is not None:
+        return reports[0].existing.get_absolute_url()
+    return reverse("action-list")
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def import_spreadsheet(request):
+    """Upload a spreadsheet of the force's findings; it is checked and previewed."""
+    _check_may_import(request)
+    return spreadsheet_pages.start(request, _spreadsheet_entrance())
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def import_spreadsheet_preview(request, token: str):
+    """What each row will do, a page at a time; confirm or discard."""
+    _check_may_import(request)
+    return spreadsheet_pages.preview(request, _spreadsheet_entrance(), token)
+
+
+@login_required
+@require_GET
+def import_spreadsheet_template(request):
+    _check_may_import(request)
+    return spreadsheet_pages.template_download()
 
 
 # Evidence files ------------------------------------------------------------------------------

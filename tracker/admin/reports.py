@@ -11,6 +11,7 @@ from django.db.models.functions import Coalesce
 
 from tracker.admin.imports import ImportViewMixin
 from tracker.admin.inlines import LinkedInline
+from tracker.admin.spreadsheet import SpreadsheetImportMixin
 from tracker.models import Action, ActionEvent, Inspection, InspectionQuerySet, Question
 
 
@@ -20,7 +21,7 @@ class QuestionInline(LinkedInline):
 
 
 @admin.register(Inspection)
-class InspectionAdmin(ImportViewMixin, admin.ModelAdmin):
+class InspectionAdmin(SpreadsheetImportMixin, ImportViewMixin, admin.ModelAdmin):
     list_display = [
         "__str__",
         "force",

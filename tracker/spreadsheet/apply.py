@@ -119,6 +119,7 @@ class _Writer:
     def _update(self, row: PlannedRow) -> None:
         assert row.action is not None
         seen = row.action
+        # Only the action is locked: PostgreSQL cannot lock the nullable side of the owner's join.
         action = (
             Action.objects.select_for_update(of=("self",)).select_related("owner").get(pk=seen.pk)
         )

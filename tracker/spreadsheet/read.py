@@ -68,12 +68,7 @@ def read_table(name: str, data: bytes) -> Table:
             f"{name} is not a spreadsheet this import reads: give an Excel workbook (.xlsx) or "
             "a CSV file."
         )
-    limit = settings.FINDINGS_IMPORT_MAX_BYTES
-    if len(data) > limit:
-        raise SpreadsheetError(
-            f"{name} is {len(data) / 1024 / 1024:.1f} MB; at most {limit / 1024 / 1024:.0f} MB "
-            "is accepted. Split it into smaller files."
-        )
+    check_size(name, len(data))
     if not data.strip():
         raise SpreadsheetError(f"{name} is empty.")
     if data.startswith(OLE_SIGNATURE):
@@ -85,6 +80,17 @@ def read_table(name: str, data: bytes) -> Table:
             f"{name} is a workbook, not a CSV file: name it .xlsx, or save it as CSV."
         )
     return _read_csv(name, data)
+
+
+def check_size(name: str, size: int) -> None:
+    """Refuse a file of `size` bytes over the limit (a page checks an upload's size before it
+    reads the bytes)."""
+    limit = settings.FINDINGS_IMPORT_MAX_BYTES
+    if size > limit:
+        raise SpreadsheetError(
+            f"{name} is {size / 1024 / 1024:.1f} MB; at most {limit / 1024 / 1024:.0f} MB "
+            "is accepted. Split it into smaller files."
+        )
 
 
 def _ole_problem(data: bytes) -> str:
