@@ -121,6 +121,7 @@ def _get_action_for_user(request, pk: int) -> Action:
         "discharged_by",
         "parent",
         "continues",
+        "created_by",
     ]
     # The later action that continues this one (links across cycles), in the same query: most
     # actions have none, and a query of its own would cost every page one more.
@@ -367,9 +368,16 @@ def _render_action(request, action: Action, bound=None, status: int = 200) -> Ht
         "recommendations": recommendations,
         "forms": forms,
         "timeline": timeline,
+        "origin": _origin(events),
         "has_notes": bool(notes),
     }
     return render(request, "tracker/action_detail.html", context, status=status)
+
+
+def _origin(events: list[ActionEvent]) -> ActionEvent | None:
+    """The event that made the action (imported, or added by hand), from its events newest
+    first: the "Added by" line says which. None for an action made with no such event."""
+    return next((event for event in reversed(events) if event.kind in ActionEvent.ORIGINS), None)
 
 
 # Reports -------------------------------------------------------------------------------------
