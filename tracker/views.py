@@ -168,6 +168,7 @@ def dashboard(request):
         "tiles": tiles(actions.counts(today), force if user.is_inspector else None, today),
         "recent_events": recent_events(actions),
         "may_import": may_import(user),
+        "may_add": user.may_import_for(user.force),  # by hand (tracker/by_hand.py)
     }
     if user.is_inspector:
         context["my_actions"] = (
@@ -402,7 +403,11 @@ def inspection_list(request):
     return render(
         request,
         "tracker/inspection_list.html",
-        {"inspections": inspections, "may_import": may_import(request.user)},
+        {
+            "inspections": inspections,
+            "may_import": may_import(request.user),
+            "may_add": request.user.may_import_for(request.user.force),
+        },
     )
 
 
@@ -410,7 +415,9 @@ def inspection_list(request):
 @require_GET
 def inspection_detail(request, pk: int):
     visible = (
-        Inspection.objects.visible_to(request.user).select_related("force").defer("source_text")
+        Inspection.objects.visible_to(request.user)
+        .select_related("force", "imported_by")
+        .defer("source_text")
     )
     inspection = _get_visible_or_404(request, visible, pk, "inspection")
     actions = Action.objects.visible_to(request.user).select_related("owner").order_by("position")
@@ -418,7 +425,11 @@ def inspection_detail(request, pk: int):
     return render(
         request,
         "tracker/inspection_detail.html",
-        {"inspection": inspection, "questions": questions},
+        {
+            "inspection": inspection,
+            "questions": questions,
+            "may_add": request.user.may_import_for(inspection.force),
+        },
     )
 
 
