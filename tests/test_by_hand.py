@@ -250,7 +250,9 @@ def test_a_bad_report_form_keeps_what_was_typed_and_says_what_is_wrong(client, a
     assert 'id="error-summary"' in page and "There is a problem" in page
     assert 'href="#id_title"' in page and 'href="#id_published"' in page
     assert 'value="Internal audit"' in page
-    assert errors_beside(page, "title") == ["Give its title: this report is not a PEEL report."]
+    assert errors_beside(page, "title") == [
+        "Give its title: a report that is not a PEEL report is named by it."
+    ]
     assert not Inspection.objects.exists()
 
 

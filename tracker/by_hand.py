@@ -90,6 +90,7 @@ class ReportForm(forms.Form):
         widget=DateInput,
         label="Publication date",
         help_text="Recommendations' deadlines run from it.",
+        error_messages={"required": "Give the date it was published."},
     )
 
     def __init__(self, *args, user: User, **kwargs):
@@ -103,9 +104,12 @@ class ReportForm(forms.Form):
         super().clean()
         data = self.cleaned_data
         if data.get("format") == ReportFormat.OTHER:
-            for name, what in (("source", "who published it"), ("title", "its title")):
+            for name, refusal in (
+                ("source", "Say who published it: a report that is not a PEEL report needs it."),
+                ("title", "Give its title: a report that is not a PEEL report is named by it."),
+            ):
                 if name not in self.errors and not data.get(name, "").strip():
-                    self.add_error(name, f"Give {what}: this report is not a PEEL report.")
+                    self.add_error(name, refusal)
         force = data.get("force") if "force" in self.fields else self.user.force
         if self.errors or force is None:
             return data
@@ -244,7 +248,9 @@ class FindingForm(forms.Form):
     """A finding of the report: under one of its areas or questions, of its kind, with what
     the force starts it with (reference, owner, due date, status)."""
 
-    question = QuestionChoiceField(Question.objects.none(), label="Area or question")
+    question = QuestionChoiceField(
+        Question.objects.none(), label="Area or question", empty_label="Choose one"
+    )
     kind = forms.ChoiceField(
         label="Kind of finding", choices=Kind.choices, initial=Kind.AREA_FOR_IMPROVEMENT
     )
