@@ -6,6 +6,7 @@ One module per part of the work; importing them registers their ModelAdmins with
 - `reports`: reports (inspections) and their questions;
 - `imports`: the report import page, its form and its steps;
 - `actions`: actions, edited through the workflow, "Close selected" and "Export selected";
+- `adding`: the form of "Add action", a finding added by hand;
 - `notes`: evidence notes and their files;
 - `events`: the audit trail, read-only;
 - `users`: forces and users;
