@@ -66,7 +66,7 @@ def _refusal_beside(form: forms.Form, refusal: TransitionError) -> None:
 
 
 class ReportForm(forms.Form):
-    """A report of any source; an inspector picks its force, force staff add their own's."""
+    """A report of any source: for the force an inspector picks, or for force staff's own."""
 
     force = forms.ModelChoiceField(Force.objects.all(), empty_label="Choose a force")
     format = forms.ChoiceField(
