@@ -172,9 +172,10 @@ def test_the_action_page(client, staff, workload, status):
 
 
 def test_the_report_page(client, staff, workload):
-    # session, user (with their force), the report (with force), questions, their actions
+    # session, user (with their force), the report (with force), questions, their actions,
+    # and whether they may add to it (their own and their groups' permissions: two)
     report = workload["reports"][-1]
-    assert len(queries_for(client, staff, f"/inspections/{report.pk}/")) == 5
+    assert len(queries_for(client, staff, f"/inspections/{report.pk}/")) == 7
 
 
 def test_the_reports_list(client, staff, workload):

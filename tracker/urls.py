@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tracker import views
+from tracker import by_hand, views
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
@@ -12,6 +12,9 @@ urlpatterns = [
     path("actions/<int:pk>/<slug:form_name>/", views.action_update, name="action-update"),
     path("inspections/", views.inspection_list, name="inspection-list"),
     path("inspections/<int:pk>/", views.inspection_detail, name="inspection-detail"),
+    path("inspections/add/", by_hand.report_add, name="inspection-add"),
+    path("inspections/<int:pk>/add-area/", by_hand.question_add, name="question-add"),
+    path("inspections/<int:pk>/add-finding/", by_hand.finding_add, name="finding-add"),
     path("inspections/import/", views.import_start, name="import-start"),
     path("inspections/import/spreadsheet/", views.import_spreadsheet, name="import-spreadsheet"),
     path(

@@ -123,6 +123,7 @@ def _get_action_for_user(request, pk: int) -> Action:
         "discharged_by",
         "parent",
         "continues",
+        "created_by",
     ]
     # The later action that continues this one (links across cycles), in the same query: most
     # actions have none, and a query of its own would cost every page one more.
@@ -169,6 +170,7 @@ def dashboard(request):
         "tiles": tiles(actions.counts(today), force if user.is_inspector else None, today),
         "recent_events": recent_events(actions),
         "may_import": may_import(user),
+        "may_add": user.may_import_for(user.force),  # by hand (tracker/by_hand.py)
     }
     if user.is_inspector:
         context["my_actions"] = (
@@ -369,9 +371,16 @@ def _render_action(request, action: Action, bound=None, status: int = 200) -> Ht
         "recommendations": recommendations,
         "forms": forms,
         "timeline": timeline,
+        "origin": _origin(events),
         "has_notes": bool(notes),
     }
     return render(request, "tracker/action_detail.html", context, status=status)
+
+
+def _origin(events: list[ActionEvent]) -> ActionEvent | None:
+    """The event that made the action (imported, or added by hand), from its events newest
+    first: the "Added by" line says which. None for an action made with no such event."""
+    return next((event for event in reversed(events) if event.kind in ActionEvent.ORIGINS), None)
 
 
 # Reports -------------------------------------------------------------------------------------
@@ -396,7 +405,11 @@ def inspection_list(request):
     return render(
         request,
         "tracker/inspection_list.html",
-        {"inspections": inspections, "may_import": may_import(request.user)},
+        {
+            "inspections": inspections,
+            "may_import": may_import(request.user),
+            "may_add": request.user.may_import_for(request.user.force),
+        },
     )
 
 
@@ -404,7 +417,9 @@ def inspection_list(request):
 @require_GET
 def inspection_detail(request, pk: int):
     visible = (
-        Inspection.objects.visible_to(request.user).select_related("force").defer("source_text")
+        Inspection.objects.visible_to(request.user)
+        .select_related("force", "imported_by")
+        .defer("source_text")
     )
     inspection = _get_visible_or_404(request, visible, pk, "inspection")
     actions = Action.objects.visible_to(request.user).select_related("owner").order_by("position")
@@ -412,7 +427,11 @@ def inspection_detail(request, pk: int):
     return render(
         request,
         "tracker/inspection_detail.html",
-        {"inspection": inspection, "questions": questions},
+        {
+            "inspection": inspection,
+            "questions": questions,
+            "may_add": request.user.may_import_for(inspection.force),
+        },
     )
 
 

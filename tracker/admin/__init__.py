@@ -7,6 +7,7 @@ One module per part of the work; importing them registers their ModelAdmins with
 - `imports`: the report import page, its form and its steps;
 - `spreadsheet`: the spreadsheet import's pages (a mixin of the reports' admin);
 - `actions`: actions, edited through the workflow, "Close selected" and "Export selected";
+- `adding`: the form of "Add action", a finding added by hand;
 - `notes`: evidence notes and their files;
 - `events`: the audit trail, read-only;
 - `users`: forces and users;

@@ -18,6 +18,8 @@ from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
+from tracker.adding import add_action
+from tracker.admin.adding import FINDING_FIELDS, START_FIELDS, ActionAddForm
 from tracker.admin.inlines import AppendOnlyInline
 from tracker.exports import export_filename, write_actions_csv
 from tracker.filters import id_from_url
@@ -223,6 +225,7 @@ class ActionAdminForm(forms.ModelForm):
 
 # What the action keeps of its own history: read-only, and shown in the "Record" fieldset.
 RECORD_FIELDS = [
+    "added",
     "original_due_date",
     "closed_at",
     "closed_by",
@@ -309,6 +312,12 @@ class ActionAdmin(admin.ModelAdmin):
         ),
     ]
     inlines = [EvidenceNoteInline, ActionEventInline]
+    # "Add action": a finding added by hand (tracker/admin/adding.py).
+    add_fieldsets = [
+        (None, {"fields": FINDING_FIELDS}),
+        ("Progress", {"fields": START_FIELDS}),
+    ]
+    raw_id_fields = ["question", "parent"]  # editable on the add page only
     actions = ["close_selected", "export_selected_csv"]
     list_per_page = 50
 
@@ -317,12 +326,16 @@ class ActionAdmin(admin.ModelAdmin):
         return super().get_queryset(request).defer(*REPORT_TEXT)
 
     def get_readonly_fields(self, request, obj=None):
-        if obj is not None and not obj.takes_changes:
+        if obj is None:
+            return []
+        if not obj.takes_changes:
             # Signed off or superseded: only the move back (reopen, reinstate) is open.
             return [*self.readonly_fields, "owner", "due_date", "blocked_reason", "reference"]
         return self.readonly_fields
 
     def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return self.add_fieldsets
         hidden = set()
         if obj is not None and not obj.takes_changes:
             hidden.add("confirm_past")
@@ -334,7 +347,12 @@ class ActionAdmin(admin.ModelAdmin):
             for name, options in self.fieldsets
         ]
 
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else []
+
     def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = ActionAddForm
         form_class: Any = super().get_form(request, obj, change=change, **kwargs)
 
         class WithUser(form_class):
@@ -344,7 +362,8 @@ class ActionAdmin(admin.ModelAdmin):
         return WithUser
 
     def has_add_permission(self, request):
-        return False  # actions come from reports
+        # Who may add a report may add its findings by hand (the Inspectors group may).
+        return request.user.has_perm("tracker.add_inspection")
 
     def has_delete_permission(self, request, obj=None):
         return False  # evidence and audit trail are kept
@@ -366,7 +385,31 @@ class ActionAdmin(admin.ModelAdmin):
     def overdue(self, obj):
         return "Overdue" if obj.is_overdue else "No"
 
+    @admin.display(description="Added")
+    def added(self, obj):
+        origin = (
+            obj.events.filter(kind__in=ActionEvent.ORIGINS)
+            .select_related("by")
+            .order_by("at", "id")
+            .first()
+        )
+        if origin is None and obj.created_by_id is None:
+            return "-"
+        context = {"action": obj, "first": origin}
+        return render_to_string("tracker/partials/added_words.html", context)
+
     def save_model(self, request, obj, form, change):
+        if not change:
+            # Made as a finding added anywhere is (tracker/adding.py); the admin's message
+            # and history then name the action made.
+            obj.pk = add_action(
+                form.cleaned_data["question"],
+                by=request.user,
+                via=ActionEvent.Via.ADMIN,
+                **form.finding(),
+            ).pk
+            obj.refresh_from_db()
+            return
         data = form.cleaned_data
         current = Action.objects.get(pk=obj.pk)
         by, via, reason = request.user, ActionEvent.Via.ADMIN, data.get("reason") or ""

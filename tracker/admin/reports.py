@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
 
 from django.contrib import admin
 from django.db import models
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
+from tracker.adding import next_question_number
 from tracker.admin.imports import ImportViewMixin
 from tracker.admin.inlines import LinkedInline
 from tracker.admin.spreadsheet import SpreadsheetImportMixin
+from tracker.filters import id_from_url
 from tracker.models import Action, ActionEvent, Inspection, InspectionQuerySet, Question
 
 
@@ -52,6 +54,7 @@ class InspectionAdmin(SpreadsheetImportMixin, ImportViewMixin, admin.ModelAdmin)
             None,
             {
                 "fields": [
+                    "source",
                     *("published", "title", "grade", "last_updated", "summary", "source_url"),
                     *readonly_fields,
                 ]
@@ -61,6 +64,18 @@ class InspectionAdmin(SpreadsheetImportMixin, ImportViewMixin, admin.ModelAdmin)
     autocomplete_fields = ["force"]
     change_list_template = "admin/tracker/inspection/change_list.html"
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if "programme" in form.base_fields:
+            # An internal audit has none: "PEEL", "HMICFRS", or empty.
+            form.base_fields["programme"].required = False
+        return form
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.imported_by = request.user  # who added it, by hand
+        super().save_model(request, obj, form, change)
 
     def get_readonly_fields(self, request, obj=None):
         # A report with actions keeps its identity (Inspection.save() refuses a change); the
@@ -103,18 +118,37 @@ class QuestionAdmin(admin.ModelAdmin):
     list_select_related = ["inspection__force"]
     show_full_result_count = False
     search_fields = ["text"]
-    readonly_fields = ["inspection", "number"]
+    readonly_fields = ["inspection", "number", "label"]
+    autocomplete_fields = ["inspection"]  # editable on the add page only
     fieldsets = [
         (
             None,
             {
-                "fields": ["inspection", "number", "text", "grade", "narrative", "carried_over"],
+                "fields": [
+                    *("inspection", "number", "label", "text", "grade", "narrative"),
+                    "carried_over",
+                ],
                 "description": "A change to the text or grade is recorded in the timeline of "
                 "each of the question's actions.",
             },
         ),
     ]
     inlines = [ActionInline]
+
+    def has_add_permission(self, request):
+        # Who may add a report may add its questions by hand (the Inspectors group may).
+        return request.user.has_perm("tracker.add_inspection")
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields if obj is not None else []
+
+    def get_changeform_initial_data(self, request):
+        initial: dict[str, Any] = super().get_changeform_initial_data(request)
+        inspection_id = id_from_url(initial.get("inspection"))
+        inspection = Inspection.objects.filter(pk=inspection_id).first() if inspection_id else None
+        if inspection is not None:
+            initial["number"] = next_question_number(inspection)
+        return initial
 
     def save_model(self, request, obj, form, change):
         # The admin saves in one transaction: the edit and its events commit together.

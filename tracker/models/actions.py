@@ -752,6 +752,8 @@ class ActionEvent(models.Model):
 
     Kind = EventKind
     Via = EventVia
+    # The kinds of the event that makes an action, its first: by an import, or by hand.
+    ORIGINS = (EventKind.IMPORTED, EventKind.CREATED)
 
     action = models.ForeignKey(Action, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(max_length=10, choices=Kind)

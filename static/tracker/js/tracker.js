@@ -29,6 +29,14 @@
     }
   });
 
+  // A refused form's page opens on its summary of what is wrong (the error summary).
+  document.addEventListener("DOMContentLoaded", function () {
+    var summary = document.getElementById("error-summary");
+    if (summary) {
+      summary.focus();
+    }
+  });
+
   // Print every collapsed narrative (a board pack needs the findings), then restore.
   window.addEventListener("beforeprint", function () {
     document.querySelectorAll("details:not([open])").forEach(function (details) {
