@@ -73,7 +73,7 @@ def test_a_report_already_there_is_refused_in_the_admin_too(inspector_in, force)
     again = post_form(inspector_in, ADD_REPORT, **fields, programme="")
     assert again.status_code == 200
     assert errors_of(again) == {
-        "__all__": ["Constraint “tracker_inspection_unique_letter” is violated."]
+        "__all__": ["This force already has a report with this title and publication date."]
     }
     assert Inspection.objects.count() == 1
 

@@ -195,16 +195,21 @@ class Inspection(models.Model):
                 fields=["force", "programme", "year", "pillar"],
                 condition=Q(format="peel-2014-2019"),
                 name="tracker_inspection_unique_report",
+                violation_error_message="This force already has this year's report for this "
+                "pillar.",
             ),
             models.UniqueConstraint(
                 fields=["force", "format"],
                 condition=Q(format__in=["peel-2021-22", "peel-2023-25", "peel-2025-27"]),
                 name="tracker_inspection_unique_cycle",
+                violation_error_message="This force already has its report for this PEEL cycle.",
             ),
             models.UniqueConstraint(
                 fields=["force", "format", "published", "title"],
                 condition=Q(format__in=["cause-of-concern-letter", "other"]),
                 name="tracker_inspection_unique_letter",
+                violation_error_message="This force already has a report with this title and "
+                "publication date.",
             ),
             models.CheckConstraint(
                 condition=Q(format__in=ReportFormat.values), name="tracker_inspection_format_valid"
