@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.db.models import Max
+from django.utils import timezone
 
 from tracker.models import Action, ActionEvent, Force, Inspection, Question, ReportFormat
 from tracker.models.reports import PEEL_CYCLES
@@ -31,6 +32,7 @@ from tracker.workflow import (
     check_owner,
     check_reference,
     deadline_due_date,
+    due_date_refusals,
 )
 
 # Question numbers and action positions are PositiveSmallIntegerFields.
@@ -210,6 +212,24 @@ def new_action(
 
 def _event(action: Action, kind: str, new: str, by, via: str, reason: str) -> ActionEvent:
     return ActionEvent(action=action, kind=kind, new_value=new, by=by, via=via, reason=reason)
+
+
+def finding_refusals(
+    question: Question, *, confirmed: bool, via: str, **fields
+) -> list[TransitionError]:
+    """Why a finding typed by hand may not be added to `question` (empty: it may): its due
+    date (one in the past only when `confirmed`), then what `new_action` checks. For a form's
+    `clean()`, which shows each refusal beside the field it names."""
+    refusals = due_date_refusals(
+        None, fields.get("due_date"), reason="", today=timezone.localdate(), confirmed=confirmed
+    )
+    if refusals:
+        return refusals
+    try:
+        new_action(question, by=None, via=via, position=1, **fields)
+    except TransitionError as refusal:
+        return [refusal]
+    return []
 
 
 def add_action(question: Question, *, kind: str, text: str, by, via: str, **fields) -> Action:

@@ -21,13 +21,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from tracker.adding import (
     LARGEST_NUMBER,
     add_action,
-    new_action,
+    finding_refusals,
     new_question,
     new_report,
     next_question_number,
@@ -51,7 +50,7 @@ from tracker.models import (
 )
 from tracker.security import log_event
 from tracker.views import _get_visible_or_404
-from tracker.workflow import PARENT_KINDS, REFERENCE_MAX_LENGTH, due_date_refusals, owners_of
+from tracker.workflow import PARENT_KINDS, REFERENCE_MAX_LENGTH, owners_of
 
 # A report added by hand is another inspection or audit, or a PEEL report of a cycle (a pillar
 # page needs its pillar and year, and a letter is imported from its text).
@@ -319,21 +318,14 @@ class FindingForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         super().clean()
         data = self.cleaned_data
-        for refusal in due_date_refusals(
-            None,
-            data.get("due_date"),
-            reason="",
-            today=timezone.localdate(),
-            confirmed=bool(data.get("confirm_past")),
-        ):
-            _refusal_beside(self, refusal)
         if self.errors:
             return data
-        try:
-            new_action(
-                data["question"], by=None, via=ActionEvent.Via.WEB, position=1, **self._fields()
-            )
-        except TransitionError as refusal:
+        for refusal in finding_refusals(
+            data["question"],
+            confirmed=bool(data.get("confirm_past")),
+            via=ActionEvent.Via.WEB,
+            **self._fields(),
+        ):
             _refusal_beside(self, refusal)
         return data
 

@@ -10,11 +10,10 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import forms
-from django.utils import timezone
 
-from tracker.adding import new_action
-from tracker.models import Action, ActionEvent, Status, TransitionError, User
-from tracker.workflow import PARENT_KINDS, due_date_refusals
+from tracker.adding import finding_refusals
+from tracker.models import Action, ActionEvent, Status, User
+from tracker.workflow import PARENT_KINDS
 
 # The add page's fields, in its fieldsets (`ActionAdmin.add_fieldsets`).
 FINDING_FIELDS = ["question", "kind", "text", "parent", "deadline_text", "deadline_months"]
@@ -64,21 +63,14 @@ class ActionAddForm(forms.ModelForm):
     def clean(self) -> dict[str, Any]:
         super().clean()
         data = self.cleaned_data
-        for refusal in due_date_refusals(
-            None,
-            data.get("due_date"),
-            reason="",
-            today=timezone.localdate(),
-            confirmed=bool(data.get("confirm_past")),
-        ):
-            self.add_error(refusal.field, str(refusal))
         if self.errors:
             return data
-        try:
-            new_action(
-                data["question"], by=None, via=ActionEvent.Via.ADMIN, position=1, **self.finding()
-            )
-        except TransitionError as refusal:
+        for refusal in finding_refusals(
+            data["question"],
+            confirmed=bool(data.get("confirm_past")),
+            via=ActionEvent.Via.ADMIN,
+            **self.finding(),
+        ):
             self.add_error(refusal.field if refusal.field in self.fields else None, str(refusal))
         return data
 
