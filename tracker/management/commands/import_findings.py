@@ -45,9 +45,11 @@ class Command(BaseCommand):
         except OSError as error:
             raise CommandError(f"{path}: {error.strerror}.") from None
         try:
+            self.stderr.write(f"Reading {path.name}…")
             planned = plan(read_table(path.name, data), force=force)
             self.stderr.write(f"Checked {planned.checked:,} rows.")
             if planned.ok and not options["dry_run"]:
+                self.stderr.write(f"Writing {planned.summary}…")
                 apply(planned, by=None, via=ActionEvent.Via.COMMAND)
         except SpreadsheetError as error:
             raise CommandError(str(error)) from None
