@@ -47,11 +47,13 @@ class Status(TextChoices):
     NOT_STARTED = "not_started", "Not started"
     IN_PROGRESS = "in_progress", "In progress"
     SUBMITTED = "submitted", "Submitted for review"
+    # The force's internal sign-off: a force lead assured it, ready for the inspectorate.
+    ASSURED = "assured", "Assured — ready for the inspectorate"
     CLOSED = "closed", "Closed — evidence accepted"
     SUPERSEDED = "superseded", "Superseded"
 
 
-OPEN_STATUSES = (Status.NOT_STARTED, Status.IN_PROGRESS, Status.SUBMITTED)
+OPEN_STATUSES = (Status.NOT_STARTED, Status.IN_PROGRESS, Status.SUBMITTED, Status.ASSURED)
 
 
 class Kind(TextChoices):
@@ -79,7 +81,13 @@ PARENT_KINDS = (Kind.CAUSE_OF_CONCERN, Kind.ACCELERATED_CAUSE_OF_CONCERN)
 
 class Role(TextChoices):
     STAFF = "staff", "Force staff"
+    LEAD = "lead", "Force lead"
+    OBSERVER = "observer", "Observer"
     INSPECTOR = "inspector", "Inspector"
+
+
+# The roles a member of a force may have (`User.force_role`); an inspector has no force.
+FORCE_ROLES = (Role.STAFF, Role.LEAD, Role.OBSERVER)
 
 
 @dataclass(frozen=True)

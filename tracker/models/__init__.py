@@ -7,6 +7,7 @@ One module per concern, each importing only from the ones before it:
 - `reports`: grades and pillars, and the reports (`Inspection`) and their `Question`s.
 - `actions`: `Action` and its state changes, its `EvidenceNote`s with their `EvidenceFile`s,
   and its audit trail (`ActionEvent`).
+- `mail`: the e-mail sent (`Email`), the log that makes reminders idempotent.
 
 Every model's name is here, so code imports from `tracker.models`, never from a module of it;
 so are the rulebook's names the models' methods take and give (`Status`, `Kind`, `Relation`,
@@ -24,6 +25,7 @@ from tracker.models.actions import (
     EvidenceNote,
     count_expressions,
 )
+from tracker.models.mail import Email, EmailKind, EmailState
 from tracker.models.people import (
     INSPECTORS_GROUP,
     Force,
@@ -57,6 +59,9 @@ __all__ = [
     "Action",
     "ActionEvent",
     "ActionQuerySet",
+    "Email",
+    "EmailKind",
+    "EmailState",
     "EvidenceFile",
     "EvidenceNote",
     "Force",

@@ -196,6 +196,11 @@ class Action(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     updated_at = models.DateTimeField(auto_now=True)
+    # The force's internal sign-off (a force lead), before an inspector closes it.
+    assured_at = models.DateTimeField(null=True, blank=True)
+    assured_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     closed_at = models.DateTimeField(null=True, blank=True)
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 
-from tracker.workflow import Role
+from tracker.workflow import FORCE_ROLES, Role
 
 if TYPE_CHECKING:
     from tracker.models.actions import Action
@@ -28,6 +28,11 @@ class Force(models.Model):
         max_length=60, unique=True, help_text="As report pages name it: “Lancashire”."
     )
     slug = models.SlugField(max_length=60, unique=True)
+    sustained_improvement_days = models.PositiveIntegerField(
+        "sustained-improvement period (days)",
+        default=0,
+        help_text="An action is closed only when its first impact note is at least this old.",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -48,6 +53,32 @@ class User(AbstractUser):
         related_name="users",
         help_text="Force staff see only their force. Leave empty for inspectors.",
     )
+    force_role = models.CharField(
+        "role in the force",
+        max_length=10,
+        choices=[(role.value, role.label) for role in FORCE_ROLES],
+        default=Role.STAFF,
+        help_text="Force staff update the actions they own; a force lead assigns, assures and "
+        "manages the force's accounts; an observer (PCC/OPCC) reads and exports.",
+    )
+    inspects = models.ManyToManyField(
+        Force,
+        blank=True,
+        related_name="assigned_inspectors",
+        help_text="An inspector's forces; none: every force.",
+    )
+    # E-mail, each of which the person may turn off.
+    email_on_assigned = models.BooleanField(
+        "e-mail me when I am made an action's owner", default=True
+    )
+    email_on_returned = models.BooleanField("e-mail me when my action is returned", default=True)
+    email_on_submitted = models.BooleanField(
+        "e-mail me when my force's action is submitted (force leads)", default=True
+    )
+    email_on_assured = models.BooleanField(
+        "e-mail me when an action is assured for the inspectorate (inspectors)", default=True
+    )
+    email_digest = models.BooleanField("send me the daily digest", default=True)
 
     @property
     def display_name(self) -> str:

@@ -173,6 +173,14 @@ class Inspection(models.Model):
     summary = models.TextField(blank=True)
     source_text = models.TextField(blank=True, help_text="The page as imported, for provenance.")
     source_url = models.URLField(max_length=500, blank=True)
+    # The police and crime commissioner's statutory response, due 56 days after publication.
+    pcc_response_on = models.DateField(
+        "PCC response published", null=True, blank=True, help_text="When the PCC responded."
+    )
+    pcc_response_url = models.URLField("PCC response link", max_length=500, blank=True)
+    pcc_response_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     imported_at = models.DateTimeField(auto_now_add=True)
     imported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

@@ -25,6 +25,7 @@ from tracker.models import (
     Force,
     Inspection,
     Question,
+    Role,
     User,
 )
 from tracker.synthetic import rows, story, text
@@ -100,7 +101,10 @@ class Generator:
         users = []
         for force in forces:
             for n in range(1, self.users_per_force + 1):
-                users.append(self._user(rng, f"{force.slug}-{n:02d}", force, joined))
+                user = self._user(rng, f"{force.slug}-{n:02d}", force, joined)
+                if n == 1:  # each force's first member leads its work (assigns, assures)
+                    user.force_role = Role.LEAD
+                users.append(user)
         for n in range(1, self.inspector_count + 1):
             user = self._user(rng, f"inspector-{n:02d}", None, joined)
             user.is_staff = True

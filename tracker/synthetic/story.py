@@ -16,12 +16,13 @@ from tracker.synthetic import text
 
 DAY = datetime.timedelta(days=1)
 # Older reports have had more time: their actions are more often done.
-STATUS_WEIGHTS_RECENT = [30, 40, 12, 12, 6]
-STATUS_WEIGHTS_OLD = [8, 22, 8, 47, 15]
+STATUS_WEIGHTS_RECENT = [30, 40, 8, 4, 12, 6]
+STATUS_WEIGHTS_OLD = [8, 22, 5, 3, 47, 15]
 STATUSES = [
     Status.NOT_STARTED,
     Status.IN_PROGRESS,
     Status.SUBMITTED,
+    Status.ASSURED,
     Status.CLOSED,
     Status.SUPERSEDED,
 ]
@@ -30,6 +31,7 @@ NOTE_WEIGHT: dict[str, float] = {
     Status.NOT_STARTED: 0.1,
     Status.IN_PROGRESS: 1.2,
     Status.SUBMITTED: 1.6,
+    Status.ASSURED: 1.7,
     Status.CLOSED: 1.8,
     Status.SUPERSEDED: 0.5,
 }
@@ -43,6 +45,7 @@ class Plan:
     notes: int = 0
     started: datetime.datetime | None = None
     submitted: datetime.datetime | None = None
+    assured: datetime.datetime | None = None
     assigned_by: User | None = None
     revised_at: datetime.datetime | None = None
     blocked_at: datetime.datetime | None = None
@@ -64,8 +67,9 @@ def settle(plan: Plan, status, rng, force_staff, inspectors, anchor) -> None:
     action.due_date = action.original_due_date = None
     action.blocked_reason = ""
     action.closed_at = action.closed_by = None
-    plan.started = plan.submitted = plan.revised_at = plan.blocked_at = None
-    plan.assigned_by = force_staff[0]
+    action.assured_at = action.assured_by = None
+    plan.started = plan.submitted = plan.assured = plan.revised_at = plan.blocked_at = None
+    plan.assigned_by = force_staff[0]  # the force's lead (`Generator.make_users`)
     plan.inspector = rng.choice(inspectors) if inspectors else None
 
     if status != Status.NOT_STARTED or rng.random() < 0.5:
@@ -80,10 +84,14 @@ def settle(plan: Plan, status, rng, force_staff, inspectors, anchor) -> None:
     end = created + rng.randint(min(span - 1, 7), span - 1) * DAY
     end += datetime.timedelta(seconds=rng.randint(8 * 3600, 18 * 3600))
     end = min(end, anchor - datetime.timedelta(minutes=5))
-    if status in (Status.IN_PROGRESS, Status.SUBMITTED, Status.CLOSED):
+    if status in (Status.IN_PROGRESS, Status.SUBMITTED, Status.ASSURED, Status.CLOSED):
         plan.started = created + (end - created) * 0.1
-    if status in (Status.SUBMITTED, Status.CLOSED):
+    if status in (Status.SUBMITTED, Status.ASSURED, Status.CLOSED):
         plan.submitted = created + (end - created) * 0.9
+    if status in (Status.ASSURED, Status.CLOSED):
+        plan.assured = created + (end - created) * 0.95
+        action.assured_at = plan.assured
+        action.assured_by = plan.assigned_by
     if status == Status.CLOSED:
         action.closed_at = end
         action.closed_by = plan.inspector
@@ -123,6 +131,7 @@ def changes(plan: Plan) -> int:
         + (plan.blocked_at is not None)
         + plan.notes
         + (plan.submitted is not None)
+        + (plan.assured is not None)
         + (action.status in (Status.CLOSED, Status.SUPERSEDED))
     )
 
@@ -192,8 +201,10 @@ def history(rng, plan: Plan) -> tuple[list[tuple], list[tuple]]:
 
     if plan.submitted is not None:
         moved(plan.submitted, Status.IN_PROGRESS, Status.SUBMITTED, by=action.owner)
+    if plan.assured is not None:
+        moved(plan.assured, Status.SUBMITTED, Status.ASSURED, reason=text.REASONS["assure"])
     if action.status == Status.CLOSED:
-        moved(end, Status.SUBMITTED, Status.CLOSED, reason=text.REASONS["close"], by=plan.inspector)
+        moved(end, Status.ASSURED, Status.CLOSED, reason=text.REASONS["close"], by=plan.inspector)
     if action.status == Status.SUPERSEDED:
         moved(
             end,

@@ -241,6 +241,7 @@ BLOCKED_REASONS = [
     "Waiting for the local authority to agree the joint protocol.",
 ]
 REASONS = {
+    "assure": "Checked by the force lead: the evidence shows the change, ready for HMICFRS.",
     "close": "Evidence shows the change is embedded and having an impact.",
     "supersede": "Superseded by a recommendation in the later inspection.",
     "revise": "The new system's delivery date moved; plan agreed with HMICFRS.",
