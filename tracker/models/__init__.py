@@ -32,6 +32,8 @@ from tracker.models.people import (
     ForceScopedQuerySet,
     PasswordResetRequest,
     User,
+    inspectors_of,
+    leads_of,
 )
 from tracker.models.reports import (
     FORMAT_NOUNS,
@@ -85,6 +87,8 @@ __all__ = [
     "User",
     "count_expressions",
     "grade_severity",
+    "inspectors_of",
+    "leads_of",
     "report_name",
     "cite_question",
     "question_url",

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, Group
 from django.db import models
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -86,29 +87,73 @@ class User(AbstractUser):
         return self.get_full_name() or self.username
 
     @cached_property
+    def _inspector_rows(self) -> list[tuple[bool, int | None]]:
+        """(in the Inspectors group, a force assigned): one row per force assigned, or one with
+        none. One query answers both `is_inspector` and `inspected_force_ids`."""
+        in_group = Exists(Group.objects.filter(user=OuterRef("pk"), name=INSPECTORS_GROUP))
+        return list(User.objects.filter(pk=self.pk).values_list(in_group, "inspects__pk"))
+
+    @cached_property
     def is_inspector(self) -> bool:
         if not self.is_active or self.force_id is not None:
             return False
-        return self.is_superuser or self.groups.filter(name=INSPECTORS_GROUP).exists()
+        return self.is_superuser or any(in_group for in_group, _ in self._inspector_rows)
+
+    @property
+    def is_lead(self) -> bool:
+        return self.is_active and self.force_id is not None and self.force_role == Role.LEAD
+
+    @property
+    def is_observer(self) -> bool:
+        return self.is_active and self.force_id is not None and self.force_role == Role.OBSERVER
+
+    @cached_property
+    def inspected_force_ids(self) -> frozenset[int] | None:
+        """The forces an inspector inspects; None: every force (none assigned)."""
+        ids = frozenset(force for _, force in self._inspector_rows if force is not None)
+        return ids or None
+
+    def inspects_force(self, force_id: int | None) -> bool:
+        """Whether this user is an inspector of the force `force_id`."""
+        if not self.is_inspector:
+            return False
+        ids = self.inspected_force_ids
+        return ids is None or force_id in ids
 
     def may_import_for(self, force: Force | None) -> bool:
-        """Whether this user may import a report for `force`: inspectors for any force; force
-        staff holding the `tracker.import_report` permission for their own force only."""
+        """Whether this user may import or add findings for `force`: its inspectors; its force
+        lead; force staff holding the `tracker.import_report` permission, for their own force."""
         if self.is_inspector:
-            return True
-        return (
-            self.is_active
-            and force is not None
-            and self.force_id == force.pk
-            and self.has_perm("tracker.import_report")
+            return force is None or self.inspects_force(force.pk)
+        if not self.is_active or force is None or self.force_id != force.pk:
+            return False
+        return self.is_lead or (
+            self.force_role == Role.STAFF and self.has_perm("tracker.import_report")
         )
 
     def role_for(self, action: Action) -> Role | None:
+        """The role this user acts in on `action`: an inspector of its force, or a member of
+        its force in their role (staff, lead, observer); None for anyone else."""
         if self.is_inspector:
-            return Role.INSPECTOR
+            return Role.INSPECTOR if self.inspects_force(action.force_id) else None
         if self.is_active and self.force_id is not None and self.force_id == action.force_id:
-            return Role.STAFF
+            return Role(self.force_role)
         return None
+
+
+def leads_of(force_id: int) -> models.QuerySet[User]:
+    """The active force leads of a force."""
+    return User.objects.filter(force_id=force_id, force_role=Role.LEAD, is_active=True)
+
+
+def inspectors_of(force_id: int) -> models.QuerySet[User]:
+    """The active inspectors of a force: those assigned it, and those assigned no force."""
+    inspectors = User.objects.filter(force__isnull=True, is_active=True).filter(
+        models.Q(is_superuser=True) | models.Q(groups__name=INSPECTORS_GROUP)
+    )
+    return inspectors.filter(
+        models.Q(inspects__isnull=True) | models.Q(inspects__pk=force_id)
+    ).distinct()
 
 
 class PasswordResetRequest(models.Model):
@@ -143,7 +188,8 @@ class ForceScopedQuerySet(models.QuerySet):
         if not user.is_authenticated or not user.is_active:
             return self.none()
         if user.is_inspector:
-            return self.all()
+            ids = user.inspected_force_ids
+            return self.all() if ids is None else self.filter(force_id__in=ids)
         if user.force_id is None:
             return self.none()
         return self.filter(force_id=user.force_id)
