@@ -299,6 +299,8 @@ EMAIL_HOST_USER = env("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "peel-tracker@localhost")
+# Where people open the site: e-mail (tracker/notify.py) links to it with absolute URLs.
+SITE_URL = env("PEEL_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # Password reset by email (tracker/accounts.py) is offered only where email can reach
 # people: EMAIL_HOST, or an EMAIL_BACKEND, set in the environment, and a backend that

@@ -27,6 +27,7 @@ account_urls = [
         accounts.PasswordResetConfirmView.as_view(),
         name="password_reset_confirm",
     ),
+    path("email/", accounts.email_preferences, name="email-preferences"),
     path(
         "reset/done/",
         accounts.PasswordResetCompleteView.as_view(),

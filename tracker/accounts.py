@@ -1,4 +1,5 @@
-"""Accounts: signing in, changing a password, and resetting a forgotten one by email.
+"""Accounts: signing in, changing a password, resetting a forgotten one by email, and choosing
+which e-mails to get.
 
 Django's own views, with three changes:
 
@@ -18,16 +19,21 @@ from typing import TYPE_CHECKING
 
 from axes.handlers.proxy import AxesProxyHandler
 from axes.helpers import get_lockout_response
+from django import forms
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import logout, user_login_failed
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from tracker.models import PasswordResetRequest
+from tracker.models import PasswordResetRequest, User
+from tracker.notify import DIGEST_DUE_DAYS, PREFERENCES
 from tracker.security import client_ip, log_event
 
 # Any fixed number: the PostgreSQL advisory lock that queues reset requests one at a time.
@@ -174,3 +180,26 @@ def admit_reset_request(email: str, client: str) -> str | None:
             over = None
         PasswordResetRequest.objects.create(email=email, client=client, refused=over is not None)
     return over
+
+
+# Which e-mails a person gets ----------------------------------------------------------------
+
+
+class EmailPreferencesForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = list(PREFERENCES.values())
+
+
+@login_required
+def email_preferences(request):
+    """The signed-in person's choice of e-mails (tracker/notify.py sends them)."""
+    form = EmailPreferencesForm(
+        request.POST if request.method == "POST" else None, instance=request.user
+    )
+    if form.is_valid():
+        form.save(commit=False).save(update_fields=form.Meta.fields)
+        messages.success(request, "Your e-mail choices are saved.")
+        return redirect("email-preferences")
+    context = {"form": form, "digest_due_days": DIGEST_DUE_DAYS}
+    return render(request, "registration/email_preferences.html", context)

@@ -614,7 +614,7 @@ class Action(models.Model):
             )
             if not updated:
                 raise self.stale()
-            ActionEvent.objects.create(
+            event = ActionEvent.objects.create(
                 action=self,
                 kind=kind,
                 old_value=str(old),
@@ -623,6 +623,9 @@ class Action(models.Model):
                 by=by,
                 via=via,
             )
+            from tracker import notify  # here: it reads these models
+
+            notify.after_commit(event)  # the e-mail the change calls for, if it commits
         for field, value in changes.items():
             setattr(self, field, value)
         self.__dict__.pop("supersession", None)  # cached for the status it had
