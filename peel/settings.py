@@ -299,6 +299,9 @@ EMAIL_HOST_USER = env("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "peel-tracker@localhost")
+# Seconds to wait for the mail server: an e-mail sent at once is sent while the person who made
+# the change waits for their page.
+EMAIL_TIMEOUT = int(env("EMAIL_TIMEOUT", "10"))
 # Where people open the site: e-mail (tracker/notify.py) links to it with absolute URLs.
 SITE_URL = env("PEEL_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 

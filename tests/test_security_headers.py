@@ -153,6 +153,7 @@ def staff_pages(action) -> list[str]:
         f"/inspections/{inspection.pk}/",
         "/accounts/password_change/",
         "/accounts/password_change/done/",
+        "/accounts/email/",
     ]
 
 
