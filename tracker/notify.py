@@ -370,7 +370,9 @@ def digests(day: datetime.date) -> list[Digest]:
         .order_by("due_date", "id")
     )
     for action in owned:
-        digest = found[action.owner_id]
+        digest = found.get(action.owner_id)  # None: not among the people read a moment ago
+        if digest is None:
+            continue
         if action.is_returned:
             digest.returned.append(action)
         if action.due_date is None:
