@@ -27,6 +27,8 @@ account_urls = [
         accounts.PasswordResetConfirmView.as_view(),
         name="password_reset_confirm",
     ),
+    # A link a force lead sent (an invitation or a reset): always on, and it signs the person in.
+    path("password/<uidb64>/<token>/", accounts.SetPasswordView.as_view(), name="password-set"),
     path(
         "reset/done/",
         accounts.PasswordResetCompleteView.as_view(),

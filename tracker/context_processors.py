@@ -9,6 +9,10 @@ SECTIONS = {
     "action-update": "actions",
     "inspection-list": "reports",
     "inspection-detail": "reports",
+    "people-list": "people",
+    "person-invite": "people",
+    "person-detail": "people",
+    "person-update": "people",
 }
 
 
