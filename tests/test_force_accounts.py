@@ -245,7 +245,7 @@ def test_an_invitation_creates_an_account_and_emails_a_link_that_signs_them_in(
     assert not is_password_usable(person.password)
     page = as_lead.get(PEOPLE).content.decode()
     assert "Invited Jo Smith (jo.smith): the e-mail is on its way" in page
-    assert "Not yet: invited" in page
+    assert "Not yet (invited)" in page
     assert any(
         "event=account_invited user=lead" in line
         and "account=jo.smith force=lancashire role=observer sent=email" in line

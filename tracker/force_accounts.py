@@ -72,8 +72,11 @@ COLUMNS = {
     "email": "E-mail",
     "role": "Role",
     "active": "Active",
-    "last_login": "Last signed in",
+    "last_login": "Last sign-in",
 }
+
+
+NAME_CELL_ON_A_PHONE = ("username", "email", "active")
 
 
 def _check_lead(request) -> None:
@@ -167,6 +170,8 @@ def _headers(request, current: str) -> list[dict]:
                 "href": f"?{params.urlencode()}",
                 "aria_sort": aria_sort,
                 "arrow": {"ascending": "▲", "descending": "▼"}.get(aria_sort, ""),
+                # On a phone the name's cell shows the username, e-mail and "Deactivated".
+                "classes": "d-none d-md-table-cell" if key in NAME_CELL_ON_A_PHONE else "",
             }
         )
     return headers
