@@ -11,6 +11,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tests.factories import PASSWORD, make_inspector, make_user
+from tests.test_security_headers import inline_code
+from tests.test_security_never_500 import FINE, _statuses
 from tracker.force_accounts import refusal, suggested_username
 from tracker.models import User
 from tracker.workflow import Role
@@ -209,6 +211,28 @@ def test_the_list_sorts_by_each_column_both_ways(as_lead, force):
     assert 'aria-sort="descending"' in reversed_
     for column in ("email", "role", "active", "last_login", "-last_login", "nonsense"):
         assert as_lead.get(PEOPLE, {"sort": column}).status_code == 200
+
+
+def test_no_bad_query_value_is_a_500_on_the_list(as_lead, staff):
+    # As tests/test_security_never_500.py does for the other lists; only leads open this one.
+    statuses = _statuses(as_lead, PEOPLE, ["sort", "page"])
+    assert {case: status for case, status in statuses.items() if status not in FINE} == {}
+
+
+def test_the_pages_have_no_inline_script_or_style(client, as_lead, staff, email_off):
+    # The Content-Security-Policy allows none (tests/test_security_headers.py).
+    link_page = as_lead.post(person_url(staff, "reset"))
+    set_password_page = type(client)().get(LINK.search(link_page.text).group(0), follow=True)
+    for response in (
+        as_lead.get(PEOPLE),
+        as_lead.get(INVITE),
+        as_lead.post(INVITE, {}),
+        as_lead.get(person_url(staff)),
+        link_page,
+        set_password_page,
+    ):
+        assert response.status_code in (200, 400)
+        assert inline_code(response) == []
 
 
 def test_a_lead_alone_sees_the_empty_state(as_lead):
