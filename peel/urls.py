@@ -28,6 +28,8 @@ account_urls = [
         name="password_reset_confirm",
     ),
     path("email/", accounts.email_preferences, name="email-preferences"),
+    # A link a force lead sent (an invitation or a reset): always on, and it signs the person in.
+    path("password/<uidb64>/<token>/", accounts.SetPasswordView.as_view(), name="password-set"),
     path(
         "reset/done/",
         accounts.PasswordResetCompleteView.as_view(),

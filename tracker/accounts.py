@@ -11,10 +11,17 @@ Django's own views, with three changes:
 - Reset emails are limited per address and per client (`admit_reset_request()`). Over a
   limit the page answers exactly as usual, so it never tells whether an address has an
   account or has hit the limit, and no email is sent.
+
+And one page of its own: setting a password from a link a force lead had sent (an invitation,
+or a reset), with the same tokens as a reset (`set_password_link`, `email_set_password_link`).
+It is always on, since without e-mail the lead passes the link on by hand, and it signs the
+person in.
 """
 
 from __future__ import annotations
 
+import logging
+import smtplib
 from typing import TYPE_CHECKING
 
 from axes.handlers.proxy import AxesProxyHandler
@@ -26,15 +33,23 @@ from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import logout, user_login_failed
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from tracker.models import PasswordResetRequest, User
 from tracker.notify import DIGEST_DUE_DAYS, PREFERENCES
 from tracker.security import client_ip, log_event
+
+logger = logging.getLogger(__name__)
 
 # Any fixed number: the PostgreSQL advisory lock that queues reset requests one at a time.
 RESET_LOCK_KEY = 0x5E5E7
@@ -203,3 +218,69 @@ def email_preferences(request):
         return redirect("email-preferences")
     context = {"form": form, "digest_due_days": DIGEST_DUE_DAYS}
     return render(request, "registration/email_preferences.html", context)
+
+
+# Setting a password from a force lead's link ------------------------------------------------
+
+
+def set_password_link(request, user: User) -> str:
+    """The absolute link at which `user` sets a password: a reset token, on `SITE_URL` when the
+    settings name the site's address, else on the address this request came to."""
+    path = reverse(
+        "password-set",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
+    )
+    site = getattr(settings, "SITE_URL", "")
+    return site.rstrip("/") + path if site else request.build_absolute_uri(path)
+
+
+def email_set_password_link(user: User, link: str, *, by: User, invited: bool) -> str | None:
+    """E-mail `user` the link `by` (their force lead) sent: an invitation or a reset.
+
+    None when it was sent; otherwise why not, for the lead, who then passes the link on.
+    """
+    if not settings.EMAIL_CONFIGURED:
+        return "E-mail is not set up on this site"
+    if not user.email:
+        return f"{user.display_name} has no e-mail address"
+    context = {"user": user, "by": by, "link": link, "link_minutes": link_minutes()}
+    name = "invite" if invited else "reset_by_lead"
+    try:
+        send_mail(
+            render_to_string(f"registration/{name}_subject.txt", context).strip(),
+            render_to_string(f"registration/{name}_email.txt", context),
+            None,
+            [user.email],
+        )
+    except (smtplib.SMTPException, OSError):
+        logger.exception("The set-password e-mail to %s could not be sent", user.get_username())
+        return "The e-mail could not be sent"
+    return None
+
+
+class SetPasswordView(auth_views.PasswordResetConfirmView):
+    """Where someone a force lead invited, or sent a reset, chooses a password; then signed in.
+
+    Always on (the link may have come by hand); a deactivated account's link does not work.
+    """
+
+    template_name = "registration/set_password.html"
+    post_reset_login = True
+    post_reset_login_backend = "tracker.security.UserBackend"
+    success_url = reverse_lazy("dashboard")
+
+    def get_user(self, uidb64):
+        user = super().get_user(uidb64)
+        return user if user is not None and user.is_active else None
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(link_minutes=link_minutes(), **kwargs)
+
+    def form_valid(self, form):
+        log_event("password_set", self.request, user=form.user.get_username())
+        response = super().form_valid(form)
+        messages.success(self.request, "Your password is set, and you are signed in.")
+        return response

@@ -10,6 +10,10 @@ SECTIONS = {
     "inspection-list": "reports",
     "inspection-detail": "reports",
     "email-preferences": "account",
+    "people-list": "people",
+    "person-invite": "people",
+    "person-detail": "people",
+    "person-update": "people",
 }
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tracker import by_hand, views
+from tracker import by_hand, force_accounts, views
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
@@ -28,5 +28,12 @@ urlpatterns = [
         name="import-spreadsheet-preview",
     ),
     path("inspections/import/<slug:token>/", views.import_preview, name="import-preview"),
+    path("force/people/", force_accounts.people_list, name="people-list"),
+    path("force/people/invite/", force_accounts.person_invite, name="person-invite"),
+    path("force/people/<int:pk>/", force_accounts.person_detail, name="person-detail"),
+    # change is a key of force_accounts.CHANGES: deactivate, reactivate, role, reset.
+    path(
+        "force/people/<int:pk>/<slug:change>/", force_accounts.person_update, name="person-update"
+    ),
     path("evidence/<int:pk>/", views.evidence_download, name="evidence-download"),
 ]
