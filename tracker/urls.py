@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("actions/", views.action_list, name="action-list"),
     path("actions/export.csv", views.action_export, name="action-export"),
+    path("actions/export.xlsx", views.action_export_xlsx, name="action-export-xlsx"),
     path("actions/<int:pk>/", views.action_detail, name="action-detail"),
     # form_name is a key of tracker.forms.ACTION_FORMS: note, move, owner, due, blocked.
     path("actions/<int:pk>/<slug:form_name>/", views.action_update, name="action-update"),
