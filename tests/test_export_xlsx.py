@@ -79,7 +79,7 @@ def test_dates_times_and_numbers_are_typed(signed_in, staff, inspector, question
     )  # fmt: skip
     action.add_note("First note", by=staff)
     action.add_note("@SUM(A1)", by=staff)
-    closed = make_action(
+    make_action(
         question=question,
         status=Status.CLOSED,
         closed_at=datetime.datetime(2026, 7, 1, 8, 15, 30, 123, tzinfo=datetime.UTC),
@@ -124,9 +124,7 @@ def test_it_writes_what_the_csv_writes_for_the_same_filters(signed_in, staff, qu
             }
 
 
-def test_control_characters_are_dropped_and_a_hidden_formula_start_neutralised(
-    signed_in, question
-):
+def test_control_characters_go_and_a_formula_they_hid_is_neutralised(signed_in, question):
     make_action(question=question, text="\x01=HYPERLINK(1)", reference="a\x0bb")
     [row] = rows(export(signed_in)[1])
     assert row["area_for_improvement"] == "'=HYPERLINK(1)"
@@ -196,9 +194,11 @@ def test_libreoffice_reads_the_workbook_as_the_csv_says(signed_in, staff, questi
     )  # fmt: skip
     action.add_note("A note", by=staff)
     (tmp_path / "actions.xlsx").write_bytes(export(signed_in)[1])
+    # UTF-8 (76), comma-separated (44), quoted with '"' (34)
+    to_csv = "csv:Text - txt - csv (StarCalc):44,34,76"
     subprocess.run(
-        [SOFFICE or "soffice", "--headless", "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76",
-         "--outdir", str(tmp_path), str(tmp_path / "actions.xlsx")],
+        [SOFFICE or "soffice", "--headless", "--convert-to", to_csv, "--outdir", str(tmp_path),
+         str(tmp_path / "actions.xlsx")],
         check=True, capture_output=True, timeout=120,
         env={**os.environ, "HOME": str(tmp_path)},
     )  # fmt: skip
