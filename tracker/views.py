@@ -52,11 +52,12 @@ from django.views.decorators.http import (
     require_safe,
 )
 
-from tracker import preview
+from tracker import pcc_response, preview
 from tracker.dashboard import (
     EXPANDED_REPORTS,
     force_rows,
     list_url,
+    pcc_responses_due,
     recent_events,
     report_summaries,
     tiles,
@@ -175,6 +176,7 @@ def dashboard(request):
         "forces": forces,
         "tiles": tiles(actions.counts(today), force if user.is_inspector else None, today),
         "recent_events": recent_events(actions),
+        "pcc_responses_due": pcc_responses_due(inspections, today),
         "may_import": may_import(user),
         "may_add": user.may_import_for(user.force),  # by hand (tracker/by_hand.py)
     }
@@ -439,17 +441,26 @@ def inspection_list(request):
     )
 
 
+def _get_inspection_for_user(request, pk: int) -> Inspection:
+    visible = (
+        Inspection.objects.visible_to(request.user)
+        .select_related("force", "imported_by", "pcc_response_by")
+        .defer("source_text")
+    )
+    return _get_visible_or_404(request, visible, pk, "inspection")
+
+
 @login_required
 @require_GET
 def inspection_detail(request, pk: int):
-    visible = (
-        Inspection.objects.visible_to(request.user)
-        .select_related("force", "imported_by")
-        .defer("source_text")
-    )
-    inspection = _get_visible_or_404(request, visible, pk, "inspection")
+    return _render_inspection(request, _get_inspection_for_user(request, pk))
+
+
+def _render_inspection(request, inspection: Inspection, pcc_form=None, status: int = 200):
     actions = Action.objects.visible_to(request.user).select_related("owner").order_by("position")
     questions = inspection.questions.prefetch_related(Prefetch("actions", queryset=actions))
+    if pcc_form is None and pcc_response.may_record(request.user, inspection):
+        pcc_form = pcc_response.PccResponseForm(inspection=inspection)
     return render(
         request,
         "tracker/inspection_detail.html",
@@ -457,8 +468,25 @@ def inspection_detail(request, pk: int):
             "inspection": inspection,
             "questions": questions,
             "may_add": request.user.may_import_for(inspection.force),
+            "pcc_form": pcc_form,
         },
+        status=status,
     )
+
+
+@login_required
+@require_POST
+def inspection_pcc_response(request, pk: int):
+    """Record the PCC's response: a force lead or observer, or an inspector (403 otherwise)."""
+    inspection = _get_inspection_for_user(request, pk)
+    if not pcc_response.may_record(request.user, inspection):
+        raise PermissionDenied
+    form = pcc_response.PccResponseForm(request.POST, inspection=inspection)
+    if not form.is_valid():
+        return _render_inspection(request, inspection, form, status=400)
+    form.save(by=request.user)
+    messages.success(request, "PCC response recorded.")
+    return redirect(inspection)
 
 
 # Importing a report (force staff with the permission, for their own force) -----------------
