@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from tests.factories import get_force, make_action, make_inspection, make_question, make_user
 from tracker import exports
-from tracker.models import Action, EvidenceNote, Grade, Pillar, Status
+from tracker.models import Action, ActionEvent, EvidenceNote, Grade, Pillar, Status
 
 postgresql_only = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="COPY is PostgreSQL's; SQLite uses the csv module"
@@ -59,13 +59,30 @@ AWKWARD = [
 REFERENCES = ["", "AFI 7", "=AFI 1", 'R "3.1"', "CoC 2, part b", "+1", "-R2", "@ref"]
 
 
+# Closing times either side of the clocks changing (BST is UTC+01:00), and with microseconds.
+CLOSED_AT = [
+    datetime.datetime(2026, 3, 29, 0, 59, 59, 999999, tzinfo=datetime.UTC),
+    datetime.datetime(2026, 3, 29, 1, 0, 0, tzinfo=datetime.UTC),
+    datetime.datetime(2026, 10, 25, 0, 30, tzinfo=datetime.UTC),
+    datetime.datetime(2026, 10, 25, 1, 30, 0, 1, tzinfo=datetime.UTC),
+    datetime.datetime(2025, 12, 31, 23, 59, 59, tzinfo=datetime.UTC),
+]
+# Due-date events: set (not a revision), revised, revised again, and one that changed nothing.
+DUE_DATE_CHANGES = [
+    ("", "2026-04-01"),
+    ("2026-04-01", "2026-05-01"),
+    ("2026-05-01", "2026-05-01"),
+    ("2026-05-01", "2026-06-30"),
+]
+
+
 def awkward_actions(force, other_force):
     """Actions whose every free-text cell, date and relation is an edge case."""
     owners = [
-        make_user(force=force, username="-dash"),
-        make_user(force=force, username="=equals"),
-        make_user(force=force, username="@at"),
-        make_user(force=force, username="plain.owner"),
+        make_user(force=force, username="-dash", first_name="=Ann", last_name="Lee, Jr"),
+        make_user(force=force, username="=equals", first_name=" ", last_name="\t"),
+        make_user(force=force, username="@at", first_name="Zoë", last_name=""),
+        make_user(force=force, username="plain.owner", first_name="", last_name='"Q" Smith '),
         None,
     ]
     grades = [*Grade.values, ""]
@@ -87,10 +104,17 @@ def awkward_actions(force, other_force):
             status=status,
             due_date=due,
             original_due_date=due,
-            closed_at=timezone.now() if status == Status.CLOSED else None,
+            closed_at=CLOSED_AT[n % len(CLOSED_AT)] if status == Status.CLOSED else None,
+            closed_by=owners[(n + 1) % len(owners)] if status == Status.CLOSED else None,
+            returned_at=timezone.now() if status == Status.IN_PROGRESS and n % 2 else None,
+            blocked_reason=AWKWARD[-n],
             reference=REFERENCES[n % len(REFERENCES)],
         )
         actions.append(action)
+        for old, new in DUE_DATE_CHANGES[: n % (len(DUE_DATE_CHANGES) + 1)]:
+            ActionEvent.objects.create(
+                action=action, kind=ActionEvent.Kind.DUE_DATE, old_value=old, new_value=new
+            )
         author = owners[3]
         for body in AWKWARD[n : n + 2] if n % 3 else []:
             EvidenceNote.objects.create(action=action, author=author, body=body)
@@ -118,8 +142,27 @@ def test_copy_and_the_csv_module_write_the_same_bytes(force, other_force):
     assert any(row[8] == "" for row in rows[1:]), "an action with no owner"
     assert any(row[10] == "" for row in rows[1:]), "an action with no due date"
     assert any(row[13] == "" for row in rows[1:]), "an action with no notes"
-    assert rows[0][-1] == "reference"
-    assert {row[-1] for row in rows[1:]} >= {"", "AFI 7", "'=AFI 1", 'R "3.1"', "CoC 2, part b"}
+    assert rows[0][19] == "reference"
+    assert {row[19] for row in rows[1:]} >= {"", "AFI 7", "'=AFI 1", 'R "3.1"', "CoC 2, part b"}
+    named = [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
+    assert {row["due_date_revisions"] for row in named} == {"0", "1", "2"}
+    assert {row["rag"] for row in named} == {"red", "amber", "green", "grey"}
+    assert {row["returned"] for row in named} == {"yes", "no"}
+    assert {row["closed_at"] for row in named} >= {
+        "",
+        "2026-03-29T00:59:59+00:00",
+        "2026-03-29T02:00:00+01:00",
+        "2026-10-25T01:30:00+01:00",
+        "2026-10-25T01:30:00+00:00",
+    }
+    assert {row["closed_by"] for row in named} >= {"'=Ann Lee, Jr", "'=equals", "Zoë"}
+    assert {row["owner_name"] for row in named} == {
+        "",
+        "'=Ann Lee, Jr",
+        "'=equals",
+        "Zoë",
+        '"Q" Smith',
+    }
 
 
 @postgresql_only

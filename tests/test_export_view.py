@@ -15,11 +15,12 @@ from tracker.models import Grade, Pillar, Status
 
 TODAY = timezone.localdate()
 # Changed by issue 13: kind, parent_action_id and deadline added at the end; by issue 14,
-# reference after them.
+# reference after them; by issue 15, original_due_date to owner_name after that.
 HEADER = (
     "action_id,force,inspection,pillar,question_number,question,question_grade,"
     "area_for_improvement,owner,status,due_date,overdue,evidence_notes,last_note,last_updated,url,"
-    "kind,parent_action_id,deadline,reference"
+    "kind,parent_action_id,deadline,reference,"
+    "original_due_date,due_date_revisions,blocked_reason,rag,returned,closed_at,closed_by,owner_name"
 )
 
 
@@ -79,8 +80,45 @@ def test_the_cells_follow_the_design(signed_in, staff, question):
     assert row["overdue"] == "yes"
     assert row["evidence_notes"] == "2"
     assert row["last_note"] == "Latest note"
-    assert row["last_updated"].endswith("Z")
+    assert row["last_updated"] == timezone.localtime(action.updated_at).isoformat("T", "seconds")
     assert row["url"] == f"http://testserver/actions/{action.pk}/"
+
+
+def test_the_columns_added_by_issue_15_follow_the_design(signed_in, staff, inspector, question):
+    staff.first_name, staff.last_name = "Sam", "Patel"
+    staff.save()
+    first = TODAY + datetime.timedelta(days=10)
+    action = make_action(question=question, owner=staff)
+    action.set_due_date(first, by=staff)
+    action.set_due_date(first + datetime.timedelta(days=5), by=staff, reason="Waiting on IT")
+    action.set_due_date(TODAY + datetime.timedelta(days=60), by=staff, reason="Again")
+    action.set_blocked("Waiting for the national system", by=staff)
+    closed = make_action(
+        question=question,
+        status=Status.CLOSED,
+        closed_at=datetime.datetime(2026, 7, 1, 8, 15, 30, tzinfo=datetime.UTC),
+        closed_by=inspector,
+    )
+    returned = make_action(question=question, status=Status.IN_PROGRESS, returned_at=timezone.now())
+
+    by_id = {int(row["action_id"]): row for row in rows(export(signed_in)[1])}
+
+    row = by_id[action.pk]
+    assert row["original_due_date"] == first.isoformat()
+    assert row["due_date_revisions"] == "2"
+    assert row["blocked_reason"] == "Waiting for the national system"
+    assert (row["rag"], row["returned"], row["closed_at"], row["closed_by"]) == (
+        "green",
+        "no",
+        "",
+        "",
+    )
+    assert row["owner_name"] == "Sam Patel"
+    row = by_id[closed.pk]
+    assert (row["rag"], row["closed_at"]) == ("grey", "2026-07-01T09:15:30+01:00")
+    assert row["closed_by"] == inspector.username  # no full name: the username
+    assert (row["due_date_revisions"], row["owner_name"]) == ("0", "")
+    assert (by_id[returned.pk]["returned"], by_id[returned.pk]["rag"]) == ("yes", "green")
 
 
 def test_formula_cells_are_neutralised(signed_in, staff, question):

@@ -95,16 +95,18 @@ def test_the_dashboard_of_force_staff(client, staff, workload):
     # session, user (with their force, for the header), the tiles (one aggregate), my
     # actions, statuses per question, reports, their questions, recent activity, and the
     # names of the owners its events name (who did not make those changes themselves), and
-    # whether they may import a report (their own and their groups' permissions: two)
-    assert len(queries_for(client, staff, "/")) == 11
+    # whether they may import a report (their own and their groups' permissions: two); and
+    # since issue 15, the reports whose PCC response is due soon or overdue
+    assert len(queries_for(client, staff, "/")) == 12
 
 
 def test_the_dashboard_of_an_inspector(client, inspector, force, workload):
     # session, user, Inspectors group, forces (picker), tiles, one row per force (GROUP BY),
-    # waiting for review, recent activity and the owners its events name
-    assert len(queries_for(client, inspector, "/")) == 9
+    # waiting for review, recent activity and the owners its events name, and the reports
+    # whose PCC response is due soon or overdue (since issue 15)
+    assert len(queries_for(client, inspector, "/")) == 10
     # one force: its reports and their questions replace the per-force rows
-    assert len(queries_for(client, inspector, f"/?force={force.slug}")) == 11
+    assert len(queries_for(client, inspector, f"/?force={force.slug}")) == 12
 
 
 @pytest.mark.parametrize(
@@ -195,6 +197,12 @@ def test_the_csv_export(client, staff, workload):
         lines = b"".join(response.streaming_content).count(b"\n")
     assert lines == len(workload["actions"]) + 1
     assert len(queries) == 3
+
+
+def test_the_xlsx_export(client, staff, workload):
+    # session, user (with their force, for the file name), then every row in one chunked SELECT
+    assert len(queries_for(client, staff, "/actions/export.xlsx?status=in_progress&q=dip")) == 3
+    assert len(queries_for(client, staff, "/actions/export.xlsx")) == 3
 
 
 @pytest.mark.parametrize("query", ["", "?status__exact=in_progress&overdue=yes"])

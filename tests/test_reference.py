@@ -261,13 +261,13 @@ def test_the_report_page_shows_the_reference(signed_in, referenced):
     assert "AFI 7 ·" in page
 
 
-def test_the_csv_ends_with_the_reference(signed_in, referenced):
+def test_the_csv_has_the_reference_after_the_2021_columns(signed_in, referenced):
     Action.objects.filter(pk=referenced[1].pk).update(reference="=AFI 1")
     response = signed_in.get("/actions/export.csv")
     body = b"".join(response.streaming_content).decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(body, newline="")))
-    assert rows[0][-1] == "reference"
-    by_id = {int(row[0]): row[-1] for row in rows[1:]}
+    assert rows[0][18:20] == ["deadline", "reference"]  # columns after it since issue 15
+    by_id = {int(row[0]): row[19] for row in rows[1:]}
     assert by_id[referenced[0].pk] == "AFI 7"
     assert by_id[referenced[1].pk] == "'=AFI 1"
     assert by_id[referenced[2].pk] == ""

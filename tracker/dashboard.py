@@ -1,4 +1,5 @@
-"""The dashboard's numbers: its tiles, the per-force rows, each report's bars and chart.
+"""The dashboard's numbers: its tiles, the per-force rows, each report's bars and chart, and
+the reports whose PCC response is due soon or overdue.
 
 The view (tracker/views.py, `dashboard`) decides whose actions and reports are shown; this
 module counts them and lays them out. What the tiles count ("overdue", "due soon") is the
@@ -23,12 +24,25 @@ from tracker.models import (
     count_expressions,
     question_url,
 )
-from tracker.workflow import DUE_SOON_DAYS, OPEN_STATUSES, Status, due_soon_until
+from tracker.workflow import (
+    DUE_SOON_DAYS,
+    OPEN_STATUSES,
+    Status,
+    due_soon_until,
+    pcc_response_watch_q,
+)
 
 RECENT_EVENTS = 10
 # The dashboard shows the most recent reports in full; older ones are a list of links (43
 # reports' charts made a 316 KB page).
 EXPANDED_REPORTS = 5
+
+
+def pcc_responses_due(inspections: QuerySet, today: datetime.date) -> list:
+    """The reports whose PCC response is overdue or due soon (the rulebook's
+    `pcc_response_watch_q`), the earliest due first; each says how it stands (`pcc_response`)."""
+    watched = inspections.filter(pcc_response_watch_q(today)).select_related("force")
+    return list(watched.order_by("published", "pk"))
 
 
 def list_url(force: Force | None = None, **params) -> str:

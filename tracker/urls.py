@@ -7,11 +7,17 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("actions/", views.action_list, name="action-list"),
     path("actions/export.csv", views.action_export, name="action-export"),
+    path("actions/export.xlsx", views.action_export_xlsx, name="action-export-xlsx"),
     path("actions/<int:pk>/", views.action_detail, name="action-detail"),
     # form_name is a key of tracker.forms.ACTION_FORMS: note, move, owner, due, blocked.
     path("actions/<int:pk>/<slug:form_name>/", views.action_update, name="action-update"),
     path("inspections/", views.inspection_list, name="inspection-list"),
     path("inspections/<int:pk>/", views.inspection_detail, name="inspection-detail"),
+    path(
+        "inspections/<int:pk>/pcc-response/",
+        views.inspection_pcc_response,
+        name="inspection-pcc-response",
+    ),
     path("inspections/add/", by_hand.report_add, name="inspection-add"),
     path("inspections/<int:pk>/add-area/", by_hand.question_add, name="question-add"),
     path("inspections/<int:pk>/add-finding/", by_hand.finding_add, name="finding-add"),

@@ -13,6 +13,7 @@ pages work the same without JavaScript.
 from __future__ import annotations
 
 import logging
+import tempfile
 from typing import Any, cast
 
 from django.contrib import messages
@@ -51,17 +52,23 @@ from django.views.decorators.http import (
     require_safe,
 )
 
-from tracker import preview
+from tracker import pcc_response, preview
 from tracker.dashboard import (
     EXPANDED_REPORTS,
     force_rows,
     list_url,
+    pcc_responses_due,
     recent_events,
     report_summaries,
     tiles,
 )
 from tracker.evidence import StorageFailed, open_stored
-from tracker.exports import export_filename, stream_actions_csv
+from tracker.exports import (
+    XLSX_CONTENT_TYPE,
+    export_filename,
+    stream_actions_csv,
+    write_actions_xlsx,
+)
 from tracker.filters import ActionFilter
 from tracker.forms import ACTION_FORMS, ActionForm, AssignForm, NoteForm
 from tracker.models import (
@@ -169,6 +176,7 @@ def dashboard(request):
         "forces": forces,
         "tiles": tiles(actions.counts(today), force if user.is_inspector else None, today),
         "recent_events": recent_events(actions),
+        "pcc_responses_due": pcc_responses_due(inspections, today),
         "may_import": may_import(user),
         "may_add": user.may_import_for(user.force),  # by hand (tracker/by_hand.py)
     }
@@ -251,18 +259,38 @@ def _page_counted_by_its_query(queryset: QuerySet, requested: str | None) -> Pag
     return Page(rows, number, paginator)
 
 
+def _exported(request) -> tuple[ActionFilter, str | None]:
+    """The list's filters over what the user sees, and the force the file is named for."""
+    f = ActionFilter(request.GET, queryset=Action.objects.visible_to(request.user), request=request)
+    force = request.user.force if request.user.force_id else f.chosen_force
+    return f, force.slug if force else None
+
+
 @login_required
 @require_GET
 def action_export(request):
-    f = ActionFilter(request.GET, queryset=Action.objects.visible_to(request.user), request=request)
-    force = request.user.force if request.user.force_id else f.chosen_force
+    f, force_slug = _exported(request)
     chunks = stream_actions_csv(f.qs, base_url=request.build_absolute_uri("/"))
     response = StreamingHttpResponse(
         _logged_export(request, chunks), content_type="text/csv; charset=utf-8"
     )
-    filename = export_filename(force.slug if force else None)
+    filename = export_filename(force_slug)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+@login_required
+@require_GET
+def action_export_xlsx(request):
+    """The same rows as a workbook. A zip is written whole before it is sent, so it goes to a
+    temporary file (write-only openpyxl keeps memory flat) and is sent from there."""
+    f, force_slug = _exported(request)
+    out = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
+    rows = write_actions_xlsx(f.qs, out, base_url=request.build_absolute_uri("/"))
+    log_event("export", request, filters=request.GET.urlencode(), rows=rows, format="xlsx")
+    out.seek(0)
+    filename = export_filename(force_slug, extension="xlsx")
+    return FileResponse(out, as_attachment=True, filename=filename, content_type=XLSX_CONTENT_TYPE)
 
 
 def _logged_export(request, chunks):
@@ -413,17 +441,26 @@ def inspection_list(request):
     )
 
 
+def _get_inspection_for_user(request, pk: int) -> Inspection:
+    visible = (
+        Inspection.objects.visible_to(request.user)
+        .select_related("force", "imported_by", "pcc_response_by")
+        .defer("source_text")
+    )
+    return _get_visible_or_404(request, visible, pk, "inspection")
+
+
 @login_required
 @require_GET
 def inspection_detail(request, pk: int):
-    visible = (
-        Inspection.objects.visible_to(request.user)
-        .select_related("force", "imported_by")
-        .defer("source_text")
-    )
-    inspection = _get_visible_or_404(request, visible, pk, "inspection")
+    return _render_inspection(request, _get_inspection_for_user(request, pk))
+
+
+def _render_inspection(request, inspection: Inspection, pcc_form=None, status: int = 200):
     actions = Action.objects.visible_to(request.user).select_related("owner").order_by("position")
     questions = inspection.questions.prefetch_related(Prefetch("actions", queryset=actions))
+    if pcc_form is None and pcc_response.may_record(request.user, inspection):
+        pcc_form = pcc_response.PccResponseForm(inspection=inspection)
     return render(
         request,
         "tracker/inspection_detail.html",
@@ -431,8 +468,25 @@ def inspection_detail(request, pk: int):
             "inspection": inspection,
             "questions": questions,
             "may_add": request.user.may_import_for(inspection.force),
+            "pcc_form": pcc_form,
         },
+        status=status,
     )
+
+
+@login_required
+@require_POST
+def inspection_pcc_response(request, pk: int):
+    """Record the PCC's response: a force lead or observer, or an inspector (403 otherwise)."""
+    inspection = _get_inspection_for_user(request, pk)
+    if not pcc_response.may_record(request.user, inspection):
+        raise PermissionDenied
+    form = pcc_response.PccResponseForm(request.POST, inspection=inspection)
+    if not form.is_valid():
+        return _render_inspection(request, inspection, form, status=400)
+    form.save(by=request.user)
+    messages.success(request, "PCC response recorded.")
+    return redirect(inspection)
 
 
 # Importing a report (force staff with the permission, for their own force) -----------------

@@ -26,6 +26,10 @@ status, its owner, whether it has evidence, the status it had before it was supe
 - What "overdue", "due soon" (`DUE_SOON_DAYS`) and the RAG rating mean, in Python for one
   action and as a `Q` for querysets, counts and the export's SQL (`is_overdue`, `overdue_q`,
   `is_due_soon`, `due_soon_q`, `rag`).
+- The PCC's response to a report: due `PCC_RESPONSE_DAYS` (56) after publication
+  (`pcc_response_due`), where it stands (`pcc_response`, `PccResponseState`), which reports the
+  dashboard lists (`pcc_response_watch_q`), who records it (`may_record_pcc_response`) and
+  which dates it takes (`check_pcc_response`).
 
 A refusal is a `TransitionError` whose `field` names the field it belongs beside (the Action
 field's name: "status", "reason", "due_date", "owner", "blocked_reason", "reference", "kind",
@@ -541,3 +545,86 @@ def rag(status: str, due_date: datetime.date | None, today: datetime.date) -> Ra
     if is_due_soon(status, due_date, today):
         return Rag.AMBER
     return Rag.GREEN
+
+
+# The PCC's response ------------------------------------------------------------------------
+
+# The police and crime commissioner publishes a response to each report within 56 days of its
+# publication (Police Act 1996, s. 55).
+PCC_RESPONSE_DAYS = 56
+# The dashboard lists responses due within this many days (and those overdue)...
+PCC_RESPONSE_SOON_DAYS = 14
+# ... of reports published within this many days, so that years-old pillar pages, which no one
+# will answer now, do not fill it.
+PCC_RESPONSE_RECENT_DAYS = 2 * 365
+# Who records it: the force's leads and observers (the PCC's office), and its inspectors.
+PCC_RESPONSE_ROLES = frozenset({Role.LEAD, Role.OBSERVER, Role.INSPECTOR})
+
+
+class PccResponseState(TextChoices):
+    RESPONDED = "responded", "Published"
+    OVERDUE = "overdue", "Overdue"
+    DUE_SOON = "due_soon", "Due soon"
+    DUE = "due", "Due"
+    NOT_DUE = "not_due", "Not due: the report has no publication date"
+
+
+@dataclass(frozen=True)
+class PccResponse:
+    """Where a report's PCC response stands on a day (`Inspection.pcc_response`)."""
+
+    state: PccResponseState
+    due: datetime.date | None  # None: the report has no publication date
+    days_overdue: int = 0
+    days_left: int = 0
+
+
+def pcc_response_due(published: datetime.date | None) -> datetime.date | None:
+    """The day the PCC's response to a report is due: `PCC_RESPONSE_DAYS` after publication."""
+    return None if published is None else published + datetime.timedelta(days=PCC_RESPONSE_DAYS)
+
+
+def pcc_response(
+    published: datetime.date | None, responded_on: datetime.date | None, today: datetime.date
+) -> PccResponse:
+    """Published (recorded, whenever), else overdue (after its due day), due soon (within
+    `PCC_RESPONSE_SOON_DAYS`), due; not due without a publication date."""
+    due = pcc_response_due(published)
+    if responded_on is not None:
+        return PccResponse(PccResponseState.RESPONDED, due)
+    if due is None:
+        return PccResponse(PccResponseState.NOT_DUE, None)
+    if due < today:
+        return PccResponse(PccResponseState.OVERDUE, due, days_overdue=(today - due).days)
+    days_left = (due - today).days
+    soon = days_left <= PCC_RESPONSE_SOON_DAYS
+    return PccResponse(
+        PccResponseState.DUE_SOON if soon else PccResponseState.DUE, due, days_left=days_left
+    )
+
+
+def pcc_response_watch_q(today: datetime.date) -> Q:
+    """Reports (Inspection) whose response is overdue or due soon, published within
+    `PCC_RESPONSE_RECENT_DAYS`: the dashboard's list. `pcc_response`'s rule, as a Q."""
+    latest = today + datetime.timedelta(days=PCC_RESPONSE_SOON_DAYS - PCC_RESPONSE_DAYS)
+    earliest = today - datetime.timedelta(days=PCC_RESPONSE_RECENT_DAYS)
+    return Q(pcc_response_on__isnull=True, published__gte=earliest, published__lte=latest)
+
+
+def may_record_pcc_response(role: Role | None) -> bool:
+    return role in PCC_RESPONSE_ROLES
+
+
+def check_pcc_response(
+    published: datetime.date | None, responded_on: datetime.date, today: datetime.date
+) -> None:
+    """A response is published on a day between the report's publication and today."""
+    if responded_on > today:
+        raise TransitionError(
+            "The response's date cannot be in the future.", field="pcc_response_on"
+        )
+    if published is not None and responded_on < published:
+        raise TransitionError(
+            f"The response cannot come before the report, published {day_month_year(published)}.",
+            field="pcc_response_on",
+        )

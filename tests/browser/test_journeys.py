@@ -59,6 +59,9 @@ def test_staff_filter_open_an_action_add_evidence_submit_and_export(
         re.compile(r"/actions/\?q=problem(\+|%20)solving&status=not_started&sort=due$")
     )
     expect(tab.locator("#export-link")).to_have_attribute("href", re.compile(r"q=problem"))
+    expect(tab.locator("#export-xlsx-link")).to_have_attribute(
+        "href", re.compile(r"^/actions/export\.xlsx\?.*q=problem")
+    )
     check_page(tab, "04-action-list-filtered")
 
     # The action tab: add an impact note, start work, submit for review.

@@ -1,8 +1,10 @@
-"""The one CSV writer: the list view's export, the admin action and commands all call it.
+"""The one CSV writer: the list view's export, the admin action and commands all call it;
+and the list's XLSX of the same columns.
 
 - `columns.py`: the table of columns, each with its Python and its SQL side by side.
 - `python_engine.py`: Python's csv module, cell by cell (SQLite).
 - `copy_engine.py`: PostgreSQL's COPY of one SELECT of the same cells, streamed from a pipe.
+- `xlsx.py`: the same columns and rows as a workbook, with typed cells (openpyxl).
 
 tests/test_export_copy.py proves the two engines write byte-identical files for awkward data.
 """
@@ -28,12 +30,15 @@ from tracker.exports.columns import (
 )
 from tracker.exports.copy_engine import _crlf_rows, _RowCounter, copy_chunks, copy_sql
 from tracker.exports.python_engine import BOM, python_chunks
+from tracker.exports.xlsx import CONTENT_TYPE as XLSX_CONTENT_TYPE
+from tracker.exports.xlsx import write_actions_xlsx
 
 __all__ = [
     "BOM",
     "FORMULA_PREFIXES",
     "FORMULA_STARTS",
     "HEADER",
+    "XLSX_CONTENT_TYPE",
     "_RowCounter",
     "_crlf_rows",
     "copy_chunks",
@@ -44,12 +49,14 @@ __all__ = [
     "python_chunks",
     "stream_actions_csv",
     "write_actions_csv",
+    "write_actions_xlsx",
 ]
 
 
-def export_filename(force_slug: str | None, today=None) -> str:
+def export_filename(force_slug: str | None, today=None, extension: str = "csv") -> str:
+    """`peel-actions-<force>-<day>.csv`, or `all-forces` for an inspector's export of them all."""
     today = today or timezone.localdate()
-    return f"peel-actions-{force_slug or 'all-forces'}-{today.isoformat()}.csv"
+    return f"peel-actions-{force_slug or 'all-forces'}-{today.isoformat()}.{extension}"
 
 
 def write_actions_csv(queryset: QuerySet, out: SupportsWrite[str], base_url: str = "") -> int:

@@ -5,21 +5,26 @@ Columns are an interface (docs/architecture.md, "CSV export"): change them only 
 `python` turns one row of `export_rows()` into the cell the csv module writes; `sql` is the
 expression whose text PostgreSQL's COPY writes for the same cell. Both must give the same
 bytes (tests/test_export_copy.py): the text is neutralised against spreadsheet formulas
-(`neutralise` and its SQL twin), choices are written as their labels, dates in ISO 8601, and
-"overdue" is the rulebook's (tracker/workflow.py).
+(`neutralise` and its SQL twin), choices are written as their labels, dates in ISO 8601, times
+in the site's time zone with their offset, and "overdue" and RAG are the rulebook's
+(tracker/workflow.py).
+
+The XLSX export (`xlsx.py`) writes the same columns: a column's `typed` gives its cell as a
+date, a time or a number where the CSV's text would not do, and `width` its width there.
 """
 
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db.models import (
     Case,
     Count,
-    DateTimeField,
     F,
     Func,
     IntegerField,
@@ -35,12 +40,14 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce, Concat, Left, NullIf
 from django.db.models.lookups import In
 from django.urls import reverse
+from django.utils import timezone
 
 from tracker import labels as choice_labels
 from tracker.models import (
     FORMAT_NOUNS,
     NAME_FIELDS,
     PEEL_CYCLES,
+    ActionEvent,
     EvidenceNote,
     Grade,
     Kind,
@@ -48,7 +55,15 @@ from tracker.models import (
     ReportFormat,
     report_name,
 )
-from tracker.workflow import Status, is_overdue, overdue_q
+from tracker.workflow import (
+    OPEN_STATUSES,
+    Rag,
+    Status,
+    due_soon_q,
+    is_overdue,
+    overdue_q,
+    rag,
+)
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 # Every character whose NFKC form starts with a formula prefix: a spreadsheet may read the
@@ -109,10 +124,56 @@ def _text(value: str) -> Value:
     return Value(value, output_field=TextField())
 
 
+def local_time(value: datetime.datetime) -> datetime.datetime:
+    """A stored time in the site's time zone (settings.TIME_ZONE), to the second."""
+    return value.astimezone(timezone.get_default_timezone()).replace(microsecond=0)
+
+
 def format_timestamp(value: datetime.datetime | None) -> str:
-    if value is None:
+    """ISO 8601 in the site's time zone with its offset: 2026-07-05T10:30:00+01:00."""
+    return "" if value is None else local_time(value).isoformat()
+
+
+def _local_time_sql(field: str) -> Func:
+    """`format_timestamp()` in SQL (NULL for none). Django's connection speaks UTC, so the
+    offset is the difference between the time read in the site's zone and in UTC."""
+    zone = settings.TIME_ZONE
+    if not re.fullmatch(r"[A-Za-z0-9_/+-]+", zone):  # written into the SQL as a literal
+        raise ValueError(f"unexpected TIME_ZONE {zone!r}")
+    local = f"(%(expressions)s AT TIME ZONE '{zone}')"
+    utc = "(%(expressions)s AT TIME ZONE 'UTC')"
+    template = (
+        f"to_char({local}, 'YYYY-MM-DD\"T\"HH24:MI:SS') || CASE WHEN {local} >= {utc} "
+        f"THEN '+' || to_char({local} - {utc}, 'HH24:MI') "
+        f"ELSE '-' || to_char({utc} - {local}, 'HH24:MI') END"
+    )
+    return Func(F(field), template=template, output_field=TextField())
+
+
+# Full names as `User.display_name` gives them (Django's get_full_name strips whitespace).
+NAME_SPACE = " \t\n\r\x0b\x0c"
+
+
+def person_name(first: str | None, last: str | None, username: str | None) -> str:
+    """A person's full name, or their username if they have none; empty for no one."""
+    if username is None:
         return ""
-    return value.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return f"{first} {last}".strip(NAME_SPACE) or username
+
+
+def _person_name_sql(user: str) -> Coalesce:
+    full = Func(
+        Concat(
+            F(f"{user}__first_name"),
+            _text(" "),
+            F(f"{user}__last_name"),
+            output_field=TextField(),
+        ),
+        _text(NAME_SPACE),
+        function="btrim",
+        output_field=TextField(),
+    )
+    return Coalesce(NullIf(full, _text("")), F(f"{user}__username"), output_field=TextField())
 
 
 # Shared by both engines, so that both count and pick the last note the same way.
@@ -127,6 +188,17 @@ def _last_note(body=None) -> Subquery:
     """The body of the action's last note; or `body`, an expression of that note's columns."""
     notes = EvidenceNote.objects.filter(action=OuterRef("pk")).order_by("-created_at", "-pk")
     return Subquery((notes.values("body") if body is None else notes.values(cell=body))[:1])
+
+
+def _due_date_revisions() -> Subquery:
+    """How many times the due date was revised: due-date events that changed a date set before."""
+    events = (
+        ActionEvent.objects.filter(action=OuterRef("pk"), kind=ActionEvent.Kind.DUE_DATE)
+        .exclude(old_value="")
+        .exclude(new_value=F("old_value"))
+        .order_by()
+    )
+    return Subquery(events.values("action").annotate(n=Count("pk")).values("n")[:1])
 
 
 def url_pattern(base_url: str) -> str:
@@ -147,6 +219,58 @@ class Column:
     name: str
     python: Callable[[Any, Context], object]  # a row of `export_rows()` -> the cell
     sql: Callable[[Context], Any]  # -> the expression whose text is the cell
+    # The XLSX's cell, when it is not `python`'s: a date, a time or a number (None: empty).
+    typed: Callable[[Any, Context], object] | None = None
+    width: float = 14  # in the XLSX, in characters
+
+
+def _date(name: str, field: str) -> Column:
+    """A date: YYYY-MM-DD, or empty."""
+    return Column(
+        name,
+        lambda row, _: getattr(row, field).isoformat() if getattr(row, field) else "",
+        lambda _: _to_char(F(field), "YYYY-MM-DD"),
+        typed=lambda row, _: getattr(row, field),
+        width=12,
+    )
+
+
+def _time(name: str, field: str) -> Column:
+    """A time in the site's time zone, with its offset in the CSV (`format_timestamp`)."""
+    return Column(
+        name,
+        lambda row, _: format_timestamp(getattr(row, field)),
+        lambda _: _local_time_sql(field),
+        typed=lambda row, _: _naive_local(getattr(row, field)),
+        width=20,
+    )
+
+
+def _naive_local(value: datetime.datetime | None) -> datetime.datetime | None:
+    """A spreadsheet's time has no zone: the site's local time."""
+    return None if value is None else local_time(value).replace(tzinfo=None)
+
+
+def _yes_no(name: str, python: Callable[[Any, Context], bool], q: Callable[[Context], Q]) -> Column:
+    return Column(
+        name,
+        lambda row, context: "yes" if python(row, context) else "no",
+        lambda context: Case(
+            When(q(context), then=Value("yes")), default=Value("no"), output_field=TextField()
+        ),
+        width=9,
+    )
+
+
+def _rag_sql(context: Context) -> Case:
+    """`workflow.rag` in SQL, in its order: done, overdue, due soon, else on track."""
+    return Case(
+        When(~Q(status__in=OPEN_STATUSES), then=Value(Rag.GREY.value)),
+        When(overdue_q(context.today), then=Value(Rag.RED.value)),
+        When(due_soon_q(context.today), then=Value(Rag.AMBER.value)),
+        default=Value(Rag.GREEN.value),
+        output_field=TextField(),
+    )
 
 
 def _pillar_label(pillar: str) -> str:
@@ -220,23 +344,34 @@ def _inspection_name_sql() -> Case:
     )
 
 
-def _in_utc(field: str) -> Func:
-    return Func(
-        F(field), template="(%(expressions)s AT TIME ZONE 'UTC')", output_field=DateTimeField()
-    )
-
-
 def _url_sql(context: Context) -> Concat:
     prefix, suffix = context.url_pattern.split("{}")
     return Concat(_text(prefix), Cast("pk", TextField()), _text(suffix))
 
 
-def _typed(name: str, field: str) -> Column:
+def _typed(name: str, field: str, width: float = 14) -> Column:
     """Text as someone typed it (a name, a question, a finding): neutralised; empty if none."""
     return Column(
         name,
         lambda row, _: neutralise(getattr(row, field) or ""),
         lambda _: _cell(neutralised(F(field))),
+        width=width,
+    )
+
+
+def _person(name: str, user: str) -> Column:
+    """A person's name (`person_name`): neutralised; empty for no one."""
+    return Column(
+        name,
+        lambda row, _: neutralise(
+            person_name(
+                getattr(row, f"{user}__first_name"),
+                getattr(row, f"{user}__last_name"),
+                getattr(row, f"{user}__username"),
+            )
+        ),
+        lambda _: _cell(neutralised(_person_name_sql(user))),
+        width=20,
     )
 
 
@@ -251,58 +386,55 @@ def _choice(field: str, choices: type[TextChoices]) -> Column:
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column("action_id", lambda row, _: row.pk, lambda _: F("pk")),
-    _typed("force", "force__name"),
-    Column("inspection", lambda row, _: _inspection_name(row), lambda _: _inspection_name_sql()),
+    Column("action_id", lambda row, _: row.pk, lambda _: F("pk"), width=10),
+    _typed("force", "force__name", width=24),
+    Column(
+        "inspection",
+        lambda row, _: _inspection_name(row),
+        lambda _: _inspection_name_sql(),
+        width=28,
+    ),
     Column(
         "pillar",
         lambda row, _: _pillar_label(row.question__inspection__pillar),
         lambda _: _pillar_sql(),
     ),
-    Column("question_number", lambda row, _: row.question__number, lambda _: F("question__number")),
-    _typed("question", "question__text"),
+    Column(
+        "question_number",
+        lambda row, _: row.question__number,
+        lambda _: F("question__number"),
+        width=10,
+    ),
+    _typed("question", "question__text", width=50),
     Column(
         "question_grade",
         lambda row, _: neutralise(choice_labels.GRADE.get(row.question__grade, "")),
         lambda _: _cell(_labels("question__grade", Grade.choices, Value(""))),
+        width=20,
     ),
-    _typed("area_for_improvement", "text"),
-    _typed("owner", "owner__username"),
+    _typed("area_for_improvement", "text", width=60),
+    _typed("owner", "owner__username", width=16),
     _choice("status", Status),
-    Column(
-        "due_date",
-        lambda row, _: row.due_date.isoformat() if row.due_date else "",
-        lambda _: _to_char(F("due_date"), "YYYY-MM-DD"),
-    ),
-    Column(
+    _date("due_date", "due_date"),
+    _yes_no(
         "overdue",
-        lambda row, context: "yes" if is_overdue(row.status, row.due_date, context.today) else "no",
-        lambda context: Case(
-            When(overdue_q(context.today), then=Value("yes")),
-            default=Value("no"),
-            output_field=TextField(),
-        ),
+        lambda row, context: is_overdue(row.status, row.due_date, context.today),
+        lambda context: overdue_q(context.today),
     ),
     Column(
         "evidence_notes",
         lambda row, _: row.note_count or 0,
         lambda _: Coalesce(_note_count(), Value(0), output_field=IntegerField()),
+        width=10,
     ),
     Column(
         "last_note",
         lambda row, _: neutralise(row.last_note or ""),
         lambda _: _cell(_last_note(neutralised(F("body")))),
+        width=50,
     ),
-    Column(
-        "last_updated",
-        lambda row, _: format_timestamp(row.updated_at),
-        lambda _: _to_char(_in_utc("updated_at"), 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
-    ),
-    Column(
-        "url",
-        lambda row, context: context.url_pattern.format(row.pk),
-        _url_sql,
-    ),
+    _time("last_updated", "updated_at"),
+    Column("url", lambda row, context: context.url_pattern.format(row.pk), _url_sql, width=40),
     # Since 2021+ reports: what the report found, a recommendation's cause of concern, and its
     # deadline in the report's words. Added at the end, so columns read by position stay put.
     _choice("kind", Kind),
@@ -310,17 +442,43 @@ COLUMNS: tuple[Column, ...] = (
         "parent_action_id",
         lambda row, _: "" if row.parent_id is None else row.parent_id,
         lambda _: F("parent_id"),
+        typed=lambda row, _: row.parent_id,
+        width=10,
     ),
-    _typed("deadline", "deadline_text"),
+    _typed("deadline", "deadline_text", width=24),
     # The force's own reference for the finding ("AFI 7"), typed by a person: neutralised.
     _typed("reference", "reference"),
+    # Since issue 15: how the due date has moved, what holds the action up, where it stands,
+    # and who closed it when.
+    _date("original_due_date", "original_due_date"),
+    Column(
+        "due_date_revisions",
+        lambda row, _: row.due_date_revisions or 0,
+        lambda _: Coalesce(_due_date_revisions(), Value(0), output_field=IntegerField()),
+        width=10,
+    ),
+    _typed("blocked_reason", "blocked_reason", width=40),
+    Column(
+        "rag",
+        lambda row, context: rag(row.status, row.due_date, context.today).value,
+        _rag_sql,
+        width=8,
+    ),
+    _yes_no("returned", lambda row, _: row.returned_at is not None, lambda _: ~Q(returned_at=None)),
+    _time("closed_at", "closed_at"),
+    _person("closed_by", "closed_by"),
+    _person("owner_name", "owner"),
 )
 HEADER = tuple(column.name for column in COLUMNS)
 
 
 def export_rows(queryset: QuerySet) -> QuerySet:
     """What the columns' Python reads, as one query (note count and last note as subqueries)."""
-    with_notes = queryset.annotate(note_count=_note_count(), last_note=_last_note())
+    with_notes = queryset.annotate(
+        note_count=_note_count(),
+        last_note=_last_note(),
+        due_date_revisions=_due_date_revisions(),
+    )
     return with_notes.values_list(
         "pk",
         "force__name",
@@ -339,5 +497,15 @@ def export_rows(queryset: QuerySet) -> QuerySet:
         "parent_id",
         "deadline_text",
         "reference",
+        "original_due_date",
+        "blocked_reason",
+        "returned_at",
+        "closed_at",
+        "closed_by__first_name",
+        "closed_by__last_name",
+        "closed_by__username",
+        "owner__first_name",
+        "owner__last_name",
+        "due_date_revisions",
         named=True,
     )

@@ -16,8 +16,10 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Case, IntegerField, Q, Value, When
 from django.urls import reverse
+from django.utils import timezone
 
 from tracker.models.people import Force, ForceScopedQuerySet
+from tracker.workflow import PccResponse, check_pcc_response, pcc_response
 
 
 class Grade(models.TextChoices):
@@ -287,6 +289,19 @@ class Inspection(models.Model):
     @property
     def is_pillar_page(self) -> bool:
         return self.format == ReportFormat.PEEL_2014_2019
+
+    @property
+    def pcc_response(self) -> PccResponse:
+        """Where the PCC's response stands today: its state (`PccResponseState`: published,
+        overdue, due soon, due, or not due for want of a publication date), the day it is due
+        and by how many days it is late or early (the rulebook's `pcc_response`)."""
+        return pcc_response(self.published, self.pcc_response_on, timezone.localdate())
+
+    def record_pcc_response(self, on: datetime.date, url: str, *, by) -> None:
+        """Record the PCC's published response: its date and link, and who recorded it."""
+        check_pcc_response(self.published, on, timezone.localdate())
+        self.pcc_response_on, self.pcc_response_url, self.pcc_response_by = on, url, by
+        self.save(update_fields=["pcc_response_on", "pcc_response_url", "pcc_response_by"])
 
 
 class Question(models.Model):

@@ -126,9 +126,9 @@ def page_url(context, number: int) -> str:
 
 
 @register.simple_tag(takes_context=True)
-def export_url(context) -> str:
-    """The CSV export of exactly the filters (and sort) the list shows."""
+def export_url(context, view: str = "action-export") -> str:
+    """The CSV export (or `action-export-xlsx`) of exactly the filters and sort the list shows."""
     params = context["request"].GET.copy()
     params.pop("page", None)
     query = params.urlencode()
-    return reverse("action-export") + (f"?{query}" if query else "")
+    return reverse(view) + (f"?{query}" if query else "")
