@@ -25,7 +25,7 @@ def test_it_requires_sign_in(client, db):
 
 def test_the_header_links_to_it(signed_in):
     page = signed_in.get("/").content.decode()
-    assert f'<a class="nav-link" href="{PAGE}">E-mail</a>' in page
+    assert f'<a class="nav-link" href="{PAGE}">Account</a>' in page
 
 
 def test_it_offers_five_labelled_checkboxes_ticked_by_default(signed_in, staff):

@@ -140,7 +140,7 @@ def test_the_inspectors_navigation_fits_one_line_at_1366_pixels(laptop, live_ser
     )
     laptop.reload()
     site = laptop.evaluate(LINES_JS, "nav.navbar")
-    for item in ("Dashboard", "Actions", "Reports", "Admin", "Change password", "Sign out"):
+    for item in ("Dashboard", "Actions", "Reports", "Admin", "Account", "Sign out"):
         assert item in site["texts"], site
     assert site["wrapped"] == [] and site["overlaps"] == [], site
     assert site["oneBand"] and site["inside"], site

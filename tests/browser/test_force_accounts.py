@@ -23,6 +23,7 @@ def test_a_lead_invites_someone_who_sets_a_password_and_is_signed_in(
     chromium, tab, live_server, settings, mailoutbox, console_errors
 ):
     settings.EMAIL_CONFIGURED = True
+    settings.SITE_URL = live_server.url  # the e-mailed link points at this server
     force = factories.get_force("Lancashire")
     factories.make_user(
         username="lead", force=force, force_role=Role.LEAD, first_name="Lee", last_name="Lead"
