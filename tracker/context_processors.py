@@ -9,6 +9,7 @@ SECTIONS = {
     "action-update": "actions",
     "inspection-list": "reports",
     "inspection-detail": "reports",
+    "board": "board",
 }
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tracker import by_hand, views
+from tracker import board_pages, by_hand, views
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
@@ -28,5 +28,8 @@ urlpatterns = [
         name="import-spreadsheet-preview",
     ),
     path("inspections/import/<slug:token>/", views.import_preview, name="import-preview"),
+    path("board/", board_pages.board, name="board"),
+    path("board.pdf", board_pages.board_pdf, name="board-pdf"),
+    path("board.xlsx", board_pages.board_xlsx, name="board-xlsx"),
     path("evidence/<int:pk>/", views.evidence_download, name="evidence-download"),
 ]
