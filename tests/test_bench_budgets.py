@@ -110,3 +110,16 @@ def test_a_miss_on_a_busy_machine_says_so(bench, capsys):
     slow["budgets"] = bench.check_budgets(slow)
     bench.print_table(slow)
     assert "the machine was busy: load average up to 40.0" in capsys.readouterr().out
+
+
+def test_the_board_pack_is_judged_by_its_pdfs_seconds(bench, capsys):
+    assert bench.BUDGETS["board_pack"] == (2, "s")
+    slow = results()
+    slow["board"] = {"force": "Kent Police", "actions": 1_200, "html_seconds": 0.4,
+                     "html_queries": 9, "pdf_seconds": 2.3, "pdf_queries": 6}  # fmt: skip
+    slow["budgets"] = bench.check_budgets(slow)
+    assert slow["budgets"]["missed"] == ["board_pack"]
+    bench.print_table(slow)
+    assert "board pack: Kent Police (1,200 actions): page 0.4 s, PDF 2.3 s <= 2 MISSED" in (
+        capsys.readouterr().out
+    )

@@ -14,6 +14,7 @@ SECTIONS = {
     "person-invite": "people",
     "person-detail": "people",
     "person-update": "people",
+    "board": "board",
 }
 
 

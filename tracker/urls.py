@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tracker import by_hand, force_accounts, views
+from tracker import board_pages, by_hand, force_accounts, views
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
@@ -41,5 +41,8 @@ urlpatterns = [
     path(
         "force/people/<int:pk>/<slug:change>/", force_accounts.person_update, name="person-update"
     ),
+    path("board/", board_pages.board, name="board"),
+    path("board.pdf", board_pages.board_pdf, name="board-pdf"),
+    path("board.xlsx", board_pages.board_xlsx, name="board-xlsx"),
     path("evidence/<int:pk>/", views.evidence_download, name="evidence-download"),
 ]
