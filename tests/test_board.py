@@ -15,9 +15,9 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from tests.factories import make_action, make_inspection, make_question, make_user
-from tracker.board import board_pack, default_closed_since, month_points, pcc_response_due
+from tracker.board import board_pack, default_closed_since, month_points
 from tracker.models import ActionEvent, Grade, Status
-from tracker.workflow import Kind, Role
+from tracker.workflow import Kind, Role, pcc_response_due
 
 TODAY = timezone.localdate()
 LABEL = {status: str(status.label) for status in Status}

@@ -34,11 +34,20 @@ from tracker.models import (
     Inspection,
     cite_question,
 )
-from tracker.workflow import OPEN_STATUSES, Kind, Rag, Status, is_overdue, rag
+from tracker.workflow import (
+    OPEN_STATUSES,
+    PCC_RESPONSE_DAYS,
+    Kind,
+    PccResponseState,
+    Rag,
+    Status,
+    is_overdue,
+    pcc_response,
+    rag,
+)
 
 TREND_MONTHS = 12
 # The PCC's response to an HMICFRS report is due this many days after publication.
-PCC_RESPONSE_DAYS = 56
 
 # The buckets forces report, in the order the pack shows them. The first four divide the
 # actions that are not superseded; "overdue" and "blocked" cut across the open ones.
@@ -62,14 +71,6 @@ EVENT_KINDS = (
 
 # The kinds of event fetched however old: see `board_pack`.
 EVER = (ActionEvent.Kind.DUE_DATE, ActionEvent.Kind.BLOCKED)
-
-
-def pcc_response_due(published: datetime.date | None) -> datetime.date | None:
-    """When the PCC's response to a report published on `published` is due.
-
-    Stands in for the report's own due date until the model records one.
-    """
-    return published + datetime.timedelta(days=PCC_RESPONSE_DAYS) if published else None
 
 
 def quarter_start(day: datetime.date) -> datetime.date:
@@ -434,6 +435,16 @@ def _counts(states: list[State], as_at: datetime.date) -> dict:
     }
 
 
+# The rulebook's states (`workflow.pcc_response`) as the pack words them: due soon is due.
+PCC_STATES = {
+    PccResponseState.RESPONDED: "responded",
+    PccResponseState.OVERDUE: "overdue",
+    PccResponseState.DUE_SOON: "due",
+    PccResponseState.DUE: "due",
+    PccResponseState.NOT_DUE: "unknown",
+}
+
+
 def _pcc_states(reports, inspection: Inspection | None, as_at: datetime.date) -> list[dict]:
     """Each HMICFRS report's PCC response as at `as_at`: published, overdue, due or unknown.
 
@@ -446,16 +457,19 @@ def _pcc_states(reports, inspection: Inspection | None, as_at: datetime.date) ->
             continue
         if report.published and report.published > as_at:
             continue
-        due = pcc_response_due(report.published)
         responded = report.pcc_response_on
-        if responded and responded <= as_at:
-            state, words = "responded", f"Published {day(responded)}"
+        if responded and responded > as_at:
+            responded = None  # recorded later: not yet published as at the pack's day
+        where = pcc_response(report.published, responded, as_at)
+        due, state = where.due, PCC_STATES[where.state]
+        if responded is not None:
+            words = f"Published {day(responded)}"
         elif due is None:
-            state, words = "unknown", "No publication date: due date unknown"
-        elif due < as_at:
-            state, words = "overdue", f"Overdue: due {day(due)}"
+            words = "No publication date: due date unknown"
+        elif state == "overdue":
+            words = f"Overdue: due {day(due)}"
         else:
-            state, words = "due", f"Due {day(due)}"
+            words = f"Due {day(due)}"
         states.append(
             {
                 "report": report.name,
