@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.hashers import is_password_usable
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -281,7 +282,7 @@ def test_an_invitation_creates_an_account_and_emails_a_link_that_signs_them_in(
     assert "Lee Lead has given you an account" in message.body
     assert "Your username is jo.smith" in message.body
     link = LINK.search(message.body).group(0)
-    assert link.startswith("http://testserver/accounts/password/")
+    assert link.startswith(f"{settings.SITE_URL}/accounts/password/")  # PEEL_SITE_URL
 
     visitor = type(client)()
     done = set_password_through(visitor, link)

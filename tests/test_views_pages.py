@@ -120,12 +120,16 @@ def test_the_current_section_is_marked_in_the_navigation(signed_in):
     assert '<a class="nav-link" href="/" aria-current="page">' not in page
 
 
-def test_only_inspectors_get_the_admin_link(signed_in, client, inspector):
+def test_only_inspectors_get_the_admin_link(signed_in, client, inspector, force, other_force):
     assert ">Admin</a>" not in signed_in.get("/").content.decode()
     client.force_login(inspector)
     page = client.get("/").content.decode()
     assert '<a class="nav-link" href="/admin/">Admin</a>' in page
-    assert "Inspector · all forces" in page
+    assert '<span class="navbar-text site-force me-auto me-xl-3">Inspector</span>' in page
+    inspector.inspects.add(force, other_force)  # only some forces: the header says how many
+    inspector = type(inspector).objects.get(pk=inspector.pk)
+    client.force_login(inspector)
+    assert ">Inspector · 2 forces</span>" in client.get("/").content.decode()
 
 
 def test_assets_are_served_locally(signed_in, client):
