@@ -162,15 +162,20 @@ def may(
     )
 
 
+def who_may(role: Role | None, capability: Capability) -> str:
+    """Who may do `capability`, in words for someone in `role` who may not (the refusal, and
+    the line the action page shows instead of a form)."""
+    if role == Role.OBSERVER:
+        return "An observer reads and exports the force's actions, and changes none of them."
+    return _REFUSED[capability]
+
+
 def check_may(
     role: Role | None, capability: Capability, *, is_owner: bool = False, field: str | None = None
 ) -> None:
     """Raise TransitionError, saying who may, unless `may()`."""
     if not may(role, capability, is_owner=is_owner):
-        message = _REFUSED[capability]
-        if role == Role.OBSERVER:
-            message = "An observer reads and exports; only the force's staff change actions."
-        raise TransitionError(message, field=field)
+        raise TransitionError(who_may(role, capability), field=field)
 
 
 STAFF_AND_LEADS = frozenset({Role.STAFF, Role.LEAD})
@@ -263,14 +268,15 @@ def check_move(
     role: Role | None,
     is_owner: bool,
     has_evidence: bool,
-    reason: str,
+    reason: str | None,
     reinstates: str | None = None,
     closable_on: datetime.date | None = None,
     today: datetime.date | None = None,
 ) -> Move:
     """Return the Move from `source` to `target`, or raise TransitionError saying why not.
 
-    `reinstates` is the status a superseded action had before it was superseded;
+    `reason` None: not asked yet (a page that lists what a move would do before it asks for
+    one); `reinstates` is the status a superseded action had before it was superseded;
     `closable_on` the first day it may be closed (`closable_from()`), checked against
     `today`.
     """
@@ -300,7 +306,8 @@ def check_move(
         )
     if move.target == Status.CLOSED and closable_on and today and today < closable_on:
         raise TransitionError(not_closable_yet(closable_on), field="status")
-    check_reason(move, reason)
+    if reason is not None:
+        check_reason(move, reason)
     return move
 
 
@@ -320,6 +327,18 @@ def not_closable_yet(closable_on: datetime.date) -> str:
         f"It can be closed from {day_month_year(closable_on)}: the force's "
         "sustained-improvement period runs from its first impact note."
     )
+
+
+def closable_note(closable_on: datetime.date, period_days: int) -> str:
+    """What the action page says of when an action of a force with a sustained-improvement
+    period of `period_days` may be closed (`closable_on`, from `closable_from()`)."""
+    period = f"the force's {period_days}-day sustained-improvement period"
+    if closable_on == datetime.date.max:
+        return (
+            f"Can be closed only once {period} has passed since its first impact note: "
+            "it needs an impact note first."
+        )
+    return f"Can be closed from {day_month_year(closable_on)} ({period} from its first impact note)."
 
 
 def closable_from(first_impact: datetime.date | None, period_days: int) -> datetime.date | None:

@@ -31,6 +31,7 @@ from tracker.workflow import (
     REFERENCE_MAX_LENGTH,
     Capability,
     Kind,
+    Move,
     Rag,
     Relation,
     Role,
@@ -123,6 +124,7 @@ def count_expressions(today: datetime.date | None = None) -> dict[str, Count]:
         "overdue": Count("pk", filter=overdue_q(today)),
         "due_soon": Count("pk", filter=due_soon_q(today)),
         "submitted": Count("pk", filter=Q(status=Status.SUBMITTED)),
+        "assured": Count("pk", filter=Q(status=Status.ASSURED)),
         "blocked": Count("pk", filter=is_open & blocked_q()),
         "closed": Count("pk", filter=Q(status=Status.CLOSED)),
         "superseded": Count("pk", filter=Q(status=Status.SUPERSEDED)),
@@ -366,9 +368,10 @@ class Action(models.Model):
 
     # State changes -------------------------------------------------------------------------
 
-    def move_to(self, status: str, *, by, reason: str = "", via: str = "web", version=None):
-        closing = status == Status.CLOSED
-        move = check_move(
+    def check_move(self, status: str, *, by, reason: str | None) -> Move:
+        """The move to `status` by `by`, or TransitionError saying why not: the rulebook's
+        `check_move` given what it asks of this action (`reason` None: not asked yet)."""
+        return check_move(
             source=self.status,
             target=status,
             role=_role(by, self),
@@ -376,9 +379,12 @@ class Action(models.Model):
             has_evidence=self.notes.exists(),
             reason=reason,
             reinstates=self.status_before_supersession,
-            closable_on=self.closable_from() if closing else None,
+            closable_on=self.closable_from() if status == Status.CLOSED else None,
             today=timezone.localdate(),
         )
+
+    def move_to(self, status: str, *, by, reason: str = "", via: str = "web", version=None):
+        move = self.check_move(status, by=by, reason=reason)
         changes: dict = {"status": move.target, **self._returned_changes()}
         if move.target == Status.ASSURED:
             changes.update(assured_at=timezone.now(), assured_by=by)
