@@ -84,7 +84,7 @@ def test_the_cells_follow_the_design(signed_in, staff, question):
 
 
 def test_formula_cells_are_neutralised(signed_in, staff, question):
-    action = make_action(question=question, text='=HYPERLINK("http://evil")')
+    action = make_action(question=question, text='=HYPERLINK("http://evil")', owner=staff)
     action.add_note("@SUM(A1:A9)", by=staff)
     [row] = rows(export(signed_in)[1])
     assert row["area_for_improvement"] == '\'=HYPERLINK("http://evil")'

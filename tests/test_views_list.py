@@ -182,7 +182,7 @@ def test_the_default_sort_is_marked_on_the_due_column(signed_in, question):
 
 
 def test_each_row_shows_its_note_count_and_status(signed_in, staff, question):
-    action = make_action(question=question, status=Status.IN_PROGRESS)
+    action = make_action(question=question, status=Status.IN_PROGRESS, owner=staff)
     action.add_note("One", by=staff)
     action.add_note("Two", by=staff)
     page = signed_in.get("/actions/").content.decode()

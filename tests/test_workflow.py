@@ -165,7 +165,10 @@ def test_closing_returning_assuring_reopening_and_superseding_need_a_reason(
 
 @pytest.mark.parametrize(
     ("source", "target", "role"),
-    [(Status.ASSURED, Status.CLOSED, Role.INSPECTOR), (Status.SUBMITTED, Status.ASSURED, Role.LEAD)],
+    [
+        (Status.ASSURED, Status.CLOSED, Role.INSPECTOR),
+        (Status.SUBMITTED, Status.ASSURED, Role.LEAD),
+    ],
 )
 def test_the_owner_cannot_sign_off_their_own_action(source, target, role):
     """Neither the force's assurance nor the inspectorate's close is the owner's to give."""
