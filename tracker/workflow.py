@@ -281,6 +281,12 @@ def check_move(
     `today`.
     """
     move = find_move(source, target)
+    if move is None and target == Status.CLOSED and source in OPEN_STATUSES:
+        raise TransitionError(
+            f"An action cannot move to “{Status.CLOSED.label}” until its force assures it "
+            f"(“{Status.ASSURED.label}”); this one is “{Status(source).label}”.",
+            field="status",
+        )
     if move is None:
         raise TransitionError(
             f"An action cannot move from “{Status(source).label}” to “{Status(target).label}”.",
