@@ -137,7 +137,7 @@ def test_a_dump_and_media_copy_restore_into_an_empty_database_unchanged(
     manage(url, "dumpdata", *DUMP_ARGS, "--output", str(redump))
     assert json.loads(redump.read_text()) == json.loads(dump.read_text())
     assert tree_digest(restored_media) == tree_digest(seeded)
-    assert ActionEvent.objects.count() == 7 + 9  # imported, then the changes seeded
+    assert ActionEvent.objects.count() == 7 + 10  # imported, then the changes seeded
 
 
 def test_restoring_adds_to_the_audit_trail_without_rewriting_it(seeded, empty_sqlite, tmp_path):

@@ -344,7 +344,8 @@ def closable_note(closable_on: datetime.date, period_days: int) -> str:
             f"Can be closed only once {period} has passed since its first impact note: "
             "it needs an impact note first."
         )
-    return f"Can be closed from {day_month_year(closable_on)} ({period} from its first impact note)."
+    when = day_month_year(closable_on)
+    return f"Can be closed from {when} ({period} from its first impact note)."
 
 
 def closable_from(first_impact: datetime.date | None, period_days: int) -> datetime.date | None:

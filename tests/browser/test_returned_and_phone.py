@@ -34,8 +34,10 @@ def overlap(a: dict, b: dict) -> bool:
 
 @pytest.fixture
 def returned(lancashire):
-    """The submitted action, returned to the force by the inspector with a reason."""
+    """The submitted action, assured by the force lead and returned to the force by the
+    inspector with a reason."""
     action = next(a for a in lancashire["actions"] if a.status == Status.SUBMITTED)
+    action.move_to(Status.ASSURED, by=lancashire["lead"], reason="Ready for the inspectorate.")
     action.move_to(Status.IN_PROGRESS, by=lancashire["inspector"], reason=REASON)
     return action
 

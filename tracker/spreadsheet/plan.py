@@ -580,7 +580,7 @@ class _Planner:
         assert self.by is not None
         role = self.by.role_for(action)
         owns = action.owner_id is not None and action.owner_id == self.by.pk
-        needed = [(Capability.CHANGE, None)]
+        needed: list[tuple[Capability, str | None]] = [(Capability.CHANGE, None)]
         if row.owner is not None and row.owner.pk != action.owner_id:
             needed.append((Capability.ASSIGN, "owner"))
         for capability, column in needed:
