@@ -472,7 +472,7 @@ class Action(models.Model):
 
     def assign(self, owner, *, by, reason: str = "", via: str = "web", version=None):
         self._require_editor(by)
-        check_may(_role(by, self), Capability.ASSIGN, field="owner")
+        check_may(_role(by, self), Capability.ASSIGN, is_owner=self._owned_by(by), field="owner")
         check_owner(self.owner, owner, force_id=self.force_id)
         old = self.owner.username if self.owner else ""
         self._change(
