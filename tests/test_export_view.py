@@ -145,3 +145,9 @@ def test_it_needs_sign_in(client):
     response = client.get("/actions/export.csv")
     assert response.status_code == 302
     assert response.url.startswith("/accounts/login/")
+
+
+def test_an_assured_action_is_exported_with_its_status_in_words(signed_in, question):
+    make_action(question=question, status=Status.ASSURED)
+    [row] = rows(export(signed_in, "status=assured")[1])
+    assert row["status"] == "Assured — ready for the inspectorate"
