@@ -146,6 +146,20 @@ def colleague(db, force):
 
 
 @pytest.fixture
+def lead(db, force):
+    """The force lead of `force`: assigns owners and assures actions for the inspectorate."""
+    return factories.make_user(
+        username="lead", force=force, force_role="lead", first_name="Lee", last_name="Lead"
+    )
+
+
+@pytest.fixture
+def observer(db, force):
+    """An observer of `force` (the PCC's office): reads and exports, changes nothing."""
+    return factories.make_user(username="observer", force=force, force_role="observer")
+
+
+@pytest.fixture
 def outsider(db, other_force):
     return factories.make_user(username="outsider", force=other_force)
 
@@ -163,8 +177,9 @@ def signed_in(client, staff):
 
 
 @pytest.fixture
-def action(db, force):
-    return factories.make_action(force=force)
+def action(db, force, staff):
+    """An action of `force`, owned by `staff` (force staff change only the actions they own)."""
+    return factories.make_action(force=force, owner=staff)
 
 
 def pytest_report_header(config):

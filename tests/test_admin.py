@@ -22,11 +22,16 @@ def form_fields(page) -> dict:
     return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', html))
 
 
-def submitted(force, **kwargs):
+def put_in(status, force, **kwargs):
     action = make_action(force=force, **kwargs)
-    Action.objects.filter(pk=action.pk).update(status=Status.SUBMITTED)
+    Action.objects.filter(pk=action.pk).update(status=status)
     action.refresh_from_db()
     return action
+
+
+def assured(force, **kwargs):
+    """An action its force lead assured: ready for an inspector to close."""
+    return put_in(Status.ASSURED, force, **kwargs)
 
 
 def test_force_staff_cannot_reach_the_admin(client, staff):
@@ -91,20 +96,43 @@ def test_an_inspector_searches_afi_text(client, inspector, force):
 
 
 def test_closing_selected_actions_asks_for_a_reason_and_records_it(client, inspector, force):
-    ready = submitted(force)
+    """Changed rule: only assured actions are closed; a submitted one is skipped, and the
+    confirmation says so on its row."""
+    ready = assured(force)
     not_ready = make_action(force=force)
+    not_assured = put_in(Status.SUBMITTED, force)
     client.force_login(inspector)
-    selection = {"action": "close_selected", "_selected_action": [ready.pk, not_ready.pk]}
+    selection = {
+        "action": "close_selected",
+        "_selected_action": [ready.pk, not_ready.pk, not_assured.pk],
+    }
 
     confirm = client.post(CHANGELIST, selection)
     assert confirm.status_code == 200
-    assert b"Reason" in confirm.content
+    page = confirm.content.decode()
+    assert "Reason" in page
+    rows = dict(re.findall(r"<li>#(\d+) (.*?)</li>", page))
+    assert "will be skipped" not in rows[str(ready.pk)]
+    assert (
+        "(Submitted for review: will be skipped. An action cannot move to"
+        in (rows[str(not_assured.pk)])
+    )
+    assert "until its force assures it" in rows[str(not_assured.pk)]
 
-    client.post(CHANGELIST, {**selection, "apply": "1", "reason": "Evidence of impact accepted."})
+    response = client.post(
+        CHANGELIST,
+        {**selection, "apply": "1", "reason": "Evidence of impact accepted."},
+        follow=True,
+    )
     ready.refresh_from_db()
     not_ready.refresh_from_db()
+    not_assured.refresh_from_db()
     assert ready.status == Status.CLOSED and ready.closed_by == inspector
     assert not_ready.status == Status.NOT_STARTED
+    assert not_assured.status == Status.SUBMITTED
+    messages = response.content.decode()
+    assert "Closed 1 action(s)." in messages
+    assert f"#{not_assured.pk}: An action cannot move to" in messages
     assert ready.events.get(kind=ActionEvent.Kind.STATUS).reason == "Evidence of impact accepted."
     assert ready.events.get(kind=ActionEvent.Kind.STATUS).via == ActionEvent.Via.ADMIN
 
@@ -123,7 +151,7 @@ def test_exporting_selected_actions_uses_the_csv_columns(client, inspector, forc
 
 
 def test_an_inspector_closes_one_action_on_its_page_with_the_version(client, inspector, force):
-    action = submitted(force)
+    action = assured(force)
     client.force_login(inspector)
     page = client.get(f"{CHANGELIST}{action.pk}/change/")
     assert page.status_code == 200
@@ -146,7 +174,7 @@ def test_an_inspector_closes_one_action_on_its_page_with_the_version(client, ins
 
 
 def test_a_stale_admin_edit_is_refused_and_keeps_the_input(client, inspector, staff, force):
-    action = submitted(force)
+    action = assured(force, owner=staff)
     client.force_login(inspector)
     page = client.get(f"{CHANGELIST}{action.pk}/change/")
     loaded_version = action.version
@@ -157,7 +185,7 @@ def test_a_stale_admin_edit_is_refused_and_keeps_the_input(client, inspector, st
             **form_fields(page),
             "status": "closed",
             "reason": "My carefully typed reason",
-            "owner": "",
+            "owner": staff.pk,
             "due_date": "",
             "blocked_reason": "",
             "version": loaded_version,
@@ -167,11 +195,11 @@ def test_a_stale_admin_edit_is_refused_and_keeps_the_input(client, inspector, st
     assert b"changed by staff" in response.content or b"changed by Sam Staff" in response.content
     assert b"My carefully typed reason" in response.content
     action.refresh_from_db()
-    assert action.status == Status.SUBMITTED and action.blocked_reason
+    assert action.status == Status.ASSURED and action.blocked_reason
 
 
 def test_an_action_page_shows_its_events_read_only(client, inspector, staff, force):
-    action = make_action(force=force)
+    action = make_action(force=force, owner=staff)
     action.move_to(Status.IN_PROGRESS, by=staff)
     client.force_login(inspector)
     page = client.get(f"{CHANGELIST}{action.pk}/change/")
@@ -228,7 +256,7 @@ def test_every_admin_list_opens_for_an_inspector(client, inspector, force, url):
 
 
 def test_an_inspector_filters_events_by_date(client, inspector, staff, force):
-    action = make_action(force=force)
+    action = make_action(force=force, owner=staff)
     action.add_note("Recent evidence", by=staff)
     client.force_login(inspector)
     page = client.get("/admin/tracker/actionevent/").content.decode()
@@ -288,7 +316,7 @@ def test_an_inspector_filters_by_report(client, inspector, force):
 
 
 def test_after_a_conflict_the_inspector_can_save_on_purpose(client, inspector, staff, force):
-    action = submitted(force)
+    action = assured(force, owner=staff)
     client.force_login(inspector)
     page = client.get(f"{CHANGELIST}{action.pk}/change/")
     action.set_blocked("Waiting on the Home Office", by=staff)
@@ -296,7 +324,7 @@ def test_after_a_conflict_the_inspector_can_save_on_purpose(client, inspector, s
         **form_fields(page),
         "status": "closed",
         "reason": "Evidence accepted",
-        "owner": "",
+        "owner": staff.pk,
         "due_date": "",
         "blocked_reason": "Waiting on the Home Office",
     }

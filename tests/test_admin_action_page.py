@@ -34,7 +34,7 @@ def pdf(name: str, extra: bytes = b"") -> SimpleUploadedFile:
 @pytest.fixture
 def submitted_with_files(force, staff, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-    action = make_action(force=force)
+    action = make_action(force=force, owner=staff)
     action.move_to(Status.IN_PROGRESS, by=staff)
     action.add_note(
         "Audit of 200 case files.",
@@ -75,13 +75,20 @@ def test_the_action_page_costs_no_query_per_note_or_file(
 
 
 def test_the_status_field_offers_only_the_moves_the_workflow_allows(client, inspector, force):
+    """Changed rule: an inspector closes or returns an assured action; a submitted one waits
+    for its force lead, so only superseding it is the inspector's."""
     action = make_action(force=force)
-    Action.objects.filter(pk=action.pk).update(status=Status.SUBMITTED)
+    Action.objects.filter(pk=action.pk).update(status=Status.ASSURED)
     client.force_login(inspector)
     assert status_options(client.get(change_page(action))) == [
-        ("submitted", "Submitted for review (as now)"),
-        ("in_progress", "Return to in progress → In progress"),
+        ("assured", "Assured — ready for the inspectorate (as now)"),
+        ("in_progress", "Return to the force → In progress"),
         ("closed", "Close — evidence accepted → Closed — evidence accepted"),
+        ("superseded", "Supersede → Superseded"),
+    ]
+    Action.objects.filter(pk=action.pk).update(status=Status.SUBMITTED)
+    assert status_options(client.get(change_page(action))) == [
+        ("submitted", "Submitted for review (as now)"),
         ("superseded", "Supersede → Superseded"),
     ]
 

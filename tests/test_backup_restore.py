@@ -72,19 +72,21 @@ def seed(media_root: Path) -> None:
     text = read_report_file(SAMPLE)
     load_report(parse_report(text), source_text=text, source_url="https://example.org/peel")
     staff = make_user(username="staff", force=get_force("Lancashire"), first_name="Zoë")
+    lead = make_user(username="lead", force=get_force("Lancashire"), force_role="lead")
     inspector = make_inspector(username="inspector")
     today = timezone.localdate()
     first, second, third, *_ = Action.objects.order_by("pk")
 
-    first.assign(staff, by=staff)
+    first.assign(staff, by=lead)
     first.set_due_date(today - datetime.timedelta(days=3), by=staff)
     first.move_to(Status.IN_PROGRESS, by=staff)
     first.add_note('=HYPERLINK("http://evil.example") — naïve “quotes”\r\nline two', by=staff)
     first.move_to(Status.SUBMITTED, by=staff)
+    first.move_to(Status.ASSURED, by=lead, reason="Ready for the inspectorate")
     first.move_to(Status.CLOSED, by=inspector, reason="Impact shown in the 2018 inspection")
-    second.set_blocked("Waiting on the national ANPR programme", by=staff)
-    third.set_due_date(today + datetime.timedelta(days=20), by=staff)
-    third.set_due_date(today + datetime.timedelta(days=90), by=staff, reason="New IT system late")
+    second.set_blocked("Waiting on the national ANPR programme", by=lead)
+    third.set_due_date(today + datetime.timedelta(days=20), by=lead)
+    third.set_due_date(today + datetime.timedelta(days=90), by=lead, reason="New IT system late")
 
     evidence = media_root / "evidence" / "2f" / "2fa1c3.pdf"
     evidence.parent.mkdir(parents=True)
@@ -135,7 +137,7 @@ def test_a_dump_and_media_copy_restore_into_an_empty_database_unchanged(
     manage(url, "dumpdata", *DUMP_ARGS, "--output", str(redump))
     assert json.loads(redump.read_text()) == json.loads(dump.read_text())
     assert tree_digest(restored_media) == tree_digest(seeded)
-    assert ActionEvent.objects.count() == 7 + 9  # imported, then the changes seeded
+    assert ActionEvent.objects.count() == 7 + 10  # imported, then the changes seeded
 
 
 def test_restoring_adds_to_the_audit_trail_without_rewriting_it(seeded, empty_sqlite, tmp_path):

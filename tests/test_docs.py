@@ -6,6 +6,8 @@ import re
 import subprocess
 from pathlib import Path
 
+from tracker.workflow import Role, Status
+
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = [
     "README.md",
@@ -80,14 +82,10 @@ def test_the_readme_explains_roles_statuses_and_colours_for_users():
         "## Importing a report",
     ):
         assert heading in readme
-    for status in (
-        "Not started",
-        "In progress",
-        "Submitted for review",
-        "Closed — evidence accepted",
-        "Superseded",
-    ):
-        assert f"**{status}**" in readme
+    for status in Status:
+        assert f"**{status.label}**" in readme
+    for role in Role:
+        assert f"**{role.label}" in readme  # "**Inspectors**" too
     for colour in ("Red", "Amber", "Green", "Grey"):
         assert f"**{colour}**" in readme
 

@@ -281,9 +281,9 @@ def test_a_note_with_an_empty_body_asks_for_the_files_again(signed_in, action, s
     assert "Choose the files again" in page
 
 
-def test_a_stale_note_with_files_asks_for_them_again(signed_in, staff, colleague, action, storage):
+def test_a_stale_note_with_files_asks_for_them_again(signed_in, staff, lead, action, storage):
     seen = action.version
-    action.assign(colleague, by=colleague)
+    action.set_blocked("Waiting on the CPS", by=lead)
     response = post_note(signed_in, action, upload("dip sample.pdf", PDF), version=seen)
     assert response.status_code == 409
     page = response.content.decode()
@@ -330,7 +330,7 @@ def test_a_hostile_file_name_in_the_request_is_cleaned(signed_in, action, storag
 @pytest.mark.django_db(transaction=True)
 def test_accepted_files_are_stored_under_generated_names(client, storage):
     staff = make_user(username="staff")
-    action = make_action(force=staff.force)
+    action = make_action(force=staff.force, owner=staff)
     client.force_login(staff)
     names = [f"evidence.{extension}" for extension in SAMPLES]
     for batch in (names[:6], names[6:]):
@@ -356,7 +356,7 @@ def test_accepted_files_are_stored_under_generated_names(client, storage):
 @pytest.mark.django_db(transaction=True)
 def test_a_failed_note_transaction_leaves_no_file(storage, monkeypatch):
     staff = make_user(username="staff")
-    action = make_action(force=staff.force)
+    action = make_action(force=staff.force, owner=staff)
     # Two files given one stored name: the second row breaks the unique constraint, after
     # the first file's bytes were written.
     monkeypatch.setattr(evidence, "new_stored_name", lambda: "evidence/2025/" + "0" * 32)
@@ -557,9 +557,9 @@ def test_bytes_the_storage_saved_under_another_name_are_a_storage_failure(
     assert not EvidenceNote.objects.exists()
 
 
-def test_a_stale_note_writes_no_bytes(staff, colleague, action, storage):
+def test_a_stale_note_writes_no_bytes(staff, lead, action, storage):
     seen = action.version
-    action.assign(colleague, by=colleague)
+    action.set_blocked("Waiting on the CPS", by=lead)
     with pytest.raises(StaleVersion):
         action.add_note("Late", by=staff, version=seen, files=[check_upload(upload("a.pdf", PDF))])
     assert files_in(storage["media"]) == []
@@ -568,7 +568,7 @@ def test_a_stale_note_writes_no_bytes(staff, colleague, action, storage):
 @pytest.mark.django_db(transaction=True)
 def test_a_note_whose_commit_fails_leaves_no_bytes(storage, monkeypatch):
     staff = make_user(username="staff")
-    action = make_action(force=staff.force)
+    action = make_action(force=staff.force, owner=staff)
     before = what_is_saved(action)
     stored_at_commit = []
 

@@ -122,7 +122,7 @@ def test_the_columns_added_by_issue_15_follow_the_design(signed_in, staff, inspe
 
 
 def test_formula_cells_are_neutralised(signed_in, staff, question):
-    action = make_action(question=question, text='=HYPERLINK("http://evil")')
+    action = make_action(question=question, text='=HYPERLINK("http://evil")', owner=staff)
     action.add_note("@SUM(A1:A9)", by=staff)
     [row] = rows(export(signed_in)[1])
     assert row["area_for_improvement"] == '\'=HYPERLINK("http://evil")'
@@ -183,3 +183,9 @@ def test_it_needs_sign_in(client):
     response = client.get("/actions/export.csv")
     assert response.status_code == 302
     assert response.url.startswith("/accounts/login/")
+
+
+def test_an_assured_action_is_exported_with_its_status_in_words(signed_in, question):
+    make_action(question=question, status=Status.ASSURED)
+    [row] = rows(export(signed_in, "status=assured")[1])
+    assert row["status"] == "Assured — ready for the inspectorate"

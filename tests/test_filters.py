@@ -113,7 +113,7 @@ def test_search_finds_afi_text_case_insensitively(staff, question):
 
 
 def test_search_finds_note_text_once_however_many_notes_match(staff, question):
-    hit = make_action(question=question, text="Improve supervision.")
+    hit = make_action(question=question, text="Improve supervision.", owner=staff)
     hit.add_note("Dip sample of 50 case files", by=staff)
     hit.add_note("Second dip sample of case files", by=staff)
     make_action(question=question)
@@ -121,7 +121,7 @@ def test_search_finds_note_text_once_however_many_notes_match(staff, question):
 
 
 def test_search_does_not_reach_another_forces_notes(staff, outsider, other_force):
-    theirs = make_action(force=other_force)
+    theirs = make_action(force=other_force, owner=outsider)
     theirs.add_note("Secret operation Nightjar", by=outsider)
     assert filtered(staff, "q=nightjar") == []
 
@@ -150,7 +150,7 @@ def test_sort_by_due_date_keeps_undated_last_both_ways(staff, question):
 
 
 def test_sort_by_last_update_newest_first(staff, question):
-    older = make_action(question=question)
+    older = make_action(question=question, owner=staff)
     newer = make_action(question=question)
     older.add_note("Touch", by=staff)
     assert filtered(staff, "sort=updated") == [older, newer]

@@ -270,9 +270,10 @@ def test_a_letter_is_identified_by_force_date_and_title(db):
 
 def test_replacing_keeps_unchanged_findings_and_supersedes_those_that_left(db, other_force):
     staff = make_user(force=other_force)
+    lead = make_user(force=other_force, force_role="lead")
     load(BODY_2021, published=datetime.date(2022, 11, 30))
     kept = Action.objects.get(text__startswith="The force should improve its supervision")
-    kept.assign(staff, by=staff)
+    kept.assign(staff, by=lead)
     changed = BODY_2021.replace(
         "appropriately skilled staff.", "appropriately skilled and supervised staff."
     )

@@ -97,11 +97,11 @@ def test_blocking_keeps_the_reason_and_unblocking_clears_it(staff, action):
     assert [said(e) for e in action.events.all()] == ["unblocked", "marked blocked"]
 
 
-def test_an_owner_must_belong_to_the_actions_force(staff, outsider, action):
+def test_an_owner_must_belong_to_the_actions_force(staff, lead, outsider, action):
     with pytest.raises(TransitionError, match="member of the action's force"):
-        action.assign(outsider, by=staff)
-    action.assign(staff, by=staff)
-    assert Action.objects.get(pk=action.pk).owner == staff
+        action.assign(outsider, by=lead)
+    action.assign(lead, by=lead)
+    assert Action.objects.get(pk=action.pk).owner == lead
 
 
 def test_a_note_is_evidence_and_an_event(staff, action):

@@ -24,7 +24,8 @@ def refreshed(action):
 
 
 def close(action, inspector):
-    Action.objects.filter(pk=action.pk).update(status=Status.SUBMITTED)
+    """Close it as an inspector does, from Assured (the force lead's sign-off)."""
+    Action.objects.filter(pk=action.pk).update(status=Status.ASSURED)
     action.refresh_from_db()
     action.move_to(Status.CLOSED, by=inspector, reason="Evidence accepted.")
 
@@ -59,9 +60,9 @@ def test_changing_and_clearing_a_reference_records_both_values(staff, action):
     assert values == [("", "AFI 7"), ("AFI 7", "AFI 8"), ("AFI 8", "")]
 
 
-def test_a_stale_version_is_refused_and_nothing_is_recorded(staff, colleague, action):
+def test_a_stale_version_is_refused_and_nothing_is_recorded(staff, lead, action):
     seen = action.version
-    action.assign(colleague, by=colleague)
+    action.set_blocked("Waiting on the CPS", by=lead)
 
     with pytest.raises(StaleVersion):
         Action.objects.get(pk=action.pk).set_reference("AFI 7", by=staff, version=seen)
@@ -154,9 +155,9 @@ def test_the_same_reference_again_is_refused_beside_the_field(signed_in, staff, 
     assert "That is already the reference." in response.content.decode()
 
 
-def test_a_stale_reference_is_refused_with_409_and_kept(signed_in, colleague, action):
+def test_a_stale_reference_is_refused_with_409_and_kept(signed_in, lead, action):
     seen = action.version
-    action.assign(colleague, by=colleague)
+    action.set_blocked("Waiting on the CPS", by=lead)
     response = post(signed_in, action, version=seen, reference="AFI 7")
     assert response.status_code == 409
     page = response.content.decode()

@@ -35,7 +35,9 @@ def submitted(force, staff):
 
 
 @pytest.fixture
-def returned(submitted, inspector):
+def returned(submitted, lead, inspector):
+    """Submitted, assured by the force lead, and returned to the force by an inspector."""
+    submitted.move_to(Status.ASSURED, by=lead, reason="Ready for the inspectorate.")
     submitted.move_to(Status.IN_PROGRESS, by=inspector, reason=REASON)
     return submitted
 
@@ -54,9 +56,16 @@ def test_returning_submitted_work_marks_the_action_returned_with_who_when_and_wh
     assert Action.objects.returned().get() == returned
 
 
-def test_starting_work_or_reopening_is_not_a_return(force, staff, inspector, submitted):
-    started = make_action(force=force)
+def test_a_force_lead_returning_submitted_work_marks_it_returned_too(submitted, lead):
+    submitted.move_to(Status.IN_PROGRESS, by=lead, reason=REASON)
+    submitted.refresh_from_db()
+    assert (submitted.is_returned, submitted.returned_by) == (True, lead)
+
+
+def test_starting_work_or_reopening_is_not_a_return(force, staff, lead, inspector, submitted):
+    started = make_action(force=force, owner=staff)
     started.move_to(Status.IN_PROGRESS, by=staff)
+    submitted.move_to(Status.ASSURED, by=lead, reason="Ready for the inspectorate.")
     submitted.move_to(Status.CLOSED, by=inspector, reason="Evidence accepted.")
     submitted.move_to(Status.IN_PROGRESS, by=inspector, reason="Reopened: the figures changed.")
     assert not Action.objects.returned().exists()
@@ -140,12 +149,13 @@ def test_an_action_that_was_never_returned_has_no_banner(signed_in, submitted):
 
 
 def test_the_migration_marks_actions_whose_latest_status_move_was_a_return(
-    force, staff, inspector, returned
+    force, staff, lead, inspector, returned
 ):
-    resubmitted = make_action(force=force)
+    resubmitted = make_action(force=force, owner=staff)
     resubmitted.move_to(Status.IN_PROGRESS, by=staff)
     resubmitted.add_note("Done.", by=staff)
     resubmitted.move_to(Status.SUBMITTED, by=staff)
+    resubmitted.move_to(Status.ASSURED, by=lead, reason="Ready.")
     resubmitted.move_to(Status.IN_PROGRESS, by=inspector, reason="Not yet.")
     resubmitted.move_to(Status.SUBMITTED, by=staff)
     # As before the migration: the returns are only in the audit trail.

@@ -61,7 +61,7 @@ def test_every_word_must_be_found(signed_in, question, term):
 
 
 def test_a_word_only_in_a_note_finds_its_action_once(signed_in, staff, question):
-    afi = make_action(question=question, text=AFI)
+    afi = make_action(question=question, text=AFI, owner=staff)
     afi.add_note("Operation Kestrel: dip sample of 40 files", by=staff)
     afi.add_note("Second kestrel review; the DIP sample was repeated", by=staff)
     make_action(question=question, text="Something else entirely.")

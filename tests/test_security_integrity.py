@@ -33,9 +33,10 @@ def hidden_fields(page) -> dict:
     return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', html))
 
 
-def submitted_action(force) -> Action:
+def assured_action(force) -> Action:
+    """An action its force lead assured: an inspector may close it."""
     action = make_action(force=force)
-    Action.objects.filter(pk=action.pk).update(status=Status.SUBMITTED)
+    Action.objects.filter(pk=action.pk).update(status=Status.ASSURED)
     action.refresh_from_db()
     return action
 
@@ -58,7 +59,7 @@ def close_events(action) -> int:
 
 
 def test_two_inspectors_editing_the_same_version_in_the_admin_cannot_both_save(db, force):
-    action = submitted_action(force)
+    action = assured_action(force)
     ada = make_inspector(username="ada", first_name="Ada", last_name="Lovelace")
     bob = make_inspector(username="bob")
     first, second = Client(), Client()
@@ -134,7 +135,7 @@ def slow_event_writes(monkeypatch):
 def test_two_simultaneous_closes_make_exactly_one_close_event(slow_event_writes):
     from tests.factories import get_force
 
-    action = submitted_action(get_force("Lancashire"))
+    action = assured_action(get_force("Lancashire"))
     inspectors = [make_inspector(), make_inspector()]
 
     def close(inspector_pk):
@@ -161,7 +162,7 @@ def test_two_simultaneous_closes_make_exactly_one_close_event(slow_event_writes)
 def test_two_simultaneous_admin_closes_save_once(slow_event_writes):
     from tests.factories import get_force
 
-    action = submitted_action(get_force("Lancashire"))
+    action = assured_action(get_force("Lancashire"))
     clients = []
     for _ in range(2):
         client = Client()

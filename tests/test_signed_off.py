@@ -19,27 +19,29 @@ from tracker.workflow import TransitionError
 NEXT_MONTH = timezone.localdate() + datetime.timedelta(days=30)
 
 
-def closed_action(force, staff, inspector) -> Action:
-    """An action staff submitted with evidence and an inspector signed off."""
-    action = make_action(force=force)
+def closed_action(force, staff, lead, inspector) -> Action:
+    """An action its owner (staff) submitted with evidence, the force lead assured and an
+    inspector signed off."""
+    action = make_action(force=force, owner=staff)
     action.move_to(Status.IN_PROGRESS, by=staff)
     action.add_note("Supervision policy rewritten.", by=staff)
     action.move_to(Status.SUBMITTED, by=staff)
+    action.move_to(Status.ASSURED, by=lead, reason="Ready for the inspectorate.")
     action.move_to(Status.CLOSED, by=inspector, reason="Evidence accepted.")
     return action
 
 
-def superseded_action(force, staff, inspector) -> Action:
-    action = make_action(force=force)
+def superseded_action(force, staff, lead, inspector) -> Action:
+    action = make_action(force=force, owner=staff)
     action.move_to(Status.IN_PROGRESS, by=staff)
     action.move_to(Status.SUPERSEDED, by=inspector, reason="Replaced by the 2025 report.")
     return action
 
 
 @pytest.fixture(params=["closed", "superseded"])
-def done_action(request, force, staff, inspector) -> Action:
+def done_action(request, force, staff, lead, inspector) -> Action:
     make = closed_action if request.param == "closed" else superseded_action
-    return make(force, staff, inspector)
+    return make(force, staff, lead, inspector)
 
 
 def snapshot(action: Action) -> tuple:
@@ -52,14 +54,14 @@ def snapshot(action: Action) -> tuple:
 
 
 def test_a_closed_action_refuses_every_change_and_says_who_signed_it_off(
-    force, staff, colleague, inspector
+    force, staff, lead, colleague, inspector
 ):
     inspector.first_name, inspector.last_name = "Ida", "Inspector"
     inspector.save()
-    action = closed_action(force, staff, inspector)
+    action = closed_action(force, staff, lead, inspector)
     before = snapshot(action)
     changes = [
-        lambda: action.assign(colleague, by=staff),
+        lambda: action.assign(colleague, by=lead),
         lambda: action.set_due_date(NEXT_MONTH, by=staff),
         lambda: action.set_blocked("Waiting on the Home Office", by=staff),
         lambda: action.add_note("More evidence.", by=staff),
@@ -77,11 +79,11 @@ def test_a_closed_action_refuses_every_change_and_says_who_signed_it_off(
     assert snapshot(action) == before
 
 
-def test_a_superseded_action_refuses_every_change(force, staff, colleague, inspector):
-    action = superseded_action(force, staff, inspector)
+def test_a_superseded_action_refuses_every_change(force, staff, lead, colleague, inspector):
+    action = superseded_action(force, staff, lead, inspector)
     before = snapshot(action)
     for change in (
-        lambda: action.assign(colleague, by=staff),
+        lambda: action.assign(colleague, by=lead),
         lambda: action.set_due_date(NEXT_MONTH, by=staff),
         lambda: action.set_blocked("Waiting on the Home Office", by=staff),
         lambda: action.add_note("More evidence.", by=staff),
@@ -92,12 +94,12 @@ def test_a_superseded_action_refuses_every_change(force, staff, colleague, inspe
     assert snapshot(action) == before
 
 
-def test_once_reopened_staff_can_change_it_again(force, staff, colleague, inspector):
-    action = closed_action(force, staff, inspector)
+def test_once_reopened_staff_can_change_it_again(force, staff, lead, colleague, inspector):
+    action = closed_action(force, staff, lead, inspector)
     action.move_to(Status.IN_PROGRESS, by=inspector, reason="The impact is not shown yet.")
-    action.assign(colleague, by=staff)
     action.set_due_date(NEXT_MONTH, by=staff)
     action.add_note("Impact survey attached.", by=staff)
+    action.assign(colleague, by=lead)
     action.refresh_from_db()
     assert action.owner == colleague and action.due_date == NEXT_MONTH
 
@@ -120,8 +122,10 @@ def test_an_inspector_reinstates_a_superseded_action_to_the_status_it_had(
     assert event.reason == "Superseded by mistake." and event.by == inspector
 
 
-def test_reinstating_needs_a_reason_and_goes_only_to_the_status_it_had(force, staff, inspector):
-    action = superseded_action(force, staff, inspector)  # it was in progress
+def test_reinstating_needs_a_reason_and_goes_only_to_the_status_it_had(
+    force, staff, lead, inspector
+):
+    action = superseded_action(force, staff, lead, inspector)  # it was in progress
     with pytest.raises(TransitionError, match="Give a reason to reinstate"):
         action.move_to(Status.IN_PROGRESS, by=inspector, reason=" ")
     with pytest.raises(TransitionError, match="only be reinstated to “In progress”"):
@@ -129,8 +133,8 @@ def test_reinstating_needs_a_reason_and_goes_only_to_the_status_it_had(force, st
     assert Action.objects.get(pk=action.pk).status == Status.SUPERSEDED
 
 
-def test_staff_cannot_reinstate(force, staff, inspector):
-    action = superseded_action(force, staff, inspector)
+def test_staff_cannot_reinstate(force, staff, lead, inspector):
+    action = superseded_action(force, staff, lead, inspector)
     with pytest.raises(TransitionError, match="Only inspector may reinstate"):
         action.move_to(Status.IN_PROGRESS, by=staff, reason="We still work on it.")
     assert Action.objects.get(pk=action.pk).status == Status.SUPERSEDED
@@ -148,15 +152,16 @@ CHANGES = {
 
 @pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
 @pytest.mark.parametrize("form", CHANGES)
-def test_staff_changes_to_a_done_action_are_refused_and_nothing_is_saved(
-    client, staff, colleague, done_action, form, htmx
+def test_force_changes_to_a_done_action_are_refused_and_nothing_is_saved(
+    client, staff, lead, colleague, done_action, form, htmx
 ):
+    """The owner's changes, and the lead's new owner (only a lead or an inspector assigns)."""
     data = dict(CHANGES[form])
     if form == "owner":
         data["owner-owner"] = colleague.pk
     data[f"{form}-version"] = done_action.version
     before = snapshot(done_action)
-    client.force_login(staff)
+    client.force_login(lead if form == "owner" else staff)
 
     headers = {"HX-Request": "true"} if htmx else {}
     response = client.post(f"/actions/{done_action.pk}/{form}/", data, headers=headers)
@@ -169,11 +174,11 @@ def test_staff_changes_to_a_done_action_are_refused_and_nothing_is_saved(
 
 
 def test_a_closed_action_page_says_it_is_signed_off_and_offers_no_forms(
-    client, force, staff, inspector
+    client, force, staff, lead, inspector
 ):
     inspector.first_name, inspector.last_name = "Ida", "Inspector"
     inspector.save()
-    action = closed_action(force, staff, inspector)
+    action = closed_action(force, staff, lead, inspector)
     client.force_login(staff)
     page = client.get(f"/actions/{action.pk}/").content.decode()
     notice = page[page.index('id="signed-off"') :]
@@ -183,8 +188,10 @@ def test_a_closed_action_page_says_it_is_signed_off_and_offers_no_forms(
     assert "Only an inspector can reopen it." in page
 
 
-def test_a_superseded_action_page_says_so_and_offers_no_forms(client, force, staff, inspector):
-    action = superseded_action(force, staff, inspector)
+def test_a_superseded_action_page_says_so_and_offers_no_forms(
+    client, force, staff, lead, inspector
+):
+    action = superseded_action(force, staff, lead, inspector)
     client.force_login(staff)
     page = client.get(f"/actions/{action.pk}/").content.decode()
     notice = page[page.index('id="signed-off"') :]
@@ -193,9 +200,9 @@ def test_a_superseded_action_page_says_so_and_offers_no_forms(client, force, sta
 
 
 def test_an_inspector_is_offered_only_the_reopen_move_on_a_closed_action(
-    client, force, staff, inspector
+    client, force, staff, lead, inspector
 ):
-    action = closed_action(force, staff, inspector)
+    action = closed_action(force, staff, lead, inspector)
     client.force_login(inspector)
     page = client.get(f"/actions/{action.pk}/").content.decode()
     assert page.count("<form", page.index('id="page"')) == 1
@@ -204,8 +211,8 @@ def test_an_inspector_is_offered_only_the_reopen_move_on_a_closed_action(
         assert f'id="{form}-form"' not in page
 
 
-def test_an_inspector_reinstates_from_the_action_page(client, force, staff, inspector):
-    action = superseded_action(force, staff, inspector)
+def test_an_inspector_reinstates_from_the_action_page(client, force, staff, lead, inspector):
+    action = superseded_action(force, staff, lead, inspector)
     client.force_login(inspector)
     page = client.get(f"/actions/{action.pk}/").content.decode()
     assert "Reinstate (reason needed)" in page
@@ -222,8 +229,8 @@ def test_an_inspector_reinstates_from_the_action_page(client, force, staff, insp
     assert action.events.first().reason == "Superseded by mistake."
 
 
-def test_staff_are_not_offered_reinstate_and_cannot_post_it(client, force, staff, inspector):
-    action = superseded_action(force, staff, inspector)
+def test_staff_are_not_offered_reinstate_and_cannot_post_it(client, force, staff, lead, inspector):
+    action = superseded_action(force, staff, lead, inspector)
     client.force_login(staff)
     assert "Reinstate" not in client.get(f"/actions/{action.pk}/").content.decode()
     response = client.post(
@@ -234,8 +241,8 @@ def test_staff_are_not_offered_reinstate_and_cannot_post_it(client, force, staff
     assert Action.objects.get(pk=action.pk).status == Status.SUPERSEDED
 
 
-def test_after_a_reopen_staff_are_offered_the_forms_again(client, force, staff, inspector):
-    action = closed_action(force, staff, inspector)
+def test_after_a_reopen_staff_are_offered_the_forms_again(client, force, staff, lead, inspector):
+    action = closed_action(force, staff, lead, inspector)
     action.move_to(Status.IN_PROGRESS, by=inspector, reason="Impact not shown.")
     client.force_login(staff)
     page = client.get(f"/actions/{action.pk}/").content.decode()
@@ -260,9 +267,9 @@ def admin_form(page) -> dict:
 
 
 def test_the_admin_shows_a_closed_actions_fields_read_only_but_the_reopen_move(
-    client, force, staff, inspector
+    client, force, staff, lead, inspector
 ):
-    action = closed_action(force, staff, inspector)
+    action = closed_action(force, staff, lead, inspector)
     client.force_login(inspector)
     page = client.get(f"{ADMIN}{action.pk}/change/").content.decode()
     for field in ("owner", "due_date", "blocked_reason", "confirm_past"):
@@ -272,9 +279,9 @@ def test_the_admin_shows_a_closed_actions_fields_read_only_but_the_reopen_move(
 
 
 def test_an_admin_change_to_a_closed_action_saves_nothing(
-    client, force, staff, colleague, inspector
+    client, force, staff, lead, colleague, inspector
 ):
-    action = closed_action(force, staff, inspector)
+    action = closed_action(force, staff, lead, inspector)
     before = snapshot(action)
     client.force_login(inspector)
     page = client.get(f"{ADMIN}{action.pk}/change/")
@@ -293,9 +300,9 @@ def test_an_admin_change_to_a_closed_action_saves_nothing(
 
 
 def test_an_admin_note_on_a_closed_action_is_refused_with_the_reason(
-    client, force, staff, inspector
+    client, force, staff, lead, inspector
 ):
-    action = closed_action(force, staff, inspector)
+    action = closed_action(force, staff, lead, inspector)
     before = snapshot(action)
     client.force_login(inspector)
     response = client.post(
@@ -308,9 +315,9 @@ def test_an_admin_note_on_a_closed_action_is_refused_with_the_reason(
 
 
 def test_an_inspector_reopens_in_the_admin_and_staff_can_edit_again(
-    client, force, staff, inspector
+    client, force, staff, lead, inspector
 ):
-    action = closed_action(force, staff, inspector)
+    action = closed_action(force, staff, lead, inspector)
     client.force_login(inspector)
     page = client.get(f"{ADMIN}{action.pk}/change/")
     response = client.post(
@@ -324,8 +331,8 @@ def test_an_inspector_reopens_in_the_admin_and_staff_can_edit_again(
     assert Action.objects.get(pk=action.pk).blocked_reason == "Waiting on the CPS"
 
 
-def test_an_inspector_reinstates_in_the_admin_with_a_reason(client, force, staff, inspector):
-    action = superseded_action(force, staff, inspector)
+def test_an_inspector_reinstates_in_the_admin_with_a_reason(client, force, staff, lead, inspector):
+    action = superseded_action(force, staff, lead, inspector)
     client.force_login(inspector)
     page = client.get(f"{ADMIN}{action.pk}/change/")
     assert "Reinstate → In progress" in page.content.decode()
@@ -345,14 +352,16 @@ def test_an_inspector_reinstates_in_the_admin_with_a_reason(client, force, staff
 
 
 def test_a_replacing_import_leaves_signed_off_and_superseded_actions_as_they_are(
-    db, staff, inspector
+    db, staff, lead, inspector
 ):
     text = SAMPLE.read_text(encoding="utf-8")
     load_report(parse_report(text), source_text=text)
     closed = Action.objects.get(question__number=1)
+    closed.assign(staff, by=lead)
     closed.move_to(Status.IN_PROGRESS, by=staff)
     closed.add_note("Done.", by=staff)
     closed.move_to(Status.SUBMITTED, by=staff)
+    closed.move_to(Status.ASSURED, by=lead, reason="Ready for the inspectorate.")
     closed.move_to(Status.CLOSED, by=inspector, reason="Evidence accepted.")
     superseded = Action.objects.get(question__number=3)
     superseded.move_to(Status.SUPERSEDED, by=inspector, reason="Merged into Q2.")

@@ -260,10 +260,12 @@ def test_importing_the_same_file_again_is_all_unchanged(client, importer):
     assert counts() == before
 
 
-def test_a_changed_owner_and_due_date_update_the_action(client, importer, colleague):
+def test_a_changed_owner_and_due_date_update_the_action(client, importer, lead, colleague):
+    """Imported by staff with the permission; changed by the force lead, who may assign."""
     client.force_login(importer)
     imported(client, workbook([finding(1)]))
 
+    client.force_login(lead)
     changed = finding(1, Owner="colleague", **{"Due date": "30/09/2026"})
     url = previewed(client, workbook([changed]))
     said = text(client.get(url))
@@ -274,6 +276,41 @@ def test_a_changed_owner_and_due_date_update_the_action(client, importer, collea
     assert "owner: unassigned → colleague" in said
     action = Action.objects.get()
     assert (action.owner, action.due_date) == (colleague, datetime.date(2026, 9, 30))
+
+
+def test_staff_importing_may_not_assign_nor_change_an_action_they_do_not_own(
+    client, importer, lead, colleague
+):
+    """Changed rule: the file's changes to an action are the permission table's too, said per
+    row in the preview (a confirm would have failed on them)."""
+    client.force_login(importer)
+    imported(client, workbook([finding(n) for n in (1, 2, 3, 4)]))
+    for reference in ("CA 3", "CA 4"):
+        Action.objects.get(reference=reference).assign(importer, by=lead)
+    before = counts()
+    later = {"Due date": "30/09/2026"}
+
+    rows = [
+        finding(1, **later),
+        finding(2),
+        finding(3, Owner="colleague", **later),
+        finding(4, **later),
+    ]
+    response = upload(client, workbook(rows))
+
+    assert response.status_code == 400
+    said = text(response)
+    theirs, mine = Action.objects.get(reference="CA 1"), Action.objects.get(reference="CA 3")
+    assert (
+        f"Row 2:</strong> action {theirs.pk}: Only the action&#x27;s owner, a force lead or an "
+        "inspector may change it." in said
+    )
+    assert (
+        f"Row 4, Owner:</strong> action {mine.pk}: Only a force lead or an inspector may give "
+        "an action an owner." in said
+    )
+    assert "findings.xlsx has 2 errors" in said  # not rows 3 and 5: unchanged, and their own
+    assert counts() == before
 
 
 def test_errors_name_the_row_and_column_and_nothing_is_written(client, importer, outsider, kept):
@@ -361,15 +398,15 @@ def test_no_file_is_asked_for_again(client, importer):
 
 
 def test_a_confirm_after_someone_changed_an_action_is_refused_and_writes_nothing(
-    client, importer, colleague
+    client, lead, colleague
 ):
-    client.force_login(importer)
+    client.force_login(lead)
     imported(client, workbook([finding(1), finding(2)]))
     url = previewed(client, workbook([finding(1, Owner="colleague"), finding(2), finding(3)]))
     page = client.get(url).content.decode()
     digest = re.search(r'name="digest" value="([0-9a-f]+)"', page)[1]  # type: ignore[index]
     action = Action.objects.get(reference="CA 1")
-    action.set_due_date(datetime.date(2026, 12, 31), by=colleague)  # meanwhile, in another tab
+    action.set_due_date(datetime.date(2026, 12, 31), by=lead)  # meanwhile, in another tab
     before = counts()
 
     refused = client.post(url, {"do": "confirm", "digest": digest})

@@ -47,7 +47,7 @@ def test_the_projects_settings_are_the_same_when_pytest_runs():
 @pytest.mark.django_db(transaction=True)
 def test_a_transactional_tests_own_body_still_meets_the_append_only_triggers():
     staff = factories.make_user(username="staff", force=factories.get_force("Lancashire"))
-    action = factories.make_action(force=staff.force)
+    action = factories.make_action(force=staff.force, owner=staff)
     action.move_to(Status.IN_PROGRESS, by=staff)
     with (
         pytest.raises(DatabaseError, match="append-only"),

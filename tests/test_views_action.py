@@ -83,7 +83,9 @@ def test_timeline_events_say_who_how_and_why(signed_in, staff, action):
     ActionEvent.objects.create(
         action=action, kind="blocked", new_value="x", reason="Waiting <on> IT", by=staff
     )
-    action.add_note("First line\nsecond line", by=make_user(force=action.force, first_name=""))
+    # A force lead's note (a lead may add evidence to any action of the force).
+    nameless_lead = make_user(force=action.force, first_name="", force_role="lead")
+    action.add_note("First line\nsecond line", by=nameless_lead)
     timeline = signed_in.get(url(action)).content.decode()
     timeline = timeline[timeline.index('id="timeline-heading"') :]
     assert '<span class="fw-semibold">The system</span>' in timeline
@@ -96,19 +98,21 @@ def test_timeline_events_say_who_how_and_why(signed_in, staff, action):
     )
 
 
-def test_the_timeline_names_owners_and_dates_as_the_page_does(signed_in, staff, action):
+def test_the_timeline_names_owners_and_dates_as_the_page_does(signed_in, staff, lead, action):
     jo = make_user(force=action.force, first_name="Jo", last_name="Bloggs")
     pc = make_user(force=action.force, username="pc-1234", first_name="", last_name="")
-    action.assign(jo, by=staff)
-    action.assign(pc, by=staff)
-    action.assign(None, by=staff)
-    action.set_due_date(datetime.date(2027, 3, 1), by=staff)
-    action.set_due_date(datetime.date(2027, 6, 30), by=staff, reason="New IT system is late")
+    action.assign(None, by=lead)
+    action.assign(jo, by=lead)
+    action.assign(pc, by=lead)
+    action.assign(None, by=lead)
+    action.set_due_date(datetime.date(2027, 3, 1), by=lead)
+    action.set_due_date(datetime.date(2027, 6, 30), by=lead, reason="New IT system is late")
     jo.is_active = False  # left the force: no longer offered as an owner, still named
     jo.save()
     timeline = signed_in.get(url(action)).content.decode()
     timeline = timeline[timeline.index('id="timeline-heading"') :]
     for line in (
+        "changed owner from Sam Staff to Unassigned",
         "changed owner from Unassigned to Jo Bloggs",
         "changed owner from Jo Bloggs to pc-1234",  # no name: the username
         "changed owner from pc-1234 to Unassigned",
@@ -125,11 +129,17 @@ def test_note_bodies_are_escaped(signed_in, staff, action):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
 
 
-def test_every_form_carries_the_version_it_was_loaded_at(signed_in, staff, action):
-    action.assign(staff, by=staff)
-    page = signed_in.get(url(action)).content.decode()
-    for form in ("note", "move", "owner", "due", "blocked"):
-        assert f'name="{form}-version" value="{action.version}"' in page
+def test_every_form_carries_the_version_it_was_loaded_at(client, staff, lead, action):
+    action.set_blocked("Waiting on the CPS", by=staff)
+    # The owner is offered every form but the owner's, which a force lead is offered too.
+    for user, forms in [
+        (staff, ("note", "move", "due", "blocked", "reference")),
+        (lead, ("note", "move", "owner", "due", "blocked", "reference")),
+    ]:
+        client.force_login(user)
+        page = client.get(url(action)).content.decode()
+        for form in forms:
+            assert f'name="{form}-version" value="{action.version}"' in page
 
 
 # Evidence notes ------------------------------------------------------------------------------
@@ -166,22 +176,20 @@ def test_an_unknown_note_kind_is_refused(signed_in, action):
 # Stale versions ------------------------------------------------------------------------------
 
 
-def test_a_stale_note_is_refused_with_409_and_the_typed_text_kept(
-    signed_in, staff, colleague, action
-):
+def test_a_stale_note_is_refused_with_409_and_the_typed_text_kept(signed_in, staff, lead, action):
     seen = action.version
-    action.assign(colleague, by=colleague)
+    action.set_blocked("Waiting on the CPS", by=lead)
     response = post(signed_in, action, "note", version=seen, kind="impact", body="My careful note")
     assert response.status_code == 409
     page = response.content.decode()
-    assert "changed by colleague since you opened it" in page
+    assert "changed by Lee Lead since you opened it" in page
     assert "My careful note</textarea>" in page
     assert f'name="note-version" value="{refreshed(action).version}"' in page
     assert not action.notes.exists()
 
 
-def test_resending_after_a_stale_refusal_saves(signed_in, staff, colleague, action):
-    action.assign(colleague, by=colleague)
+def test_resending_after_a_stale_refusal_saves(signed_in, staff, lead, action):
+    action.set_blocked("Waiting on the CPS", by=lead)
     assert (
         post(signed_in, action, "note", version=1, kind="progress", body="Text").status_code == 409
     )
@@ -192,10 +200,10 @@ def test_resending_after_a_stale_refusal_saves(signed_in, staff, colleague, acti
 
 
 def test_a_stale_status_move_is_refused_with_409_not_a_workflow_error(
-    signed_in, staff, colleague, action
+    signed_in, staff, lead, action
 ):
     seen = action.version
-    action.move_to(Status.IN_PROGRESS, by=colleague)
+    action.move_to(Status.IN_PROGRESS, by=lead)
     response = post(signed_in, action, "move", version=seen, target="in_progress")
     assert response.status_code == 409
     assert "since you opened it" in response.content.decode()
@@ -218,11 +226,17 @@ def test_staff_are_offered_only_the_moves_the_workflow_allows_them(signed_in, st
     assert 'name="move-target" value="closed"' not in page
 
 
-def test_inspectors_are_offered_close_and_supersede(client, inspector, staff, action):
+def test_inspectors_are_offered_close_return_and_supersede_once_the_force_assured_it(
+    client, inspector, staff, lead, action
+):
+    """Changed rule: an inspector closes an assured action, not a submitted one."""
     action.move_to(Status.IN_PROGRESS, by=staff)
     action.add_note("Done", by=staff)
     action.move_to(Status.SUBMITTED, by=staff)
     client.force_login(inspector)
+    page = client.get(url(action)).content.decode()
+    assert 'name="move-target" value="closed"' not in page
+    action.move_to(Status.ASSURED, by=lead, reason="Ready for the inspectorate.")
     page = client.get(url(action)).content.decode()
     for target in ("closed", "in_progress", "superseded"):
         assert f'name="move-target" value="{target}"' in page
@@ -282,10 +296,31 @@ def test_returning_an_action_asks_for_a_reason(signed_in, staff, action):
     )
 
 
-def test_an_inspector_closes_with_a_reason(client, inspector, staff, action):
+def test_a_force_lead_assures_with_a_note_and_the_page_says_who_and_when(
+    client, staff, lead, action
+):
     action.move_to(Status.IN_PROGRESS, by=staff)
     action.add_note("Evidence", by=staff)
     action.move_to(Status.SUBMITTED, by=staff)
+    client.force_login(lead)
+    page = client.get(url(action)).content.decode()
+    assert "Assure — ready for the inspectorate (reason needed)" in page
+    assert "Reason, or assurance note" in page
+    assert post(client, action, "move", target="assured", reason="").status_code == 400
+    response = post(client, action, "move", target="assured", reason="Audit shows it embedded")
+    assert response.status_code == 302
+    action = refreshed(action)
+    assert (action.status, action.assured_by) == (Status.ASSURED, lead)
+    page = client.get(url(action)).content.decode()
+    assert f"{timezone.localdate():%-d %B %Y} by Lee Lead: ready for the inspectorate" in page
+    assert "Assured by the force: an inspector closes it or returns it." in page
+
+
+def test_an_inspector_closes_with_a_reason(client, inspector, staff, lead, action):
+    action.move_to(Status.IN_PROGRESS, by=staff)
+    action.add_note("Evidence", by=staff)
+    action.move_to(Status.SUBMITTED, by=staff)
+    action.move_to(Status.ASSURED, by=lead, reason="Ready for the inspectorate.")
     client.force_login(inspector)
     assert post(client, action, "move", target="closed", reason="").status_code == 400
     response = post(client, action, "move", target="closed", reason="Impact evidenced")
@@ -295,10 +330,13 @@ def test_an_inspector_closes_with_a_reason(client, inspector, staff, action):
     assert action.closed_by == inspector
 
 
-def test_a_closed_action_offers_staff_no_move_and_says_why(signed_in, staff, inspector, action):
+def test_a_closed_action_offers_staff_no_move_and_says_why(
+    signed_in, staff, lead, inspector, action
+):
     action.move_to(Status.IN_PROGRESS, by=staff)
     action.add_note("Evidence", by=staff)
     action.move_to(Status.SUBMITTED, by=staff)
+    action.move_to(Status.ASSURED, by=lead, reason="Ready for the inspectorate.")
     action.move_to(Status.CLOSED, by=inspector, reason="Accepted")
     page = signed_in.get(url(action)).content.decode()
     assert 'name="move-target"' not in page
@@ -308,35 +346,55 @@ def test_a_closed_action_offers_staff_no_move_and_says_why(signed_in, staff, ins
 # Owner ---------------------------------------------------------------------------------------
 
 
-def test_assigning_an_owner_of_the_same_force(signed_in, colleague, action):
-    response = post(signed_in, action, "owner", owner=colleague.pk)
+# Changed rule: a force lead (or an inspector) assigns; force staff, even the owner, do not.
+
+
+def test_a_force_lead_assigns_an_owner_of_the_same_force(client, lead, colleague, action):
+    client.force_login(lead)
+    response = post(client, action, "owner", owner=colleague.pk)
     assert response.status_code == 302
     assert refreshed(action).owner == colleague
 
 
-def test_only_users_of_the_actions_force_are_offered_as_owner(
-    signed_in, colleague, outsider, action
+def test_force_staff_are_not_offered_the_owner_form_and_cannot_post_it(
+    signed_in, staff, colleague, action
 ):
     page = signed_in.get(url(action)).content.decode()
+    assert 'id="owner-form"' not in page
+    response = post(signed_in, action, "owner", owner=colleague.pk)
+    assert response.status_code == 403
+    assert "Not saved. Only a force lead or an inspector may give an action an owner." in (
+        response.content.decode()
+    )
+    assert refreshed(action).owner == staff and not action.events.exists()
+
+
+def test_only_users_of_the_actions_force_are_offered_as_owner(
+    client, lead, colleague, outsider, action
+):
+    client.force_login(lead)
+    page = client.get(url(action)).content.decode()
     assert f'<option value="{colleague.pk}">' in page
     assert f'<option value="{outsider.pk}">' not in page
 
 
-def test_an_owner_from_another_force_is_refused(signed_in, outsider, action):
-    response = post(signed_in, action, "owner", owner=outsider.pk)
+def test_an_owner_from_another_force_is_refused(client, lead, staff, outsider, action):
+    client.force_login(lead)
+    response = post(client, action, "owner", owner=outsider.pk)
     assert response.status_code == 400
+    assert refreshed(action).owner == staff
+
+
+def test_unassigning(client, lead, action):
+    client.force_login(lead)
+    assert post(client, action, "owner", owner="").status_code == 302
     assert refreshed(action).owner is None
 
 
-def test_unassigning(signed_in, staff, action):
-    action.assign(staff, by=staff)
-    assert post(signed_in, action, "owner", owner="").status_code == 302
-    assert refreshed(action).owner is None
-
-
-def test_an_inactive_colleague_cannot_be_made_owner(signed_in, force, action):
+def test_an_inactive_colleague_cannot_be_made_owner(client, lead, force, action):
     gone = make_user(force=force, is_active=False)
-    assert post(signed_in, action, "owner", owner=gone.pk).status_code == 400
+    client.force_login(lead)
+    assert post(client, action, "owner", owner=gone.pk).status_code == 400
 
 
 # Due date ------------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ def spread(force, staff):
         "overdue": make_action(question=q1, owner=staff, **due(-2)),
         "soon": make_action(question=q1, status=Status.IN_PROGRESS, **due(12)),
         "submitted": make_action(question=q2, status=Status.SUBMITTED, **due(90)),
+        "assured": make_action(question=q1, status=Status.ASSURED, **due(120)),
         "blocked": make_action(question=q2, blocked_reason="National programme"),
         "closed": make_action(question=q2, status=Status.CLOSED, closed_at=timezone.now()),
         "superseded": make_action(question=q2, status=Status.SUPERSEDED),
@@ -46,16 +47,17 @@ def test_a_force_user_sees_their_forces_tiles(signed_in, spread, other_force):
     response = signed_in.get("/")
     assert response.status_code == 200
     assert tile_counts(response) == {
-        "Open": 4,
+        "Open": 5,
         "Overdue": 1,
         "Due in the next 30 days": 1,
         "Submitted for review": 1,
+        "Assured by the force": 1,
         "Blocked": 1,
         "Closed": 1,
     }
     page = response.content.decode()
     assert "Lancashire Constabulary" in page
-    assert "20% closed" in page  # 1 of the 5 not superseded
+    assert "17% closed" in page  # 1 of the 6 not superseded
 
 
 def test_each_tile_links_to_a_list_of_exactly_what_it_counts(signed_in, spread):
@@ -139,10 +141,10 @@ def test_the_chart_is_svg_with_a_table_alternative(signed_in, spread):
 def test_recent_activity_shows_the_last_ten_events_of_this_force(
     signed_in, staff, force, outsider, other_force
 ):
-    action = make_action(force=force)
+    action = make_action(force=force, owner=staff)
     for n in range(12):
         action.add_note(f"Note {n}", by=staff)
-    theirs = make_action(force=other_force)
+    theirs = make_action(force=other_force, owner=outsider)
     theirs.add_note("Their secret", by=outsider)
     response = signed_in.get("/")
     events = list(response.context["recent_events"])
@@ -151,12 +153,12 @@ def test_recent_activity_shows_the_last_ten_events_of_this_force(
     assert "added a progress note" in response.content.decode()
 
 
-def test_recent_activity_names_the_people_an_action_was_assigned_to(signed_in, staff, force):
+def test_recent_activity_names_the_people_an_action_was_assigned_to(signed_in, lead, force):
     action = make_action(force=force)
-    action.assign(make_user(force=force, first_name="Jo", last_name="Bloggs"), by=staff)
-    action.set_due_date(datetime.date(2027, 3, 1), by=staff)
+    action.assign(make_user(force=force, first_name="Jo", last_name="Bloggs"), by=lead)
+    action.set_due_date(datetime.date(2027, 3, 1), by=lead)
     page = signed_in.get("/").content.decode()
-    assert re.search(r"Sam Staff</span>\s+changed owner from Unassigned to Jo Bloggs:", page)
+    assert re.search(r"Lee Lead</span>\s+changed owner from Unassigned to Jo Bloggs:", page)
     assert "set the due date to 1 Mar 2027" in page
 
 
@@ -164,11 +166,34 @@ def test_no_activity_is_an_empty_state(signed_in):
     assert "Nothing has happened yet." in signed_in.get("/").content.decode()
 
 
-def test_an_inspector_is_shown_what_waits_for_review(client, inspector, spread):
+def test_an_inspector_is_shown_what_the_forces_assured_as_waiting_for_review(
+    client, inspector, spread
+):
+    """Changed rule: an inspector reviews assured actions; a submitted one waits for its force
+    lead."""
     client.force_login(inspector)
     response = client.get("/")
-    assert list(response.context["my_actions"]) == [spread["submitted"]]
-    assert "Waiting for your review" in response.content.decode()
+    assert list(response.context["my_actions"]) == [spread["assured"]]
+    page = response.content.decode()
+    assert "Waiting for your review" in page
+    assert "All assured actions" in page
+    assert "Waiting for your assurance" not in page
+
+
+def test_a_force_lead_is_shown_what_waits_for_their_assurance(client, lead, spread):
+    client.force_login(lead)
+    response = client.get("/")
+    assert list(response.context["to_assure"]) == [spread["submitted"]]
+    page = response.content.decode()
+    assert "Waiting for your assurance" in page
+    listed = client.get(response.context["to_assure_url"]).context["page"].object_list
+    assert list(listed) == [spread["submitted"]]
+
+
+def test_force_staff_have_no_assurance_panel(signed_in, spread):
+    response = signed_in.get("/")
+    assert "to_assure" not in response.context
+    assert "Waiting for your assurance" not in response.content.decode()
 
 
 def test_the_five_latest_reports_are_shown_in_full_and_older_ones_listed(signed_in, force):

@@ -182,7 +182,7 @@ def test_the_default_sort_is_marked_on_the_due_column(signed_in, question):
 
 
 def test_each_row_shows_its_note_count_and_status(signed_in, staff, question):
-    action = make_action(question=question, status=Status.IN_PROGRESS)
+    action = make_action(question=question, status=Status.IN_PROGRESS, owner=staff)
     action.add_note("One", by=staff)
     action.add_note("Two", by=staff)
     page = signed_in.get("/actions/").content.decode()
@@ -234,3 +234,13 @@ def test_each_row_says_what_where_who_and_when(client, signed_in, inspector, for
     client.force_login(inspector)
     page = client.get("/actions/").content.decode()
     assert f'<span class="afi-source">{force.short_name} · {source}' in page
+
+
+def test_assured_actions_are_a_status_of_the_filter_with_a_badge_of_their_own(signed_in, question):
+    assured = make_action(question=question, status=Status.ASSURED)
+    make_action(question=question, status=Status.SUBMITTED)
+    response = signed_in.get("/actions/?status=assured")
+    assert [row["pk"] for row in response.context["rows"]] == [assured.pk]
+    page = response.content.decode()
+    assert 'value="assured"' in page
+    assert 'badge-status-assured">Assured — ready for the inspectorate</span>' in page

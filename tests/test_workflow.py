@@ -44,10 +44,14 @@ def put_in(action, status):
     ("source", "target", "role"),
     [(m.source, m.target, role) for m in MOVES for role in m.roles],
 )
-def test_every_allowed_move_is_recorded_as_one_event(source, target, role, staff, inspector, force):
+def test_every_allowed_move_is_recorded_as_one_event(
+    source, target, role, staff, lead, inspector, force
+):
+    """Each role's move on an action of its force that `staff` owns (a lead and an inspector
+    sign off work they do not own)."""
     reinstating = source == Status.SUPERSEDED  # to the status it had before
-    action = put_in(make_action(force=force), target if reinstating else source)
-    user = inspector if role == Role.INSPECTOR else staff
+    action = put_in(make_action(force=force, owner=staff), target if reinstating else source)
+    user = {Role.INSPECTOR: inspector, Role.LEAD: lead, Role.STAFF: staff}[role]
     if target == Status.SUBMITTED:
         action.add_note("We did it.", by=staff)
     if reinstating:
@@ -74,33 +78,64 @@ REFUSED = [
 
 
 @pytest.mark.parametrize(("source", "target"), REFUSED)
-def test_moves_not_in_the_table_are_refused_for_everyone(source, target, staff, inspector, force):
-    action = put_in(make_action(force=force), source)
-    for user in (staff, inspector):
+def test_moves_not_in_the_table_are_refused_for_everyone(
+    source, target, staff, lead, inspector, force
+):
+    action = put_in(make_action(force=force, owner=staff), source)
+    for user in (staff, lead, inspector):
         with pytest.raises(TransitionError, match="cannot move"):
             action.move_to(target, by=user, reason="why not")
     assert not action.events.exists()
 
 
-def test_force_staff_cannot_close_reopen_or_supersede(staff, force):
-    action = put_in(make_action(force=force), Status.SUBMITTED)
-    for target in (Status.CLOSED, Status.SUPERSEDED):
+def test_force_staff_and_leads_cannot_close_reopen_return_to_the_force_or_supersede(
+    staff, lead, force
+):
+    """Closing and the moves around it are the inspectorate's; a lead signs off only for the
+    force (Assured), and neither a lead nor the owner closes."""
+    for user in (staff, lead):
+        assured = put_in(make_action(force=force, owner=staff), Status.ASSURED)
+        for target in (Status.CLOSED, Status.IN_PROGRESS, Status.SUPERSEDED):
+            with pytest.raises(TransitionError, match="Only inspector"):
+                assured.move_to(target, by=user, reason="done")
+        closed = put_in(make_action(force=force, owner=staff), Status.CLOSED)
         with pytest.raises(TransitionError, match="Only inspector"):
-            action.move_to(target, by=staff, reason="done")
-    closed = put_in(make_action(force=force), Status.CLOSED)
-    with pytest.raises(TransitionError, match="Only inspector"):
-        closed.move_to(Status.IN_PROGRESS, by=staff, reason="not done")
+            closed.move_to(Status.IN_PROGRESS, by=user, reason="not done")
+
+
+def test_only_a_force_lead_assures_and_never_their_own_action(staff, lead, inspector, force):
+    """The force's internal sign-off (changed rule: there was none before the inspector's)."""
+    action = put_in(make_action(force=force, owner=staff), Status.SUBMITTED)
+    for user in (staff, inspector):
+        with pytest.raises(TransitionError, match="Only force lead may assure"):
+            action.move_to(Status.ASSURED, by=user, reason="Ready.")
+    own = put_in(make_action(force=force, owner=lead), Status.SUBMITTED)
+    with pytest.raises(TransitionError, match="owner of an action cannot assure"):
+        own.move_to(Status.ASSURED, by=lead, reason="Ready.")
+    action.move_to(Status.ASSURED, by=lead, reason="The audit shows it embedded.")
+    assert action.status == Status.ASSURED
+
+
+def test_an_inspector_closes_only_what_the_force_assured(staff, lead, inspector, force):
+    """Changed rule: a submitted action is no longer closed from Submitted; it is assured
+    first (Submitted → Assured → Closed)."""
+    action = put_in(make_action(force=force, owner=staff), Status.SUBMITTED)
+    with pytest.raises(TransitionError, match="cannot move"):
+        action.move_to(Status.CLOSED, by=inspector, reason="Evidence accepted.")
+    action.move_to(Status.ASSURED, by=lead, reason="Assured.")
+    action.move_to(Status.CLOSED, by=inspector, reason="Evidence accepted.")
+    assert action.status == Status.CLOSED
 
 
 def test_inspectors_cannot_submit_on_a_forces_behalf(inspector, staff, force):
-    action = put_in(make_action(force=force), Status.IN_PROGRESS)
+    action = put_in(make_action(force=force, owner=staff), Status.IN_PROGRESS)
     action.add_note("Evidence", by=staff)
-    with pytest.raises(TransitionError, match="Only force staff"):
+    with pytest.raises(TransitionError, match="Only force lead or force staff"):
         action.move_to(Status.SUBMITTED, by=inspector)
 
 
 def test_submitting_needs_an_evidence_note(staff, force):
-    action = put_in(make_action(force=force), Status.IN_PROGRESS)
+    action = put_in(make_action(force=force, owner=staff), Status.IN_PROGRESS)
     with pytest.raises(TransitionError, match="evidence note"):
         action.move_to(Status.SUBMITTED, by=staff)
     action.add_note("Policy rewritten and briefed to all supervisors.", by=staff)
@@ -109,28 +144,39 @@ def test_submitting_needs_an_evidence_note(staff, force):
 
 
 @pytest.mark.parametrize(
-    ("source", "target"),
+    ("source", "target", "role"),
     [
-        (Status.SUBMITTED, Status.CLOSED),
-        (Status.SUBMITTED, Status.IN_PROGRESS),
-        (Status.CLOSED, Status.IN_PROGRESS),
-        (Status.NOT_STARTED, Status.SUPERSEDED),
+        (Status.ASSURED, Status.CLOSED, Role.INSPECTOR),
+        (Status.ASSURED, Status.IN_PROGRESS, Role.INSPECTOR),
+        (Status.SUBMITTED, Status.ASSURED, Role.LEAD),
+        (Status.SUBMITTED, Status.IN_PROGRESS, Role.LEAD),
+        (Status.CLOSED, Status.IN_PROGRESS, Role.INSPECTOR),
+        (Status.NOT_STARTED, Status.SUPERSEDED, Role.INSPECTOR),
     ],
 )
-def test_closing_returning_reopening_and_superseding_need_a_reason(
-    source, target, inspector, force
+def test_closing_returning_assuring_reopening_and_superseding_need_a_reason(
+    source, target, role, staff, lead, inspector, force
 ):
-    action = put_in(make_action(force=force), source)
+    action = put_in(make_action(force=force, owner=staff), source)
+    user = inspector if role == Role.INSPECTOR else lead
     with pytest.raises(TransitionError, match="reason"):
-        action.move_to(target, by=inspector, reason="   ")
+        action.move_to(target, by=user, reason="   ")
 
 
-def test_the_owner_cannot_close_their_own_action():
+@pytest.mark.parametrize(
+    ("source", "target", "role"),
+    [
+        (Status.ASSURED, Status.CLOSED, Role.INSPECTOR),
+        (Status.SUBMITTED, Status.ASSURED, Role.LEAD),
+    ],
+)
+def test_the_owner_cannot_sign_off_their_own_action(source, target, role):
+    """Neither the force's assurance nor the inspectorate's close is the owner's to give."""
     with pytest.raises(TransitionError, match="owner"):
         check_move(
-            source=Status.SUBMITTED,
-            target=Status.CLOSED,
-            role=Role.INSPECTOR,
+            source=source,
+            target=target,
+            role=role,
             is_owner=True,
             has_evidence=True,
             reason="ok",
@@ -143,24 +189,40 @@ def test_another_forces_staff_may_not_move_an_action(outsider, force):
         action.move_to(Status.IN_PROGRESS, by=outsider)
 
 
-def test_closing_records_who_and_when_and_reopening_clears_it(staff, inspector, force):
-    action = put_in(make_action(force=force), Status.SUBMITTED)
+def test_closing_records_who_and_when_and_reopening_clears_it(staff, lead, inspector, force):
+    action = put_in(make_action(force=force, owner=staff), Status.SUBMITTED)
+    action.move_to(Status.ASSURED, by=lead, reason="Ready for the inspectorate.")
+    action.refresh_from_db()
+    assert action.assured_by == lead and action.assured_at is not None
     action.move_to(Status.CLOSED, by=inspector, reason="Evidence accepted.")
     action.refresh_from_db()
     assert action.closed_by == inspector and action.closed_at is not None
     action.move_to(Status.IN_PROGRESS, by=inspector, reason="Impact not sustained.")
     action.refresh_from_db()
     assert action.closed_by is None and action.closed_at is None
+    assert action.assured_by is None and action.assured_at is None
 
 
-def test_a_stale_version_is_refused_and_names_who_changed_it(staff, colleague, force):
-    action = make_action(force=force)
+def test_returning_an_assured_action_to_the_force_clears_the_assurance(
+    staff, lead, inspector, force
+):
+    action = put_in(make_action(force=force, owner=staff), Status.SUBMITTED)
+    action.move_to(Status.ASSURED, by=lead, reason="Ready for the inspectorate.")
+    action.move_to(Status.IN_PROGRESS, by=inspector, reason="No impact evidence yet.")
+    action.refresh_from_db()
+    assert action.status == Status.IN_PROGRESS and action.is_returned
+    assert action.assured_by is None and action.assured_at is None
+    assert action.returned_by == inspector
+
+
+def test_a_stale_version_is_refused_and_names_who_changed_it(staff, lead, force):
+    action = make_action(force=force, owner=staff)
     seen_by_staff = action.version
-    action.move_to(Status.IN_PROGRESS, by=colleague)
+    action.move_to(Status.IN_PROGRESS, by=lead)
 
     stale_copy = Action.objects.get(pk=action.pk)
     stale_copy.version = seen_by_staff
-    with pytest.raises(StaleVersion, match="colleague"):
+    with pytest.raises(StaleVersion, match="Lee Lead"):
         stale_copy.set_blocked("Waiting on the national programme", by=staff, version=seen_by_staff)
     action.refresh_from_db()
     assert action.blocked_reason == ""
@@ -168,14 +230,25 @@ def test_a_stale_version_is_refused_and_names_who_changed_it(staff, colleague, f
 
 
 def test_allowed_moves_offer_only_what_this_user_may_do(force):
-    assert [
-        m.target for m in allowed_moves(source=Status.NOT_STARTED, role=Role.STAFF, is_owner=False)
-    ] == [Status.IN_PROGRESS]
-    inspector_moves = {
-        m.target
-        for m in allowed_moves(source=Status.SUBMITTED, role=Role.INSPECTOR, is_owner=False)
+    def targets(source, role, is_owner=False):
+        return {m.target for m in allowed_moves(source=source, role=role, is_owner=is_owner)}
+
+    assert targets(Status.NOT_STARTED, Role.STAFF, is_owner=True) == {Status.IN_PROGRESS}
+    # Changed rule: force staff move only the actions they own; observers move none.
+    assert targets(Status.NOT_STARTED, Role.STAFF) == set()
+    assert targets(Status.NOT_STARTED, Role.OBSERVER) == set()
+    assert targets(Status.SUBMITTED, Role.LEAD) == {Status.ASSURED, Status.IN_PROGRESS}
+    assert targets(Status.SUBMITTED, Role.LEAD, is_owner=True) == {Status.IN_PROGRESS}
+    assert targets(Status.SUBMITTED, Role.INSPECTOR) == {Status.SUPERSEDED}
+    assert targets(Status.ASSURED, Role.INSPECTOR) == {
+        Status.IN_PROGRESS,
+        Status.CLOSED,
+        Status.SUPERSEDED,
     }
-    assert inspector_moves == {Status.IN_PROGRESS, Status.CLOSED, Status.SUPERSEDED}
+    assert targets(Status.ASSURED, Role.INSPECTOR, is_owner=True) == {
+        Status.IN_PROGRESS,
+        Status.SUPERSEDED,
+    }
     assert allowed_moves(source=Status.SUBMITTED, role=None, is_owner=False) == []
 
 
@@ -278,19 +351,46 @@ def test_blocking_and_unblocking_with_what_they_need_are_allowed():
     check_blocked("Waiting on the CPS", "", unblocking=True)
 
 
-def test_an_owner_is_an_active_member_of_the_actions_force(staff, colleague, outsider, action):
+def test_an_owner_is_an_active_member_of_the_actions_force(
+    staff, lead, colleague, outsider, action
+):
     colleague.is_active = False
     colleague.save()
     for person in (outsider, colleague):
         with pytest.raises(TransitionError, match="active member") as refused:
-            action.assign(person, by=staff)
+            action.assign(person, by=lead)
         assert refused.value.field == "owner"
-    assert list(User.objects.filter(owners_of(action.force_id))) == [staff]
+    assert set(User.objects.filter(owners_of(action.force_id))) == {staff, lead}
     assert not action.events.exists()
 
 
+def test_force_staff_cannot_give_an_action_an_owner(staff, colleague, action):
+    """Changed rule: only a force lead or an inspector assigns, even the action's owner."""
+    with pytest.raises(TransitionError, match="force lead or an inspector") as refused:
+        action.assign(colleague, by=staff)
+    assert refused.value.field == "owner"
+    action.refresh_from_db()
+    assert action.owner == staff and not action.events.exists()
+
+
+def test_force_staff_cannot_change_an_action_they_do_not_own(staff, colleague, action):
+    """Changed rule: force staff change (note, due date, blocked, reference, status) only the
+    actions they own."""
+    changes = [
+        lambda: action.add_note("Done.", by=colleague),
+        lambda: action.set_due_date(TODAY, by=colleague),
+        lambda: action.set_blocked("Waiting on the CPS", by=colleague),
+        lambda: action.set_reference("AFI 7", by=colleague),
+        lambda: action.move_to(Status.IN_PROGRESS, by=colleague),
+    ]
+    for change in changes:
+        with pytest.raises(TransitionError, match="owner, a force lead or an inspector"):
+            change()
+    assert not action.events.exists() and not action.notes.exists()
+
+
 def test_a_move_refusal_names_the_field_it_belongs_beside(inspector, force):
-    action = put_in(make_action(force=force), Status.SUBMITTED)
+    action = put_in(make_action(force=force), Status.ASSURED)
     with pytest.raises(TransitionError) as no_reason:
         action.move_to(Status.CLOSED, by=inspector, reason="")
     with pytest.raises(TransitionError) as no_such_move:
@@ -308,7 +408,7 @@ def test_a_stale_version_refusal_runs_no_query_of_its_own(db, django_assert_num_
 def test_the_page_says_submitting_needs_evidence_only_to_whom_it_applies(
     client, staff, inspector, force
 ):
-    action = put_in(make_action(force=force), Status.IN_PROGRESS)
+    action = put_in(make_action(force=force, owner=staff), Status.IN_PROGRESS)
     hint = "Submitting for review needs at least one evidence note."
     client.force_login(staff)
     assert hint in client.get(action.get_absolute_url()).content.decode()
@@ -320,7 +420,7 @@ def test_the_page_says_submitting_needs_evidence_only_to_whom_it_applies(
 
 
 def test_the_page_gives_the_rulebooks_reason_when_no_move_is_open(client, staff, force):
-    action = put_in(make_action(force=force), Status.SUPERSEDED)
+    action = put_in(make_action(force=force, owner=staff), Status.SUPERSEDED)
     client.force_login(staff)
     page = client.get(action.get_absolute_url()).content.decode()
     assert no_moves_note(Status.SUPERSEDED) in page

@@ -97,7 +97,13 @@ def tiles(counts: dict, force: Force | None, today: datetime.date) -> list[dict]
             "label": "Submitted for review",
             "count": counts["submitted"],
             "url": list_url(force, status="submitted"),
-            "note": "waiting for an inspector",
+            "note": "waiting for the force lead's assurance",
+        },
+        {
+            "label": "Assured by the force",
+            "count": counts["assured"],
+            "url": list_url(force, status="assured"),
+            "note": "ready for an inspector",
         },
         {
             "label": "Blocked",

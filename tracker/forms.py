@@ -21,6 +21,8 @@ from tracker.models import Action, EvidenceNote, User
 from tracker.workflow import (
     REASON_NEEDED_TO,
     REFERENCE_MAX_LENGTH,
+    Capability,
+    Status,
     TransitionError,
     allowed_moves,
     check_blocked,
@@ -29,8 +31,10 @@ from tracker.workflow import (
     check_reference,
     due_date_refusals,
     find_move,
+    may,
     no_moves_note,
     owners_of,
+    who_may,
 )
 
 CHOOSE_FILES_AGAIN = "Choose the files again: a browser cannot keep them after a refused form."
@@ -71,6 +75,8 @@ class ActionForm(forms.Form):
     # This form's name for a field the rulebook names otherwise (`TransitionError.field`).
     field_names: dict[str, str] = {}
     success_message = "Saved."
+    # What the permission table must let the user do for the page to offer this form.
+    capability = Capability.CHANGE
 
     def __init__(self, data=None, *, action: Action, user: User, initial=None, **kwargs):
         self.action = action
@@ -91,6 +97,14 @@ class ActionForm(forms.Form):
     def change(self, data: dict[str, Any], *, by: User, version: int) -> None:
         """Call the action's method for this form's change with `data` (each form its own)."""
         raise NotImplementedError
+
+    @cached_property
+    def forbidden(self) -> str:
+        """Who may make this change, when this user may not ("" when they may): the page
+        offers the form only to those who may, and the view refuses anyone else's post."""
+        role = self.user.role_for(self.action)
+        owns = self.action.owner_id is not None and self.action.owner_id == self.user.pk
+        return "" if may(role, self.capability, is_owner=owns) else who_may(role, self.capability)
 
     def refusal(self) -> str:
         """Why the workflow lets nobody make this change to the action now ("" if it does)."""
@@ -223,6 +237,14 @@ class MoveForm(ActionForm):
             (move.target.value, f"{move.verb} (reason needed)" if move.needs_reason else move.verb)
             for move in self.moves
         ]
+        if any(move.target == Status.ASSURED for move in self.moves):
+            # A force lead's reason to assure is the note the inspectorate reads.
+            reason = self.fields["reason"]
+            reason.label = "Reason, or assurance note"
+            reason.help_text = (
+                "To assure it, say what the evidence shows the inspectorate; to return it, "
+                "say what more the force needs to do."
+            )
 
     @property
     def needs_evidence(self) -> bool:
@@ -257,6 +279,7 @@ class OwnerChoiceField(forms.ModelChoiceField):
 class AssignForm(ActionForm):
     prefix = "owner"
     success_message = "Owner changed."
+    capability = Capability.ASSIGN
 
     owner = OwnerChoiceField(
         queryset=User.objects.none(),

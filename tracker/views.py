@@ -83,7 +83,14 @@ from tracker.preview import ReportSourceForm, named_force
 from tracker.rows import action_rows
 from tracker.security import log_event
 from tracker.spreadsheet import pages as spreadsheet_pages
-from tracker.workflow import OPEN_STATUSES, StaleVersion, Status, TransitionError, is_current
+from tracker.workflow import (
+    OPEN_STATUSES,
+    StaleVersion,
+    Status,
+    TransitionError,
+    closable_note,
+    is_current,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -125,6 +132,7 @@ def _get_action_for_user(request, pk: int) -> Action:
     related = [
         "question__inspection",
         "owner",
+        "assured_by",
         "closed_by",
         "returned_by",
         "discharged_by",
@@ -181,11 +189,18 @@ def dashboard(request):
         "may_add": user.may_import_for(user.force),  # by hand (tracker/by_hand.py)
     }
     if user.is_inspector:
+        # Waiting for their review: what the forces assured, longest-waiting first.
         context["my_actions"] = (
-            actions.filter(status=Status.SUBMITTED).for_panel().order_by("updated_at", "pk")
+            actions.filter(status=Status.ASSURED).for_panel().order_by("updated_at", "pk")
         )[:MY_ACTIONS]
-        context["my_actions_url"] = list_url(force, status="submitted", sort="-updated")
+        context["my_actions_url"] = list_url(force, status=Status.ASSURED, sort="-updated")
     else:
+        if user.is_lead:
+            # Waiting for their assurance: what the force's staff submitted.
+            context["to_assure"] = (
+                actions.filter(status=Status.SUBMITTED).for_panel().order_by("updated_at", "pk")
+            )[:MY_ACTIONS]
+            context["to_assure_url"] = list_url(status=Status.SUBMITTED, sort="-updated")
         context["my_actions"] = (
             actions.open()
             .filter(owner=user)
@@ -323,6 +338,10 @@ def action_update(request, pk: int, form_name: str):
     if form_class is None:
         raise Http404("No such form.")
     form = form_class(request.POST, files=request.FILES, action=action, user=request.user)
+    if forbidden := form.forbidden:
+        # Not this user's change to make: the page offers them no such form.
+        messages.error(request, f"Not saved. {forbidden}")
+        return _render_action(request, action, status=403)
     if refusal := form.refusal():
         # A signed-off or superseded action: the page offers no such form; nothing is saved.
         messages.error(request, f"Not saved. {refusal}")
@@ -392,8 +411,12 @@ def _render_action(request, action: Action, bound=None, status: int = 200) -> Ht
         if action.is_dischargeable_kind
         else []
     )
+    # When it may be closed, if its force waits a sustained-improvement period (one query).
+    period = action.force.sustained_improvement_days
+    closable_on = action.closable_from() if period and action.is_open else None
     context = {
         "action": action,
+        "closable_note": closable_note(closable_on, period) if closable_on else "",
         "question": action.question,
         "inspection": action.question.inspection,
         "recommendations": recommendations,

@@ -107,31 +107,128 @@ class Move:
     returns: bool = False
 
 
-BOTH = frozenset({Role.STAFF, Role.INSPECTOR})
+# Who may do what, and to which actions: the one permission table. A role's scope is the
+# force's actions (`ANY`: its own force's for a member of a force, its forces' for an
+# inspector), only the ones they own (`OWNED`), or only when granted the
+# `tracker.import_report` permission (`GRANTED`); a role not listed may not. Which status
+# moves each role may make is `MOVES`, below; every move is a change, so it needs `CHANGE` too.
+
+
+class Capability(TextChoices):
+    SEE = "see", "See and export the actions"
+    CHANGE = "change", "Add evidence; set the due date, blocked reason and reference; move status"
+    ASSIGN = "assign", "Give an action an owner"
+    ADD = "add", "Import and add reports and findings"
+    PCC = "pcc", "Record the PCC's response to a report"
+    PEOPLE = "people", "Manage the force's accounts"
+
+
+class Scope(TextChoices):
+    ANY = "any", "any of its force's (an inspector: its forces')"
+    OWNED = "owned", "the actions they own"
+    GRANTED = "granted", "with the import permission"
+
+
+PERMISSIONS: dict[Capability, dict[Role, Scope]] = {
+    Capability.SEE: {
+        Role.STAFF: Scope.ANY,
+        Role.LEAD: Scope.ANY,
+        Role.OBSERVER: Scope.ANY,
+        Role.INSPECTOR: Scope.ANY,
+    },
+    Capability.CHANGE: {Role.STAFF: Scope.OWNED, Role.LEAD: Scope.ANY, Role.INSPECTOR: Scope.ANY},
+    Capability.ASSIGN: {Role.LEAD: Scope.ANY, Role.INSPECTOR: Scope.ANY},
+    Capability.ADD: {Role.STAFF: Scope.GRANTED, Role.LEAD: Scope.ANY, Role.INSPECTOR: Scope.ANY},
+    Capability.PCC: {Role.LEAD: Scope.ANY, Role.OBSERVER: Scope.ANY, Role.INSPECTOR: Scope.ANY},
+    Capability.PEOPLE: {Role.LEAD: Scope.ANY},
+}
+_REFUSED = {
+    Capability.SEE: "You may not see this force's actions.",
+    Capability.CHANGE: "Only the action's owner, a force lead or an inspector may change it.",
+    Capability.ASSIGN: "Only a force lead or an inspector may give an action an owner.",
+    Capability.ADD: "Only a force lead, an inspector, or staff given the permission may add "
+    "findings.",
+    Capability.PCC: "Only a force lead, an observer or an inspector may record the PCC's response.",
+    Capability.PEOPLE: "Only a force lead may manage the force's accounts.",
+}
+
+
+def may(
+    role: Role | None, capability: Capability, *, is_owner: bool = False, granted: bool = False
+) -> bool:
+    """Whether `role` may do `capability` to an action of its force (the caller has worked out
+    the role for that action or force: None for anyone of another force)."""
+    scope = PERMISSIONS[capability].get(role) if role is not None else None
+    return (
+        scope == Scope.ANY
+        or (scope == Scope.OWNED and is_owner)
+        or (scope == Scope.GRANTED and granted)
+    )
+
+
+def who_may(role: Role | None, capability: Capability) -> str:
+    """Who may do `capability`, in words for someone in `role` who may not (the refusal, and
+    the line the action page shows instead of a form)."""
+    if role == Role.OBSERVER:
+        return "An observer reads and exports the force's actions, and changes none of them."
+    return _REFUSED[capability]
+
+
+def check_may(
+    role: Role | None, capability: Capability, *, is_owner: bool = False, field: str | None = None
+) -> None:
+    """Raise TransitionError, saying who may, unless `may()`."""
+    if not may(role, capability, is_owner=is_owner):
+        raise TransitionError(who_may(role, capability), field=field)
+
+
+STAFF_AND_LEADS = frozenset({Role.STAFF, Role.LEAD})
+BOTH = frozenset({Role.STAFF, Role.LEAD, Role.INSPECTOR})
+LEADS = frozenset({Role.LEAD})
 INSPECTORS = frozenset({Role.INSPECTOR})
-STAFF = frozenset({Role.STAFF})
 
 MOVES: tuple[Move, ...] = (
     Move(Status.NOT_STARTED, Status.IN_PROGRESS, BOTH, verb="Start work"),
     Move(
+        Status.IN_PROGRESS,
+        Status.SUBMITTED,
+        STAFF_AND_LEADS,
+        needs_evidence=True,
+        verb="Submit for review",
+    ),
+    # The owner takes it back, or a lead returns it: not yet ready for the inspectorate.
+    Move(
         Status.SUBMITTED,
         Status.IN_PROGRESS,
-        BOTH,
+        STAFF_AND_LEADS,
         needs_reason=True,
         verb="Return to in progress",
         returns=True,
     ),
-    Move(Status.CLOSED, Status.IN_PROGRESS, INSPECTORS, needs_reason=True, verb="Reopen"),
-    Move(
-        Status.IN_PROGRESS, Status.SUBMITTED, STAFF, needs_evidence=True, verb="Submit for review"
-    ),
+    # The force's internal sign-off, with a note for the inspectorate.
     Move(
         Status.SUBMITTED,
+        Status.ASSURED,
+        LEADS,
+        needs_reason=True,
+        verb="Assure — ready for the inspectorate",
+    ),
+    Move(
+        Status.ASSURED,
+        Status.IN_PROGRESS,
+        INSPECTORS,
+        needs_reason=True,
+        verb="Return to the force",
+        returns=True,
+    ),
+    Move(
+        Status.ASSURED,
         Status.CLOSED,
         INSPECTORS,
         needs_reason=True,
         verb="Close — evidence accepted",
     ),
+    Move(Status.CLOSED, Status.IN_PROGRESS, INSPECTORS, needs_reason=True, verb="Reopen"),
     *(
         Move(source, Status.SUPERSEDED, INSPECTORS, needs_reason=True, verb="Supersede")
         for source in OPEN_STATUSES
@@ -175,14 +272,25 @@ def check_move(
     role: Role | None,
     is_owner: bool,
     has_evidence: bool,
-    reason: str,
+    reason: str | None,
     reinstates: str | None = None,
+    closable_on: datetime.date | None = None,
+    today: datetime.date | None = None,
 ) -> Move:
     """Return the Move from `source` to `target`, or raise TransitionError saying why not.
 
-    `reinstates` is the status a superseded action had before it was superseded.
+    `reason` None: not asked yet (a page that lists what a move would do before it asks for
+    one); `reinstates` is the status a superseded action had before it was superseded;
+    `closable_on` the first day it may be closed (`closable_from()`), checked against
+    `today`.
     """
     move = find_move(source, target)
+    if move is None and target == Status.CLOSED and source in OPEN_STATUSES:
+        raise TransitionError(
+            f"An action cannot move to “{Status.CLOSED.label}” until its force assures it "
+            f"(“{Status.ASSURED.label}”); this one is “{Status(source).label}”.",
+            field="status",
+        )
     if move is None:
         raise TransitionError(
             f"An action cannot move from “{Status(source).label}” to “{Status(target).label}”.",
@@ -193,17 +301,66 @@ def check_move(
         raise TransitionError(
             f"A superseded action can only be reinstated to {had}.", field="status"
         )
+    check_may(role, Capability.CHANGE, is_owner=is_owner, field="status")
     if role not in move.roles:
         who = " or ".join(sorted(r.label.lower() for r in move.roles))
         raise TransitionError(f"Only {who} may {move.verb.lower()}.", field="status")
-    if target == Status.CLOSED and is_owner:
-        raise TransitionError("The owner of an action cannot close it.", field="status")
+    if move.target in SIGN_OFFS and is_owner:
+        raise TransitionError(
+            f"The owner of an action cannot {move.verb.split(' —')[0].lower()} it.",
+            field="status",
+        )
     if move.needs_evidence and not has_evidence:
         raise TransitionError(
             "Add at least one evidence note before submitting for review.", field="status"
         )
-    check_reason(move, reason)
+    if move.target == Status.CLOSED and closable_on and today and today < closable_on:
+        raise TransitionError(not_closable_yet(closable_on), field="status")
+    if reason is not None:
+        check_reason(move, reason)
     return move
+
+
+# The moves that sign an action off, which its owner may not make: the force's assurance and
+# the inspectorate's close.
+SIGN_OFFS = (Status.ASSURED, Status.CLOSED)
+
+
+def not_closable_yet(closable_on: datetime.date) -> str:
+    """Why it cannot be closed before `closable_on` (the action page says it too)."""
+    if closable_on == datetime.date.max:
+        return (
+            "It cannot be closed yet: the force's sustained-improvement period runs from the "
+            "first impact note, and it has none."
+        )
+    return (
+        f"It can be closed from {day_month_year(closable_on)}: the force's "
+        "sustained-improvement period runs from its first impact note."
+    )
+
+
+def closable_note(closable_on: datetime.date, period_days: int) -> str:
+    """What the action page says of when an action of a force with a sustained-improvement
+    period of `period_days` may be closed (`closable_on`, from `closable_from()`)."""
+    period = f"the force's {period_days}-day sustained-improvement period"
+    if closable_on == datetime.date.max:
+        return (
+            f"Can be closed only once {period} has passed since its first impact note: "
+            "it needs an impact note first."
+        )
+    when = day_month_year(closable_on)
+    return f"Can be closed from {when} ({period} from its first impact note)."
+
+
+def closable_from(first_impact: datetime.date | None, period_days: int) -> datetime.date | None:
+    """The first day an action may be closed under the force's sustained-improvement period:
+    `period_days` after its first impact note (None: no period, any day). With a period and no
+    impact note yet, not before one is added: the far future."""
+    if period_days <= 0:
+        return None
+    if first_impact is None:
+        return datetime.date.max
+    return first_impact + datetime.timedelta(days=period_days)
 
 
 def check_reason(move: Move, reason: str) -> None:
@@ -216,19 +373,23 @@ def allowed_moves(
     *, source: str, role: Role | None, is_owner: bool, reinstates: str | None = None
 ) -> list[Move]:
     """The moves to offer this user, before evidence and reason are known."""
+    if not may(role, Capability.CHANGE, is_owner=is_owner):
+        return []
     return [
         move
         for move in MOVES
         if move.source == source
         and role in move.roles
-        and not (move.target == Status.CLOSED and is_owner)
+        and not (move.target in SIGN_OFFS and is_owner)
         and not _reinstates_elsewhere(move, reinstates)
     ]
 
 
 # What the action page says, by status, when the workflow offers the user no move.
 _NO_MOVES: dict[str, str] = {
-    Status.SUBMITTED: "Submitted for review: an inspector closes it or returns it to you.",
+    Status.SUBMITTED: "Submitted for review: a force lead assures it for the inspectorate or "
+    "returns it.",
+    Status.ASSURED: "Assured by the force: an inspector closes it or returns it.",
     Status.CLOSED: "Closed. Only an inspector can reopen it.",
     Status.SUPERSEDED: "Superseded: it no longer needs work. Only an inspector can reinstate it.",
 }

@@ -41,7 +41,7 @@ LAUNCH_ARGS = [
     "--no-first-run",
     "--lang=en-GB",
 ]
-EXPECTED_STATUS = re.compile(r"Failed to load resource: .* status of (400|404|409|507)")
+EXPECTED_STATUS = re.compile(r"Failed to load resource: .* status of (400|403|404|409|507)")
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -99,9 +99,9 @@ def tab(chromium):
 def console_errors(tab):
     """Errors the page logs: a CSP violation, a missing asset, a script error.
 
-    The 400, 404, 409 and 507 answers the app gives on purpose (a refused form, a page that
-    is not there, files that could not be stored) are logged by the browser too; those are
-    left out unless an asset failed.
+    The 400, 403, 404, 409 and 507 answers the app gives on purpose (a refused form, a change
+    the user may not make, a page that is not there, files that could not be stored) are
+    logged by the browser too; those are left out unless an asset failed.
     """
     errors: list[str] = []
 
@@ -210,6 +210,9 @@ def lancashire(force):
     colleague = factories.make_user(
         username="colleague", force=force, first_name="Priya", last_name="Shah"
     )
+    lead = factories.make_user(
+        username="lead", force=force, force_role="lead", first_name="Jo", last_name="Reid"
+    )
     inspector = factories.make_inspector(
         username="inspector", first_name="Alex", last_name="Morgan"
     )
@@ -237,29 +240,33 @@ def lancashire(force):
 
     today = timezone.localdate()
     first, second, third, fourth, fifth, sixth, _ = actions
-    first.assign(staff, by=staff)
+    # The force lead gives owners; each owner works on their own action.
+    first.assign(staff, by=lead)
     first.set_due_date(today + datetime.timedelta(days=20), by=staff)
-    second.assign(colleague, by=colleague)
+    second.assign(colleague, by=lead)
     second.move_to(Status.IN_PROGRESS, by=colleague)
     second.set_due_date(today - datetime.timedelta(days=14), by=colleague)
     second.add_note(
         "Allocation policy rewritten; training for 30 investigators booked.", by=colleague
     )
-    third.assign(staff, by=staff)
+    third.assign(staff, by=lead)
     third.move_to(Status.IN_PROGRESS, by=staff)
     third.add_note("Supervision checklist now in the crime system.", by=staff)
     third.move_to(Status.SUBMITTED, by=staff)
-    fourth.set_blocked("Waiting on the national digital forensics programme.", by=staff)
+    fourth.set_blocked("Waiting on the national digital forensics programme.", by=lead)
+    fifth.assign(staff, by=lead)
     fifth.move_to(Status.IN_PROGRESS, by=staff)
     fifth.add_note("Foreign national checks added to the custody template.", by=staff)
     fifth.add_note("Dip sample: 96% of foreign nationals checked.", by=staff, kind="impact")
     fifth.move_to(Status.SUBMITTED, by=staff)
+    fifth.move_to(Status.ASSURED, by=lead, reason="The dip sample shows it embedded.")
     fifth.move_to(Status.CLOSED, by=inspector, reason="Impact evidenced by the dip sample.")
-    sixth.set_due_date(today + datetime.timedelta(days=90), by=staff)
+    sixth.set_due_date(today + datetime.timedelta(days=90), by=lead)
     return {
         "inspection": inspection,
         "actions": actions,
         "staff": staff,
+        "lead": lead,
         "inspector": inspector,
         "password": factories.PASSWORD,
     }

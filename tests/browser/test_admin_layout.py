@@ -98,8 +98,9 @@ def busy_list(lancashire):
     with a long username."""
     hampshire = factories.get_force("Hampshire")
     owner = factories.make_user(username="christopher.featherstonehaugh", force=hampshire)
+    lead = factories.make_user(username="hampshire-lead", force=hampshire, force_role="lead")
     far = factories.make_action(force=hampshire, text=REPORT["questions"][0][2][0])
-    far.assign(owner, by=owner)
+    far.assign(owner, by=lead)
     far.move_to(Status.IN_PROGRESS, by=owner)
     return lancashire
 

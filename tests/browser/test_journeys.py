@@ -119,9 +119,12 @@ def test_staff_filter_open_an_action_add_evidence_submit_and_export(
     assert console_errors == []
 
 
-def test_an_inspector_closes_a_submitted_action(tab, live_server, lancashire, console_errors):
+def test_an_inspector_closes_an_assured_action(tab, live_server, lancashire, console_errors):
+    """Changed rule: the inspector closes what the force lead assured (tests/browser/
+    test_two_stage.py walks the whole journey)."""
     base = live_server.url
     submitted = Action.objects.get(status=Status.SUBMITTED)
+    submitted.move_to(Status.ASSURED, by=lancashire["lead"], reason="Checked by the force lead.")
     sign_in(tab, base, "inspector", lancashire["password"])
     expect(tab.get_by_label("Force", exact=True)).to_be_visible()
     check_page(tab, "12-dashboard-inspector-all-forces")

@@ -34,8 +34,10 @@ def overlap(a: dict, b: dict) -> bool:
 
 @pytest.fixture
 def returned(lancashire):
-    """The submitted action, returned to the force by the inspector with a reason."""
+    """The submitted action, assured by the force lead and returned to the force by the
+    inspector with a reason."""
     action = next(a for a in lancashire["actions"] if a.status == Status.SUBMITTED)
+    action.move_to(Status.ASSURED, by=lancashire["lead"], reason="Ready for the inspectorate.")
     action.move_to(Status.IN_PROGRESS, by=lancashire["inspector"], reason=REASON)
     return action
 
@@ -102,7 +104,9 @@ def test_on_a_phone_the_action_pages_forms_come_before_its_timeline(
     check_page(phone, "ui-04-phone-action")
     timeline_top = phone.locator("#timeline-heading").bounding_box()["y"]
     forms = phone.locator("section.action-form")
-    assert forms.count() == 6  # note, move, owner, due date, blocked, reference
+    # Note, move, due date, blocked, reference: the owner form is the force lead's (staff no
+    # longer give owners).
+    assert forms.count() == 5
     for i in range(forms.count()):
         assert forms.nth(i).bounding_box()["y"] < timeline_top, i
     assert console_errors == []

@@ -38,7 +38,6 @@ from tracker.workflow import (
     TransitionError,
     allowed_moves,
     check_discharge,
-    check_move,
     check_reason,
     check_reference,
     due_date_refusals,
@@ -170,15 +169,7 @@ class ActionAdminForm(forms.ModelForm):
         reason = data.get("reason") or ""
         if "status" in self.changed_data and "status" in data:  # not when the field refused it
             try:
-                check_move(
-                    source=current.status,
-                    target=data["status"],
-                    role=self.user.role_for(current),
-                    is_owner=current.owner_id == self.user.pk,
-                    has_evidence=current.notes.exists(),
-                    reason=reason,
-                    reinstates=current.status_before_supersession,
-                )
+                current.check_move(data["status"], by=self.user, reason=reason)
             except TransitionError as error:
                 self.add_error(error.field, str(error))
                 # Kept off the instance, whose status decides which fields are read-only.
@@ -227,6 +218,8 @@ class ActionAdminForm(forms.ModelForm):
 RECORD_FIELDS = [
     "added",
     "original_due_date",
+    "assured_at",
+    "assured_by",
     "closed_at",
     "closed_by",
     "discharged_at",
@@ -434,7 +427,7 @@ class ActionAdmin(admin.ModelAdmin):
         if "apply" in request.POST:
             reason = request.POST.get("reason", "").strip()
             try:
-                closing = find_move(Status.SUBMITTED, Status.CLOSED)
+                closing = find_move(Status.ASSURED, Status.CLOSED)
                 assert closing is not None  # a move of the rulebook's
                 check_reason(closing, reason)
             except TransitionError as refusal:
@@ -455,13 +448,14 @@ class ActionAdmin(admin.ModelAdmin):
                         request, "Not closed — " + "; ".join(skipped[:10]), messages.WARNING
                     )
                 return None
+        actions = queryset.select_related("question__inspection__force", "force")
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "title": "Close selected actions",
-            "actions": queryset.select_related("question__inspection__force"),
+            # Each with why the rulebook would not close it ("": it would), said per row.
+            "rows": [(action, _not_closable(action, request.user)) for action in actions],
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-            "submitted": Status.SUBMITTED,
         }
         return TemplateResponse(request, "admin/tracker/action/close_selected.html", context)
 
@@ -474,3 +468,12 @@ class ActionAdmin(admin.ModelAdmin):
         )
         log_event("export", request, via="admin", rows=rows)
         return response
+
+
+def _not_closable(action: Action, user) -> str:
+    """Why `user` may not close `action` ("" if they may), before the reason is asked."""
+    try:
+        action.check_move(Status.CLOSED, by=user, reason=None)
+    except TransitionError as refusal:
+        return str(refusal)
+    return ""

@@ -16,9 +16,10 @@ from tracker.models import Force, User
 
 @admin.register(Force)
 class ForceAdmin(admin.ModelAdmin):
-    list_display = ["name", "short_name", "slug"]
+    list_display = ["name", "short_name", "slug", "sustained_improvement_days"]
     search_fields = ["name", "short_name"]
     prepopulated_fields = {"slug": ["short_name"]}
+    fields = ["name", "short_name", "slug", "sustained_improvement_days"]
 
 
 class TrackerUserChangeForm(UserChangeForm):

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models, transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Min, Q
 from django.db.models.functions import Now
 from django.urls import reverse
 from django.utils import timezone
@@ -29,7 +29,9 @@ from tracker.workflow import (
     DISCHARGEABLE_KINDS,
     OPEN_STATUSES,
     REFERENCE_MAX_LENGTH,
+    Capability,
     Kind,
+    Move,
     Rag,
     Relation,
     Role,
@@ -42,9 +44,11 @@ from tracker.workflow import (
     check_change,
     check_discharge,
     check_due_date,
+    check_may,
     check_move,
     check_owner,
     check_reference,
+    closable_from,
     due_soon_q,
     is_overdue,
     overdue_q,
@@ -120,6 +124,7 @@ def count_expressions(today: datetime.date | None = None) -> dict[str, Count]:
         "overdue": Count("pk", filter=overdue_q(today)),
         "due_soon": Count("pk", filter=due_soon_q(today)),
         "submitted": Count("pk", filter=Q(status=Status.SUBMITTED)),
+        "assured": Count("pk", filter=Q(status=Status.ASSURED)),
         "blocked": Count("pk", filter=is_open & blocked_q()),
         "closed": Count("pk", filter=Q(status=Status.CLOSED)),
         "superseded": Count("pk", filter=Q(status=Status.SUPERSEDED)),
@@ -363,22 +368,31 @@ class Action(models.Model):
 
     # State changes -------------------------------------------------------------------------
 
-    def move_to(self, status: str, *, by, reason: str = "", via: str = "web", version=None):
-        move = check_move(
+    def check_move(self, status: str, *, by, reason: str | None) -> Move:
+        """The move to `status` by `by`, or TransitionError saying why not: the rulebook's
+        `check_move` given what it asks of this action (`reason` None: not asked yet)."""
+        return check_move(
             source=self.status,
             target=status,
             role=_role(by, self),
-            is_owner=by is not None and self.owner_id is not None and self.owner_id == by.pk,
+            is_owner=self._owned_by(by),
             has_evidence=self.notes.exists(),
             reason=reason,
             reinstates=self.status_before_supersession,
+            closable_on=self.closable_from() if status == Status.CLOSED else None,
+            today=timezone.localdate(),
         )
+
+    def move_to(self, status: str, *, by, reason: str = "", via: str = "web", version=None):
+        move = self.check_move(status, by=by, reason=reason)
         changes: dict = {"status": move.target, **self._returned_changes()}
-        if move.target == Status.CLOSED:
+        if move.target == Status.ASSURED:
+            changes.update(assured_at=timezone.now(), assured_by=by)
+        elif move.target == Status.CLOSED:
             changes.update(closed_at=timezone.now(), closed_by=by)
-        elif self.status == Status.CLOSED:
-            # Reopened: no longer signed off, nor discharged.
-            changes.update(closed_at=None, closed_by=None)
+        elif self.status in (Status.ASSURED, Status.CLOSED):
+            # Returned or reopened: no longer assured, signed off, nor discharged.
+            changes.update(assured_at=None, assured_by=None, closed_at=None, closed_by=None)
             if self.is_discharged:
                 changes.update(discharged_at=None, discharged_by=None, discharge_reason="")
         if move.returns:
@@ -458,6 +472,7 @@ class Action(models.Model):
 
     def assign(self, owner, *, by, reason: str = "", via: str = "web", version=None):
         self._require_editor(by)
+        check_may(_role(by, self), Capability.ASSIGN, is_owner=self._owned_by(by), field="owner")
         check_owner(self.owner, owner, force_id=self.force_id)
         old = self.owner.username if self.owner else ""
         self._change(
@@ -587,9 +602,24 @@ class Action(models.Model):
         return {"returned_at": None, "returned_by": None, "returned_reason": ""}
 
     def _require_editor(self, user) -> None:
-        if _role(user, self) is None:
+        role = _role(user, self)
+        if role is None:
             raise PermissionError("You may not change this action.")
+        check_may(role, Capability.CHANGE, is_owner=self._owned_by(user))
         self.check_takes_changes()
+
+    def _owned_by(self, user) -> bool:
+        return user is not None and self.owner_id is not None and self.owner_id == user.pk
+
+    def closable_from(self) -> datetime.date | None:
+        """The first day it may be closed under its force's sustained-improvement period (None:
+        any day): the period after its first impact note (`workflow.closable_from`)."""
+        days = self.force.sustained_improvement_days
+        if not days:
+            return None
+        first = self.notes.filter(kind=NoteKind.IMPACT).aggregate(first=Min("created_at"))
+        at = first["first"]
+        return closable_from(timezone.localdate(at) if at else None, days)
 
     def _set_text(self, field: str, value: str, kind: str, *, by, via, version, reason=""):
         """Change a text field, its event recording the old and new text."""

@@ -39,9 +39,12 @@ from tracker.spreadsheet.read import Table
 from tracker.workflow import (
     PARENT_KINDS,
     REFERENCE_MAX_LENGTH,
+    Capability,
     Kind,
     Status,
     allows_changes,
+    may,
+    who_may,
 )
 
 NEW, UPDATE, UNCHANGED = "new", "update", "unchanged"
@@ -566,8 +569,24 @@ class _Planner:
                 f"action {action.pk} is {action.get_status_display()} and takes no changes "
                 f"({'; '.join(changes)}); an inspector must reopen or reinstate it first",
             )
+        if changes and self.by is not None:
+            self._check_may_change(row, action)
         row.changes = changes
         row.outcome = UPDATE if changes else UNCHANGED
+
+    def _check_may_change(self, row: PlannedRow, action: Action) -> None:
+        """The permission table's rule for the person importing: force staff change only the
+        actions they own, and only a force lead or an inspector gives one an owner."""
+        assert self.by is not None
+        role = self.by.role_for(action)
+        owns = action.owner_id is not None and action.owner_id == self.by.pk
+        needed: list[tuple[Capability, str | None]] = [(Capability.CHANGE, None)]
+        if row.owner is not None and row.owner.pk != action.owner_id:
+            needed.append((Capability.ASSIGN, "owner"))
+        for capability, column in needed:
+            if not may(role, capability, is_owner=owns):
+                self.error(row.row, column, f"action {action.pk}: {who_may(role, capability)}")
+                return
 
 
 COLUMN_ORDER = {column.name: index for index, column in enumerate(COLUMNS)}
