@@ -22,6 +22,13 @@ from tracker.notify import send_for_event
 SITE = "https://peel.example.police.uk"
 
 
+@pytest.fixture
+def action(force):
+    """An action of `force` with no owner yet: these tests give it one (the suite's `action`
+    is owned by `staff`)."""
+    return make_action(force=force)
+
+
 @pytest.fixture(autouse=True)
 def site_url(settings):
     settings.SITE_URL = SITE
@@ -93,9 +100,10 @@ def test_a_new_owner_is_told_at_once_in_text_and_html_with_absolute_links(
     assert row.state == EmailState.SENT and row.attempts == 1 and row.sent_at is not None
 
 
-def test_nobody_is_told_they_assigned_themselves(action, staff, mailoutbox, committed):
+def test_nobody_is_told_they_assigned_themselves(action, lead, mailoutbox, committed):
+    # A force lead taking an action on (only leads and inspectors give an action an owner).
     with committed():
-        action.assign(staff, by=staff)
+        action.assign(lead, by=lead)
     assert mailoutbox == []
 
 

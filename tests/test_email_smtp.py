@@ -64,6 +64,13 @@ def use_smtp(settings, port: int) -> None:
 
 
 @pytest.fixture
+def action(force):
+    """An action of `force` with no owner yet: these tests give it one (the suite's `action`
+    is owned by `staff`)."""
+    return make_action(force=force)
+
+
+@pytest.fixture
 def smtp_server(settings):
     mailbox = Mailbox()
     controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())

@@ -23,6 +23,13 @@ SITE = "https://peel.example.police.uk"
 DAY = datetime.date(2026, 3, 5)
 
 
+@pytest.fixture
+def action(force):
+    """An action of `force` with no owner yet: these tests give it one (the suite's `action`
+    is owned by `staff`)."""
+    return make_action(force=force)
+
+
 @pytest.fixture(autouse=True)
 def site_url(settings):
     settings.SITE_URL = SITE
