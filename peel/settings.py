@@ -139,6 +139,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # No JIT compilation: this app's queries are short, and the export's (50,000 rows, three
+    # correlated subqueries) costs enough to be compiled, which took 3.7 s of its 3.9 s and
+    # held back its first row as long (docs/performance.md). PEEL_PG_JIT=on gives it back.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+        f"-c jit={'on' if env_bool('PEEL_PG_JIT') else 'off'}"
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "tracker.User"
