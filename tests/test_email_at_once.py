@@ -161,6 +161,20 @@ def test_a_move_back_to_in_progress_that_is_no_return_tells_nobody(
     assert mailoutbox == []
 
 
+def test_a_change_that_calls_for_no_e_mail_leaves_no_work_for_its_commit(
+    action, staff, inspector, django_capture_on_commit_callbacks
+):
+    # A close, a supersession, an unassignment or a note: nothing to look up once it commits.
+    with django_capture_on_commit_callbacks() as callbacks:
+        action.assign(staff, by=inspector)
+    assert len(callbacks) == 1  # a new owner: looked up once it commits
+    with django_capture_on_commit_callbacks() as callbacks:
+        action.assign(None, by=inspector)
+        action.set_blocked("Waiting for the Home Office.", by=inspector)
+        move(action, Status.CLOSED, by=inspector, closed_at=timezone.now(), closed_by=inspector)
+    assert callbacks == []
+
+
 def test_the_forces_leads_are_told_when_its_action_is_submitted(
     action, staff, lead, force, other_force, mailoutbox, committed
 ):

@@ -49,7 +49,7 @@ from tracker.models import (
     User,
 )
 from tracker.security import log_event
-from tracker.views import _get_visible_or_404
+from tracker.views import get_visible_or_404
 from tracker.workflow import PARENT_KINDS, REFERENCE_MAX_LENGTH, owners_of
 
 # A report added by hand is another inspection or audit, or a PEEL report of a cycle (a pillar
@@ -362,7 +362,7 @@ def _check_may_add(request, force: Force | None) -> None:
 def _report_for_adding(request, pk: int) -> Inspection:
     """The report, if this user sees it (else 404) and may add to it (else 403)."""
     visible = Inspection.objects.visible_to(request.user).without_texts().select_related("force")
-    inspection = _get_visible_or_404(request, visible, pk, "inspection")
+    inspection = get_visible_or_404(request, visible, pk, "inspection")
     _check_may_add(request, inspection.force)
     return inspection
 

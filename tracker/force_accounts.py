@@ -38,7 +38,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from tracker.accounts import email_set_password_link, link_minutes, set_password_link
 from tracker.models import User, leads_of
 from tracker.security import log_event
-from tracker.views import _get_visible_or_404
+from tracker.views import get_visible_or_404
 from tracker.workflow import FORCE_ROLES, Role
 
 PAGE_SIZE = 50
@@ -91,7 +91,7 @@ def _members(request):
 
 
 def _get_member_or_404(request, pk: int) -> User:
-    return _get_visible_or_404(request, _members(request), pk, "user")
+    return get_visible_or_404(request, _members(request), pk, "user")
 
 
 # The rules -----------------------------------------------------------------------------------

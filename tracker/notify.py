@@ -101,8 +101,20 @@ def after_commit(event: ActionEvent) -> None:
 
     `robust`: an error while sending is logged, and never fails the change that was made.
     """
-    if event.kind in (ActionEvent.Kind.OWNER, ActionEvent.Kind.STATUS):
+    if _may_call_for_mail(event):
         transaction.on_commit(partial(send_for_event, event.pk), robust=True)
+
+
+# The statuses a move may call for e-mail by (`kind_of`): In progress only when it is a return.
+_MAIL_STATUSES = (Status.SUBMITTED.label, Status.ASSURED.label, Status.IN_PROGRESS.label)
+
+
+def _may_call_for_mail(event: ActionEvent) -> bool:
+    """Whether `kind_of` could answer anything for `event`, from the event alone: a change
+    that cannot (a close, a note, an unassignment…) costs no query after it commits."""
+    if event.kind == ActionEvent.Kind.OWNER:
+        return bool(event.new_value)
+    return event.kind == ActionEvent.Kind.STATUS and event.new_value in _MAIL_STATUSES
 
 
 def send_for_event(event_id: int) -> list[Email]:

@@ -110,7 +110,7 @@ def healthz(request):
     return HttpResponse("ok", content_type="text/plain")
 
 
-def _get_visible_or_404(request, visible: QuerySet, pk: int, model: str):
+def get_visible_or_404(request, visible: QuerySet, pk: int, model: str):
     """The object if `visible` holds it; a plain 404 if not, logged if it exists elsewhere."""
     try:
         return get_object_or_404(visible, pk=pk)
@@ -152,7 +152,7 @@ def _get_action_for_user(request, pk: int) -> Action:
             continued_by_how=Subquery(later.values("continues_how")[:1]),
         )
     )
-    action = _get_visible_or_404(request, visible, pk, "action")
+    action = get_visible_or_404(request, visible, pk, "action")
     if action.force_id == user.force_id:
         action.force = user.force
     action.question.inspection.force = action.force
@@ -470,7 +470,7 @@ def _get_inspection_for_user(request, pk: int) -> Inspection:
         .select_related("force", "imported_by", "pcc_response_by")
         .defer("source_text")
     )
-    return _get_visible_or_404(request, visible, pk, "inspection")
+    return get_visible_or_404(request, visible, pk, "inspection")
 
 
 @login_required
@@ -633,7 +633,7 @@ def evidence_download(request, pk: int):
     visible = EvidenceFile.objects.filter(
         note__action__in=Action.objects.visible_to(request.user)
     ).select_related("note__action")
-    evidence_file = _get_visible_or_404(request, visible, pk, "evidence_file")
+    evidence_file = get_visible_or_404(request, visible, pk, "evidence_file")
     try:
         content = open_stored(evidence_file.stored_name)
     except FileNotFoundError:

@@ -105,7 +105,7 @@ def _admin_entrance(context) -> preview.Entrance:
         "admin:tracker_inspection_import_preview",
         via=ActionEvent.Via.ADMIN,
         may_replace=True,
-        done_url=_actions_of,
+        done_url=actions_of,
         extra_context=context,
     )
 
@@ -184,7 +184,7 @@ class ImportViewMixin(admin.ModelAdmin):
         )
 
 
-def _actions_of(inspection: Inspection) -> str:
+def actions_of(inspection: Inspection) -> str:
     """The admin's action list filtered to one report (the report filter needs its force)."""
     query = urlencode({"force__id__exact": inspection.force_id, "inspection": inspection.pk})
     return f"{reverse('admin:tracker_action_changelist')}?{query}"

@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.urls import path, reverse
 
-from tracker.admin.imports import _actions_of
+from tracker.admin.imports import actions_of
 from tracker.models import ActionEvent
 from tracker.spreadsheet import pages
 from tracker.spreadsheet.plan import Plan
@@ -18,7 +18,7 @@ def _imported(plan: Plan) -> str:
     """The admin's action list: of the report, when the file held one."""
     reports = plan.reports
     if len(reports) == 1 and reports[0].existing is not None:
-        return _actions_of(reports[0].existing)
+        return actions_of(reports[0].existing)
     return reverse("admin:tracker_action_changelist")
 
 
