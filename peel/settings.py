@@ -13,6 +13,7 @@ from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -217,6 +218,39 @@ STORAGES = {
         )
     },
 }
+# Evidence files: a local folder (MEDIA_ROOT) unless PEEL_EVIDENCE_STORAGE=s3, which keeps them
+# in an S3-compatible bucket that every app server shares (docs/deploy.md). Short timeouts
+# and two attempts: a store that is down refuses a note with files within seconds, whole.
+EVIDENCE_STORAGE = env("PEEL_EVIDENCE_STORAGE", "local")
+if EVIDENCE_STORAGE == "s3":
+    from botocore.config import Config as S3Config
+
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env("PEEL_S3_BUCKET"),
+            "endpoint_url": env("PEEL_S3_ENDPOINT_URL") or None,
+            "region_name": env("PEEL_S3_REGION") or None,
+            "location": env("PEEL_S3_PREFIX", ""),
+            # Private objects, never overwritten, never served by URL: the download view reads
+            # them and checks who is asking first.
+            "default_acl": None,
+            "file_overwrite": False,
+            "querystring_auth": True,
+            "addressing_style": env("PEEL_S3_ADDRESSING_STYLE", "path"),
+            "client_config": S3Config(
+                connect_timeout=float(env("PEEL_S3_CONNECT_TIMEOUT", "2")),
+                read_timeout=float(env("PEEL_S3_READ_TIMEOUT", "10")),
+                retries={"max_attempts": 2, "mode": "standard"},
+            ),
+        },
+    }
+    if not STORAGES["default"]["OPTIONS"]["bucket_name"]:
+        raise ImproperlyConfigured("PEEL_EVIDENCE_STORAGE=s3 needs PEEL_S3_BUCKET.")
+elif EVIDENCE_STORAGE != "local":
+    raise ImproperlyConfigured(
+        f"PEEL_EVIDENCE_STORAGE is {EVIDENCE_STORAGE!r}: it may be local (the default) or s3."
+    )
 # `runserver` serves static files straight from the source folders.
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
