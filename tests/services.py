@@ -42,6 +42,28 @@ STARTUP_SECONDS = 30
 _RUNNING: list[Process] = []
 
 
+PROGRAMS = ("gunicorn", "haproxy", "pgbouncer", "moto_server", "initdb", "pg_ctl")
+
+
+def require_deployment() -> None:
+    """Skip the calling test unless it can start every service (and runs on PostgreSQL).
+
+    On SQLite these tests are skipped: a deployment runs on PostgreSQL. A missing program is a
+    skip on a developer's machine and a failure where PEEL_REQUIRE_DEPLOY=1 (CI).
+    """
+    import pytest
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("deployment tests run on PostgreSQL (DATABASE_URL=postgres://...)")
+    absent = missing(*PROGRAMS)
+    if absent:
+        message = f"deployment tests need {', '.join(absent)} (Debian's packages; .ci/run)"
+        if os.environ.get("PEEL_REQUIRE_DEPLOY") == "1":
+            pytest.fail(message + ": PEEL_REQUIRE_DEPLOY=1")
+        pytest.skip(message)
+
+
 def missing(*programs: str) -> list[str]:
     """The programs of `programs` that are not installed."""
     return [name for name in programs if find_program(name) is None]
