@@ -13,11 +13,12 @@ import time
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
 from tests.factories import get_force, make_user
-from tracker.models import Action, ActionEvent, Inspection
-from tracker.spreadsheet.pages import SESSION_KEY
+from tracker.models import Action, ActionEvent, Inspection, SpreadsheetImportClaim
+from tracker.spreadsheet.pages import CLAIM_LASTS, SESSION_KEY
 
 START = "/inspections/import/spreadsheet/"
 TEMPLATE = "/inspections/import/spreadsheet/template/"
@@ -460,6 +461,63 @@ def test_a_second_press_of_confirm_imports_once(client, importer, kept):
     assert second.status_code == 302
     assert "already being imported" in text(client.get(second["Location"]))
     assert counts() == (0, 0, 0)
+
+
+def test_a_confirm_claimed_on_another_app_server_imports_nothing(client, importer, kept):
+    """The claim is a database row, which every app server sees (the file may wait in S3,
+    which cannot rename it): while another server's confirm holds it, a press imports nothing,
+    and the preview can still be confirmed once that confirm has ended without importing."""
+    client.force_login(importer)
+    url = previewed(client, workbook([finding(1)]))
+    token = url.rstrip("/").rsplit("/", 1)[1]
+    SpreadsheetImportClaim.objects.create(token=token)  # the other server, still importing
+
+    second = confirm(client, url)
+
+    assert second.status_code == 302
+    assert "already being imported" in text(client.get(second["Location"]))
+    assert counts() == (0, 0, 0)
+    assert len(files_in(kept)) == 2
+    SpreadsheetImportClaim.objects.filter(token=token).delete()  # it ended, importing nothing
+    assert confirm(client, url).status_code == 302
+    assert counts()[1] == 1
+    assert not SpreadsheetImportClaim.objects.exists()
+
+
+def test_a_claim_whose_confirm_never_ended_lapses(client, importer, kept):
+    """A worker killed mid-confirm leaves its claim behind; after CLAIM_LASTS the next press
+    imports (the file was never imported: it is still there)."""
+    client.force_login(importer)
+    url = previewed(client, workbook([finding(1)]))
+    token = url.rstrip("/").rsplit("/", 1)[1]
+    SpreadsheetImportClaim.objects.create(
+        token=token, claimed_at=timezone.now() - CLAIM_LASTS - datetime.timedelta(seconds=1)
+    )
+
+    assert confirm(client, url).status_code == 302
+    assert counts()[1] == 1
+    assert files_in(kept) == []
+
+
+def test_without_a_folder_of_its_own_the_file_waits_in_the_evidence_storage(
+    client, importer, settings, tmp_path
+):
+    """FINDINGS_IMPORT_DIR empty (the default): the upload waits in the default storage, the
+    evidence's (MEDIA_ROOT here; the shared bucket when PEEL_EVIDENCE_STORAGE=s3), privately."""
+    settings.FINDINGS_IMPORT_DIR = ""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    waiting = tmp_path / "media" / "spreadsheet-imports"
+    client.force_login(importer)
+
+    url = previewed(client, workbook([finding(1)]))
+
+    token = url.rstrip("/").rsplit("/", 1)[1]
+    assert files_in(waiting) == [token, f"{token}.json"]
+    assert {(waiting / name).stat().st_mode & 0o777 for name in files_in(waiting)} == {0o640}
+    assert client.get(url).status_code == 200
+    assert confirm(client, url).status_code == 302
+    assert counts()[1] == 1
+    assert files_in(waiting) == []
 
 
 def test_discarding_removes_the_file_and_writes_nothing(client, importer, kept):

@@ -8,6 +8,8 @@ One module per concern, each importing only from the ones before it:
 - `actions`: `Action` and its state changes, its `EvidenceNote`s with their `EvidenceFile`s,
   and its audit trail (`ActionEvent`).
 - `mail`: the e-mail sent (`Email`), the log that makes reminders idempotent.
+- `imports`: a spreadsheet import's confirm, claimed once (`SpreadsheetImportClaim`) across
+  every app server.
 
 Every model's name is here, so code imports from `tracker.models`, never from a module of it;
 so are the rulebook's names the models' methods take and give (`Status`, `Kind`, `Relation`,
@@ -25,6 +27,7 @@ from tracker.models.actions import (
     EvidenceNote,
     count_expressions,
 )
+from tracker.models.imports import SpreadsheetImportClaim
 from tracker.models.mail import Email, EmailKind, EmailState
 from tracker.models.people import (
     INSPECTORS_GROUP,
@@ -81,6 +84,7 @@ __all__ = [
     "Relation",
     "ReportFormat",
     "Role",
+    "SpreadsheetImportClaim",
     "StaleVersion",
     "Status",
     "TransitionError",

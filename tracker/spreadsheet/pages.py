@@ -9,15 +9,20 @@ One implementation behind two entrances, as the report import's preview (`tracke
 
 An `Entrance` says what differs between them; the form, the pages and the confirm are here.
 
-Between the preview and the confirm the uploaded bytes stay on the server, in a private folder
-(`FINDINGS_IMPORT_DIR`, by default `MEDIA_ROOT/spreadsheet-imports`), under a random token;
-the session holds the token and the plan's `digest()`, never the file. Beside the file is what
+Between the preview and the confirm the uploaded bytes stay on the server, in private storage,
+under a random token: the default storage's `spreadsheet-imports/` (so `MEDIA_ROOT`'s folder
+locally, and the bucket every app server shares when evidence is in S3), or the local folder
+`FINDINGS_IMPORT_DIR` if one is set. The session holds the token and the plan's `digest()`,
+never the file. Beside the file is what
 the preview shows, as JSON, so that turning its pages does not read and plan the file again
 (10,000 rows take two seconds). The confirm reads the file and plans it again, and imports
 only when that plan is the one previewed: the digest (the rows' outcomes, changes and the
 versions of the actions they touch) is the session's and the one the page was drawn with. If
-the tracker changed in between, nothing is written and the new preview is shown (409). The
-file goes once imported or discarded; files left behind for a day go at the next upload.
+the tracker changed in between, nothing is written and the new preview is shown (409). A
+confirm claims its import through the database (`SpreadsheetImportClaim`: storage such as S3
+cannot rename a file), so a second press, in another tab or on another app server, imports
+nothing. The file goes once imported or discarded; files left behind for a day go at the next
+upload.
 """
 
 from __future__ import annotations
@@ -26,26 +31,26 @@ import datetime
 import io
 import json
 import logging
-import os
 import re
 import secrets
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
+from django.core.files.base import ContentFile
+from django.core.files.storage import FileSystemStorage, Storage, storages
 from django.core.paginator import Paginator
-from django.db import DatabaseError
+from django.db import DatabaseError, IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 
-from tracker.models import Force, User
+from tracker.models import Force, SpreadsheetImportClaim, User
 from tracker.spreadsheet.apply import apply
 from tracker.spreadsheet.columns import BY_NAME
 from tracker.spreadsheet.errors import SpreadsheetError
@@ -61,6 +66,10 @@ KEEP = 3  # previews kept per session; the oldest goes first, and its file with 
 PER_PAGE = 100
 ERRORS_SHOWN = 500  # a file wrong on every row is wrong in one way: the first 500 say how
 STALE_AFTER = datetime.timedelta(days=1)
+# A claim older than this is a confirm that never ended (its worker was killed: gunicorn's
+# timeout is 30 s); the next press may claim the import again.
+CLAIM_LASTS = datetime.timedelta(minutes=15)
+FOLDER = "spreadsheet-imports"
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 TEXT_WIDTH = 120
 OUTCOME_LABELS = {NEW: "New", UPDATE: "Updated", UNCHANGED: "Unchanged"}
@@ -144,52 +153,87 @@ class Entrance:
 # --- the file and its preview, kept between requests -------------------------------------------
 
 
-def folder() -> Path:
-    return Path(settings.FINDINGS_IMPORT_DIR or Path(settings.MEDIA_ROOT) / "spreadsheet-imports")
+def storage() -> tuple[Storage, str]:
+    """Where uploads wait, and the prefix of their names there.
+
+    `FINDINGS_IMPORT_DIR` if set (a local folder: one app server only); otherwise the default
+    storage, which is the evidence's (`MEDIA_ROOT`, or the S3 bucket every server shares).
+    """
+    if settings.FINDINGS_IMPORT_DIR:
+        folder = FileSystemStorage(
+            location=settings.FINDINGS_IMPORT_DIR,
+            file_permissions_mode=0o640,
+            directory_permissions_mode=0o750,
+        )
+        return folder, ""
+    return storages["default"], f"{FOLDER}/"
 
 
-def _path(token: str, suffix: str = "") -> Path:
+def _name(token: str, suffix: str = "") -> str:
     if not _TOKEN.fullmatch(token):  # a token is ours; never a path a request made up
         raise ValueError(token)
-    return folder() / f"{token}{suffix}"
+    return f"{storage()[1]}{token}{suffix}"
+
+
+def _write(name: str, data: bytes) -> None:
+    """Write a new file of exactly this name (the app's user and group only; private in the
+    bucket): a storage that would pick another name for it is refused."""
+    store = storage()[0]
+    saved = store.save(name, ContentFile(data))
+    if saved != name:
+        store.delete(saved)
+        raise OSError(f"{name} is taken in storage")
+
+
+def _read(name: str) -> bytes:
+    """The file's bytes; FileNotFoundError when it has gone (from any storage)."""
+    with storage()[0].open(name, "rb") as stream:
+        return stream.read()
 
 
 def _keep_file(data: bytes) -> str:
-    """Write the upload under a new token (the app's user and group only); the token."""
-    where = folder()
-    where.mkdir(mode=0o750, parents=True, exist_ok=True)
-    _remove_stale(where)
+    """Keep the upload under a new token; the token."""
+    _remove_stale()
     token = secrets.token_urlsafe(18)
-    descriptor = os.open(_path(token), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
-    with os.fdopen(descriptor, "wb") as stream:
-        stream.write(data)
+    _write(_name(token), data)
     return token
 
 
-def _remove_stale(where: Path) -> None:
-    """Files left by previews nobody confirmed or discarded (a day old): removed."""
-    oldest = time.time() - STALE_AFTER.total_seconds()
-    for path in where.iterdir():
+def _remove_stale() -> None:
+    """Files left by previews nobody confirmed or discarded (a day old) are removed, and the
+    claims of confirms that never ended."""
+    store, prefix = storage()
+    oldest = timezone.now() - STALE_AFTER
+    SpreadsheetImportClaim.objects.filter(claimed_at__lt=oldest).delete()
+    try:
+        _, names = store.listdir(prefix.rstrip("/"))
+    except FileNotFoundError:  # nothing has waited here yet
+        return
+    for name in names:
         try:
-            if path.stat().st_mtime < oldest:
-                path.unlink()
-        except FileNotFoundError:  # another request removed it first
-            pass
+            if store.get_modified_time(prefix + name) < oldest:
+                store.delete(prefix + name)
+        except Exception:
+            if store.exists(prefix + name):  # not another request removing it first
+                raise
 
 
 def _remove(token: str) -> None:
-    for suffix in ("", ".json", ".claimed"):
-        _path(token, suffix).unlink(missing_ok=True)
+    store = storage()[0]
+    for suffix in ("", ".json"):
+        store.delete(_name(token, suffix))
 
 
 def _save_preview(token: str, planned: Plan) -> None:
     """What the preview pages show, beside the file: its pages are read from this."""
-    _path(token, ".json").write_text(json.dumps(_shown(planned)), encoding="utf-8")
+    name = _name(token, ".json")
+    storage()[0].delete(name)  # the preview of a changed plan replaces the first
+    _write(name, json.dumps(_shown(planned)).encode())
 
 
 def _load_preview(token: str) -> dict[str, Any] | None:
     try:
-        return json.loads(_path(token, ".json").read_text(encoding="utf-8"))
+        return json.loads(_read(_name(token, ".json")))
     except FileNotFoundError:
         return None
 
@@ -250,7 +294,7 @@ def start(request: HttpRequest, entrance: Entrance) -> HttpResponse:
     try:
         token = _keep_file(form.cleaned_data["data"])
         _save_preview(token, planned)
-    except OSError:
+    except Exception:  # noqa: BLE001 - each storage raises its own errors (OSError, boto…)
         logger.exception("spreadsheet %s could not be kept for its preview", planned.name)
         form.add_error(
             "file",
@@ -293,27 +337,41 @@ def _confirm(
     request: HttpRequest, entrance: Entrance, token: str, entry: dict[str, Any]
 ) -> HttpResponse:
     """Plan the kept file again; import it only if that is the plan the person saw."""
-    claimed = _path(token, ".claimed")
-    try:
-        # The file is claimed by renaming it: a second press of the button (or another tab)
-        # finds it gone, and cannot import the same rows twice.
-        _path(token).rename(claimed)
-    except FileNotFoundError:
+    if not _claim(token):
         messages.info(request, f"{entry['name']} is already being imported, or was imported.")
         return redirect(entrance.start_url_name)
     try:
-        return _import_claimed(request, entrance, token, entry, claimed)
+        try:
+            data = _read(_name(token))
+        except FileNotFoundError:  # imported (or discarded) since this page was drawn
+            messages.info(request, f"{entry['name']} is already being imported, or was imported.")
+            return redirect(entrance.start_url_name)
+        return _import_claimed(request, entrance, token, entry, data)
     finally:
-        if claimed.exists():  # not imported: the file stays for the preview
-            claimed.rename(_path(token))
+        # Imported: its file has gone. Not imported: the preview stays, to confirm again.
+        SpreadsheetImportClaim.objects.filter(token=token).delete()
+
+
+def _claim(token: str) -> bool:
+    """Claim the import's confirm, once, across every app server: a second press of the button
+    (another tab, another server) finds the row there and cannot import the same rows twice."""
+    SpreadsheetImportClaim.objects.filter(
+        token=token, claimed_at__lt=timezone.now() - CLAIM_LASTS
+    ).delete()
+    try:
+        with transaction.atomic():
+            SpreadsheetImportClaim.objects.create(token=token)
+    except IntegrityError:
+        return False
+    return True
 
 
 def _import_claimed(
-    request: HttpRequest, entrance: Entrance, token: str, entry: dict[str, Any], claimed: Path
+    request: HttpRequest, entrance: Entrance, token: str, entry: dict[str, Any], data: bytes
 ) -> HttpResponse:
     force = Force.objects.filter(pk=entry["force_id"]).first() if entry["force_id"] else None
     user = _user(request)
-    planned = plan(read_table(entry["name"], claimed.read_bytes()), force=force, by=user)
+    planned = plan(read_table(entry["name"], data), force=force, by=user)
     if not planned.ok:
         # Rows that were fine are wrong now (an owner left, a permission was taken away).
         _forget(request, token)
@@ -332,7 +390,7 @@ def _import_claimed(
     try:
         apply(planned, by=user, via=entrance.via)
     except SpreadsheetError as error:  # an action changed between this plan and its write
-        planned = plan(read_table(entry["name"], claimed.read_bytes()), force=force, by=user)
+        planned = plan(read_table(entry["name"], data), force=force, by=user)
         return _changed(request, entrance, token, entry, planned, problem=str(error))
     except DatabaseError:
         logger.exception("spreadsheet import %s failed", token)
