@@ -39,8 +39,11 @@ def _purge_allowed(db_blocker):
     try:
         yield
     finally:
-        with db_blocker.unblock(), connection.cursor() as cursor:
-            cursor.execute("RESET tracker.allow_purge")
+        # A connection closed meanwhile (the session's last test: the test database is gone)
+        # took the setting with it.
+        if connection.connection is not None:
+            with db_blocker.unblock(), connection.cursor() as cursor:
+                cursor.execute("RESET tracker.allow_purge")
 
 
 def _restore_reference_data(sender, apps=global_apps, **kwargs):

@@ -374,6 +374,10 @@ class AppServer:
     name: str
     port: int
     process: Process
+    # How long one /healthz may take to answer while starting; longer where every request
+    # waits for a fresh worker (`max_requests=1`): a check given up on would still be served
+    # later, by a worker that then exits, and the next check would wait for the next one.
+    check_seconds: float = 2
 
     @property
     def url(self) -> str:
@@ -389,7 +393,7 @@ class AppServer:
 
     def answers(self) -> bool:
         try:
-            get(self.url + "/healthz", seconds=2)
+            get(self.url + "/healthz", seconds=self.check_seconds)
         except OSError:
             return False
         return True
@@ -403,11 +407,15 @@ def app_server(
     workers: int = 2,
     max_requests: int = 0,
     timeout: int = 30,
+    access_log_format: str | None = None,
+    preload: bool = False,
 ) -> AppServer:
     """gunicorn serving peel.wsgi on a free port, started; stopped at exit at the latest.
 
     `max_requests=1` gives every request a fresh worker: whatever a flow relies on must then
-    live in the database or the object store, not in a worker's memory.
+    live in the database or the object store, not in a worker's memory. `access_log_format`
+    is gunicorn's (`%(p)s` is the worker's process id), in the server's log. `preload` imports
+    the app once in gunicorn's master, so a fresh worker starts in milliseconds, not seconds.
     """
     port = free_port()
     argv = [
@@ -427,7 +435,12 @@ def app_server(
     ]
     if max_requests:
         argv += ["--max-requests", str(max_requests)]
-    server = AppServer(name, port, Process(name, argv, folder / f"{name}.log", env=environment))
+    if access_log_format:
+        argv += ["--access-logformat", access_log_format]
+    if preload:
+        argv.append("--preload")
+    process = Process(name, argv, folder / f"{name}.log", env=environment)
+    server = AppServer(name, port, process, check_seconds=STARTUP_SECONDS if max_requests else 2)
     server.start()
     return server
 
@@ -471,19 +484,24 @@ backend app
 """
 
 
-def load_balancer(servers: list[AppServer], folder: Path) -> LoadBalancer:
-    """haproxy on a free port, round robin over `servers`, each checked on /healthz."""
+def load_balancer(
+    servers: list[AppServer], folder: Path, *, check_interval: str = "1s", name: str = "haproxy"
+) -> LoadBalancer:
+    """haproxy on a free port, round robin over `servers`, each checked on /healthz every
+    `check_interval` (a longer one where every request costs a worker: `max_requests=1`).
+    Its configuration is `folder`/`name`.cfg."""
     port = free_port()
     lines = "\n".join(
-        f"    server {server.name} 127.0.0.1:{server.port} check inter 1s fall 2 rise 1"
+        f"    server {server.name} 127.0.0.1:{server.port}"
+        f" check inter {check_interval} fall 2 rise 1"
         for server in servers
     )
-    config = folder / "haproxy.cfg"
+    config = folder / f"{name}.cfg"
     config.write_text(HAPROXY.format(port=port, servers=lines), encoding="utf-8")
     process = Process(
         "haproxy",
         [find_program("haproxy") or "haproxy", "-f", str(config), "-db"],
-        folder / "haproxy.log",
+        folder / f"{name}.log",
     ).start()
     process.wait_for_port(port)
     return LoadBalancer(port, process)
@@ -509,19 +527,36 @@ auth_file = {folder}/users.txt
 pool_mode = transaction
 max_client_conn = 200
 default_pool_size = 10
-ignore_startup_parameters = extra_float_digits,options
+ignore_startup_parameters = {ignore}
 unix_socket_dir =
 logfile =
 pidfile =
 """
 
 
-def connection_pooler(pg_port: int, folder: Path) -> ConnectionPooler:
-    """PgBouncer in transaction mode in front of PostgreSQL on `pg_port`."""
+def connection_pooler(
+    pg_port: int,
+    folder: Path,
+    *,
+    password: str = "",
+    ignore_startup_parameters: str = "extra_float_digits,options",
+) -> ConnectionPooler:
+    """PgBouncer in transaction mode in front of PostgreSQL on `pg_port`.
+
+    It logs in to PostgreSQL as `postgres` with `password` (none under trust auth). PgBouncer
+    1.18 refuses a client that sends a startup parameter it does not know, `options` among
+    them, unless `ignore_startup_parameters` lists it (and then drops it).
+    """
     port = free_port()
-    (folder / "users.txt").write_text('"postgres" ""\n', encoding="utf-8")
+    user = '"postgres" "{}"\n'.format(password.replace('"', '""'))
+    (folder / "users.txt").write_text(user, encoding="utf-8")
     config = folder / "pgbouncer.ini"
-    config.write_text(PGBOUNCER.format(pg_port=pg_port, port=port, folder=folder), encoding="utf-8")
+    config.write_text(
+        PGBOUNCER.format(
+            pg_port=pg_port, port=port, folder=folder, ignore=ignore_startup_parameters
+        ),
+        encoding="utf-8",
+    )
     user = None
     if os.geteuid() == 0:  # PgBouncer will not run as root
         user = "postgres"
