@@ -141,12 +141,21 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # No JIT compilation: this app's queries are short, and the export's (50,000 rows, three
-    # correlated subqueries) costs enough to be compiled, which took 3.7 s of its 3.9 s and
-    # held back its first row as long (docs/performance.md). PEEL_PG_JIT=on gives it back.
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
-        f"-c jit={'on' if env_bool('PEEL_PG_JIT') else 'off'}"
-    )
+    if env_bool("PEEL_PGBOUNCER"):
+        # DATABASE_URL is PgBouncer in transaction mode (docs/deploy.md): each transaction may
+        # run on another server connection, so no cursor may outlive one (Django's server-side
+        # cursors, QuerySet.iterator() on PostgreSQL, are WITH HOLD cursors that do), and a
+        # startup parameter is not passed on: `jit = off` is set on the database instead
+        # (ALTER DATABASE ... SET jit = off).
+        DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    else:
+        # No JIT compilation: this app's queries are short, and the export's (50,000 rows,
+        # three correlated subqueries) costs enough to be compiled, which took 3.7 s of its
+        # 3.9 s and held back its first row as long (docs/performance.md). PEEL_PG_JIT=on
+        # gives it back.
+        DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+            f"-c jit={'on' if env_bool('PEEL_PG_JIT') else 'off'}"
+        )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "tracker.User"
