@@ -15,6 +15,7 @@ DOCS = [
     "docs/architecture.md",
     "docs/performance.md",
     "docs/import-format.md",
+    "docs/deploy.md",
 ]
 # A path as the docs write it in backticks or a link: `tracker/exports.py`, (docs/performance.md)
 PATH_RE = re.compile(
@@ -96,3 +97,22 @@ def test_performance_internals_live_in_docs_not_in_the_readme():
     assert len(performance.strip().splitlines()) <= 3
     assert "docs/performance.md" in performance
     assert "| action page |" in (ROOT / "docs/performance.md").read_text(encoding="utf-8")
+
+
+def test_the_deployment_guide_shows_the_configurations_the_deployment_tests_run():
+    """docs/deploy.md's haproxy and PgBouncer configurations are tests/services.py's, as
+    tests/deploy/ runs them (two servers' addresses; PgBouncer passing on no `options`)."""
+    from tests.services import HAPROXY, PGBOUNCER
+
+    guide = (ROOT / "docs/deploy.md").read_text(encoding="utf-8")
+    servers = "\n".join(
+        f"    server app-{name} 10.0.0.{number}:8000 check inter 1s fall 2 rise 1"
+        for name, number in (("a", 11), ("b", 12))
+    )
+    haproxy = HAPROXY.format(port=8080, servers=servers)
+    pgbouncer = PGBOUNCER.format(
+        pg_port=5432, port=6432, folder="/etc/pgbouncer", ignore="extra_float_digits"
+    )
+    assert f"```\n{haproxy}```" in guide
+    assert f"```\n{pgbouncer}```" in guide
+    assert "PEEL_PGBOUNCER" in guide and "ALTER DATABASE peel SET jit = off" in guide
