@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from csp.constants import NONE, SELF
@@ -217,7 +218,7 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
@@ -254,7 +255,7 @@ if EVIDENCE_STORAGE == "s3":
             ),
         },
     }
-    if not STORAGES["default"]["OPTIONS"]["bucket_name"]:
+    if not env("PEEL_S3_BUCKET"):
         raise ImproperlyConfigured("PEEL_EVIDENCE_STORAGE=s3 needs PEEL_S3_BUCKET.")
 elif EVIDENCE_STORAGE != "local":
     raise ImproperlyConfigured(
