@@ -38,7 +38,6 @@ from django.http import (
     FileResponse,
     Http404,
     HttpResponse,
-    HttpResponseServerError,
     StreamingHttpResponse,
 )
 from django.shortcuts import get_object_or_404, redirect, render
@@ -79,6 +78,7 @@ from tracker.models import (
     Force,
     Inspection,
 )
+from tracker.outage import unavailable
 from tracker.preview import ReportSourceForm, named_force
 from tracker.rows import action_rows
 from tracker.security import log_event
@@ -101,12 +101,13 @@ MY_ACTIONS = 10
 @never_cache
 @require_safe  # GET, and HEAD: load balancers probe with HEAD
 def healthz(request):
+    """200 "ok" when the database answers; 503 "database unavailable" (Retry-After) when not."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except Exception:  # noqa: BLE001 - any database failure means "not healthy"
-        return HttpResponseServerError("database unavailable", content_type="text/plain")
+        return unavailable("database unavailable", content_type="text/plain")
     return HttpResponse("ok", content_type="text/plain")
 
 
