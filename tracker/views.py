@@ -61,7 +61,7 @@ from tracker.dashboard import (
     report_summaries,
     tiles,
 )
-from tracker.evidence import StorageFailed, open_stored
+from tracker.evidence import StorageFailed, StorageFull, open_stored
 from tracker.exports import (
     XLSX_CONTENT_TYPE,
     export_filename,
@@ -355,7 +355,7 @@ def action_update(request, pk: int, form_name: str):
             form.save()
         except StaleVersion:  # before TransitionError, which it is
             return _refuse_stale(request, action, form_name, form)
-        except StorageFailed:
+        except StorageFailed as failure:
             # Only the note form stores files. Nothing was saved; the typed text is kept.
             # 507 Insufficient Storage, not 503: a proxy sends 503s, which htmx must not swap in.
             logger.exception(
@@ -363,7 +363,7 @@ def action_update(request, pk: int, form_name: str):
                 pk,
                 request.user.username,
             )
-            cast(NoteForm, form).refuse_unstored_files()
+            cast(NoteForm, form).refuse_unstored_files(full=isinstance(failure, StorageFull))
             return _render_action(request, action, {form_name: form}, status=507)
         except TransitionError as error:
             # The rulebook's checks the form cannot make (e.g. no evidence to submit).
