@@ -19,9 +19,9 @@ transaction (`Action.add_note`), and are read back only by the download view.
 from __future__ import annotations
 
 import codecs
-import errno
 import email.parser
 import email.policy
+import errno
 import hashlib
 import logging
 import re

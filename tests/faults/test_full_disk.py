@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.faults.conftest import small_tmpfs
 from tests.factories import make_action, make_user
+from tests.faults.conftest import small_tmpfs
 from tracker.models import ActionEvent, EvidenceFile, EvidenceNote
 
 ROOM_LEFT = 64 * 1024
