@@ -206,6 +206,12 @@ class ObjectStore:
             aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
         )
 
+    def create_bucket(self) -> None:
+        """Make the bucket: moto keeps everything in memory, so a restarted store has none."""
+        self.client().create_bucket(
+            Bucket=self.bucket, CreateBucketConfiguration={"LocationConstraint": "eu-west-2"}
+        )
+
     def keys(self) -> list[str]:
         listing = self.client().list_objects_v2(Bucket=self.bucket)
         return [item["Key"] for item in listing.get("Contents", [])]
@@ -223,9 +229,7 @@ def object_store(folder: Path, bucket: str = "peel-evidence") -> Iterator[Object
     store = ObjectStore(port, bucket, process)
     store.start()
     try:
-        store.client().create_bucket(
-            Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "eu-west-2"}
-        )
+        store.create_bucket()
         yield store
     finally:
         process.stop()
