@@ -55,7 +55,10 @@ def test_the_object_store_down_refuses_files_whole_and_comes_back(
     action = make_action(owner=staff)
     client.force_login(staff)
     with object_store(folder) as store:
-        settings.STORAGES = {**settings.STORAGES, "default": s3_evidence_storage(store, monkeypatch)}
+        settings.STORAGES = {
+            **settings.STORAGES,
+            "default": s3_evidence_storage(store, monkeypatch),
+        }
 
         response, _ = post_note(client, action, "Before: the force's audit.", pdf("before.pdf"))
         assert response.status_code == 302
@@ -87,7 +90,8 @@ def test_the_object_store_down_refuses_files_whole_and_comes_back(
         assert latest.body == "After: the summary."
         # The store holds this note's file and nothing else: the refused note left no object.
         assert store.keys() == [stored.stored_name]
-        assert store.client().get_object(Bucket=store.bucket, Key=stored.stored_name)[
-            "Body"
-        ].read() == PDF
+        assert (
+            store.client().get_object(Bucket=store.bucket, Key=stored.stored_name)["Body"].read()
+            == PDF
+        )
     print(f"\nobject store down: the note with files refused in {refused_in:.2f} s")
