@@ -18,6 +18,7 @@ import json
 import subprocess
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import psycopg2
@@ -28,12 +29,13 @@ from tests.services import (
     PYTHON,
     ROOT,
     app_server,
-    collect_static,
+    collect_static_once,
     deployment_environment,
     load_balancer,
     migrate,
     postgres_cluster,
     require_deployment,
+    shared_static_root,
 )
 
 PEOPLE = 4
@@ -47,12 +49,15 @@ MARK = "fault-run-"  # every write's token starts with it
 
 SETUP = """
 import json
+from django.contrib.auth.hashers import make_password
 from tests import factories
-from tracker.models import User
 
+hashed = make_password({password!r})  # once: hashing takes a good part of a second
 out = []
 for n in range({people}):
-    person = factories.make_user(username=f"load{{n}}", password={password!r})
+    person = factories.make_user(username=f"load{{n}}", password=None)
+    person.password = hashed
+    person.save(update_fields=["password"])
     action = factories.make_action(owner=person)
     action.move_to("in_progress", by=person)
     action.add_note("Project plan agreed.", by=person)
@@ -83,6 +88,7 @@ class Person:
     answers: list[Answer] = field(default_factory=list)
     acknowledged: list[str] = field(default_factory=list)  # tokens of writes answered 302
     refused: list[str] = field(default_factory=list)  # tokens of writes answered otherwise
+    refusals: dict[str, Answer] = field(default_factory=dict)
 
 
 def work(person: Person, until: float) -> None:
@@ -112,6 +118,7 @@ def work(person: Person, until: float) -> None:
             person.acknowledged.append(name)
         else:
             person.refused.append(name)
+            person.refusals[name] = answer
             if answer.status != 503:
                 raise AssertionError(f"{where}: {answer.status} {answer.error}{answer.body[:800]}")
 
@@ -172,8 +179,13 @@ def test_postgresql_restarted_under_load(folder):
         phase("initdb")
         cluster.create_database("peel")
         url = cluster.url("peel")
-        environment = deployment_environment(url, folder, PEEL_DB_CONNECT_TIMEOUT="2")
-        collect_static(environment)
+        environment = deployment_environment(
+            url,
+            folder,
+            PEEL_DB_CONNECT_TIMEOUT="2",
+            DJANGO_STATIC_ROOT=str(shared_static_root()),
+        )
+        collect_static_once(environment)
         phase("collectstatic")
         migrate(environment)
         phase("migrate")
@@ -188,16 +200,23 @@ def test_postgresql_restarted_under_load(folder):
         )
         [line] = [line for line in made.stdout.splitlines() if line.startswith("PEOPLE=")]
         phase("people")
-        servers = [
-            app_server(f"app{n}", environment, folder, workers=2, timeout=30) for n in (1, 2)
-        ]
+        with ThreadPoolExecutor(2) as pool:  # each waits for its workers: both at once
+            servers = list(
+                pool.map(
+                    lambda name: app_server(name, environment, folder, workers=2, timeout=30),
+                    ["app1", "app2"],
+                )
+            )
         balancer = load_balancer(servers, folder)
         phase("servers")
-        people = []
-        for entry in json.loads(line.removeprefix("PEOPLE=")):
+
+        def signed_in(entry: dict) -> Person:
             browser = Browser(balancer.port)
             browser.sign_in(entry["username"], PASSWORD)
-            people.append(Person(entry["username"], entry["action"], browser))
+            return Person(entry["username"], entry["action"], browser)
+
+        with ThreadPoolExecutor(PEOPLE) as pool:
+            people = list(pool.map(signed_in, json.loads(line.removeprefix("PEOPLE="))))
         probers = []
         for server in servers:
             probers.append((server.port, []))
@@ -293,17 +312,27 @@ def test_postgresql_restarted_under_load(folder):
     assert all(count == 1 for count in found.values()), "a write is in the database twice"
     unacknowledged = sorted(set(found) - set(acknowledged))
     assert set(unacknowledged) <= set(refused)
+    # Such a write was in flight as the database went down (its commit done, the answer lost
+    # with the connection): the 503 page asks the person to check before saving it again.
+    refusals = {name: answer for p in people for name, answer in p.refusals.items()}
+    for name in unacknowledged:
+        answer = refusals[name]
+        assert answer.started <= when.stopped and answer.started + answer.seconds >= when.stopping
     # The counts agree: one event per write found, one note per note found, nothing else.
     assert events_after - events_before == len(found)
     assert notes_after - notes_before == len(notes_found)
 
     refused_down = sum(1 for a in answers if a.method == "POST" and a.status == 503)
+    unavailable = [a for a in answers if a.status == 503]
+    from_the_app = sum(1 for a in unavailable if "Service briefly unavailable" in a.body)
     print(
         f"PostgreSQL down {when.starting - when.stopped:.1f} s (stop took"
         f" {when.stopped - when.stopping:.2f} s, start {when.started - when.starting:.2f} s);"
         f" {len(everything)} requests, {len(down)} while down, slowest answer around the"
         f" outage {slowest * 1000:.0f} ms; /healthz 200 again {healthy_in:.2f} s and pages"
-        f" {pages_in:.2f} s after start; writes acknowledged {len(acknowledged)}, refused"
+        f" {pages_in:.2f} s after start; through haproxy {len(unavailable)} answers 503,"
+        f" {from_the_app} the app's page, {len(unavailable) - from_the_app} haproxy's own"
+        f" (every server down); writes acknowledged {len(acknowledged)}, refused"
         f" (503) {refused_down}, found {len(found)} (acknowledged found exactly once:"
         f" {len(acknowledged) - len(missing)}; refused but committed: {len(unacknowledged)});"
         f" notes +{notes_after - notes_before}, events +{events_after - events_before}"
