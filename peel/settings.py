@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from csp.constants import NONE, SELF
@@ -215,7 +216,7 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
@@ -230,7 +231,7 @@ STORAGES = {
 # and two attempts: a store that is down refuses a note with files within seconds, whole.
 EVIDENCE_STORAGE = env("PEEL_EVIDENCE_STORAGE", "local")
 if EVIDENCE_STORAGE == "s3":
-    from botocore.config import Config as S3Config
+    from botocore.config import Config as S3Config  # type: ignore[import-untyped]
 
     STORAGES["default"] = {
         "BACKEND": "storages.backends.s3.S3Storage",
