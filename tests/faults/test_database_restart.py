@@ -200,13 +200,18 @@ def test_postgresql_restarted_under_load(folder):
         )
         [line] = [line for line in made.stdout.splitlines() if line.startswith("PEOPLE=")]
         phase("people")
-        with ThreadPoolExecutor(2) as pool:  # each waits for its workers: both at once
+        with ThreadPoolExecutor(3) as pool:  # each waits for its workers: all at once
             servers = list(
                 pool.map(
                     lambda name: app_server(name, environment, folder, workers=2, timeout=30),
                     ["app1", "app2"],
                 )
             )
+            # One worker that no one asks while the database is down: its persistent
+            # connection dies with PostgreSQL, and must be replaced at its next request.
+            idle_server = pool.submit(
+                app_server, "idle", environment, folder, workers=1, timeout=30
+            ).result()
         balancer = load_balancer(servers, folder)
         phase("servers")
 
@@ -221,6 +226,9 @@ def test_postgresql_restarted_under_load(folder):
         for server in servers:
             probers.append((server.port, []))
         phase("sign in")
+        idle = Browser(idle_server.port, via_proxy=False)
+        idle.cookies = dict(people[0].browser.cookies)
+        assert idle.get("/").status == 200  # its worker now holds a connection (CONN_MAX_AGE)
         notes_before, events_before = counts(url)
 
         when = Timeline(start=time.monotonic())
@@ -243,6 +251,7 @@ def test_postgresql_restarted_under_load(folder):
             when.starting = time.monotonic()
             cluster.start()
             when.started = time.monotonic()
+            after_restart = idle.get("/")
         finally:
             if not when.started:  # whatever failed, the cluster runs again for the checks
                 cluster.start()
@@ -254,7 +263,7 @@ def test_postgresql_restarted_under_load(folder):
         notes_after, events_after = counts(url)
         found = writes_found(url)
         notes_found = note_bodies(url)
-        for server in servers:
+        for server in [*servers, idle_server]:
             server.stop()
         balancer.stop()
         phase("stop")
@@ -296,6 +305,9 @@ def test_postgresql_restarted_under_load(folder):
     pages_in = first_ok([a for a in answers if a.method == "GET"])
     assert healthy_in < RECOVERED_WITHIN, f"/healthz 200 only {healthy_in:.1f} s after"
     assert pages_in < RECOVERED_WITHIN, f"pages 200 only {pages_in:.1f} s after"
+    # The idle worker's first request after the restart: its dead connection was checked and
+    # replaced (CONN_HEALTH_CHECKS), not used and failed.
+    assert after_restart.status == 200, (after_restart.status, after_restart.body[:300])
     settled = when.started + RECOVERED_WITHIN
     after = [a for a in everything if a.started >= settled]
     assert after and all(a.status in (200, 302) for a in after), sorted(
@@ -330,7 +342,9 @@ def test_postgresql_restarted_under_load(folder):
         f" {when.stopped - when.stopping:.2f} s, start {when.started - when.starting:.2f} s);"
         f" {len(everything)} requests, {len(down)} while down, slowest answer around the"
         f" outage {slowest * 1000:.0f} ms; /healthz 200 again {healthy_in:.2f} s and pages"
-        f" {pages_in:.2f} s after start; through haproxy {len(unavailable)} answers 503,"
+        f" {pages_in:.2f} s after start; an idle worker's first page after it"
+        f" {after_restart.status} in {after_restart.seconds * 1000:.0f} ms; through haproxy"
+        f" {len(unavailable)} answers 503,"
         f" {from_the_app} the app's page, {len(unavailable) - from_the_app} haproxy's own"
         f" (every server down); writes acknowledged {len(acknowledged)}, refused"
         f" (503) {refused_down}, found {len(found)} (acknowledged found exactly once:"
