@@ -69,6 +69,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # A view that cannot reach the database answers 503 (tracker/outage.py; handler500 answers
+    # for the middleware below it). Near the top: its process_exception runs after the others'.
+    "tracker.outage.DatabaseUnavailableMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -157,6 +160,12 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
             f"-c jit={'on' if env_bool('PEEL_PG_JIT') else 'off'}"
         )
+    # Seconds to wait for a connection (libpq's connect_timeout; it counts 2 at the least): a
+    # database that does not answer makes pages answer 503 within this, not hang a worker
+    # until gunicorn's timeout (tracker/outage.py).
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = int(
+        env("PEEL_DB_CONNECT_TIMEOUT", "3")
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "tracker.User"
@@ -233,7 +242,7 @@ STORAGES: dict[str, dict[str, Any]] = {
 # and two attempts: a store that is down refuses a note with files within seconds, whole.
 EVIDENCE_STORAGE = env("PEEL_EVIDENCE_STORAGE", "local")
 if EVIDENCE_STORAGE == "s3":
-    from botocore.config import Config as S3Config
+    from botocore.config import Config as S3Config  # type: ignore[import-untyped]
 
     STORAGES["default"] = {
         "BACKEND": "storages.backends.s3.S3Storage",

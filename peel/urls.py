@@ -37,6 +37,10 @@ account_urls = [
     ),
 ]
 
+# A database that cannot be reached answers 503 wherever the error starts (tracker/outage.py);
+# anything else is Django's own 500 page.
+handler500 = "tracker.outage.server_error"
+
 urlpatterns = [
     # Signing out, of the site or of Admin, ends on the sign-in page, which says so.
     path("admin/logout/", SignOutView.as_view()),

@@ -206,6 +206,12 @@ class ObjectStore:
             aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
         )
 
+    def create_bucket(self) -> None:
+        """Make the bucket: moto keeps everything in memory, so a restarted store has none."""
+        self.client().create_bucket(
+            Bucket=self.bucket, CreateBucketConfiguration={"LocationConstraint": "eu-west-2"}
+        )
+
     def keys(self) -> list[str]:
         listing = self.client().list_objects_v2(Bucket=self.bucket)
         return [item["Key"] for item in listing.get("Contents", [])]
@@ -223,9 +229,7 @@ def object_store(folder: Path, bucket: str = "peel-evidence") -> Iterator[Object
     store = ObjectStore(port, bucket, process)
     store.start()
     try:
-        store.client().create_bucket(
-            Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "eu-west-2"}
-        )
+        store.create_bucket()
         yield store
     finally:
         process.stop()
@@ -356,6 +360,40 @@ def collect_static(environment: Mapping[str, str]) -> None:
         capture_output=True,
         text=True,
     )
+
+
+def shared_static_root() -> Path:
+    """A STATIC_ROOT that every run collects into once, named by what it is collected from.
+
+    collectstatic with the production storage (compressing every file) takes half a minute
+    on a busy machine; the name changes when a file under static/ or Django's version does,
+    so a run never serves a stale collection. Pass it as DJANGO_STATIC_ROOT.
+    """
+    import hashlib
+
+    import django
+
+    digest = hashlib.sha256(django.__version__.encode())
+    for path in sorted((ROOT / "static").rglob("*")):
+        if path.is_file():
+            stat = path.stat()
+            digest.update(f"{path.relative_to(ROOT)}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    return Path(tempfile.gettempdir()) / f"peel-static-{digest.hexdigest()[:16]}"
+
+
+def collect_static_once(environment: Mapping[str, str]) -> None:
+    """`collect_static` into a fresh folder renamed into place: a half-collected folder (a run
+    stopped part-way, another test collecting at the same time) is never served."""
+    target = Path(environment["DJANGO_STATIC_ROOT"])
+    if (target / "staticfiles.json").exists():
+        return
+    partial = Path(tempfile.mkdtemp(prefix=target.name + "-", dir=target.parent))
+    partial.chmod(0o755)
+    collect_static({**environment, "DJANGO_STATIC_ROOT": str(partial)})
+    try:
+        partial.rename(target)
+    except OSError:  # collected by someone else meanwhile
+        shutil.rmtree(partial, ignore_errors=True)
 
 
 def migrate(environment: Mapping[str, str]) -> None:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import codecs
 import email.parser
 import email.policy
+import errno
 import hashlib
 import logging
 import re
@@ -355,6 +356,17 @@ class StorageFailed(OSError):
     """A file's bytes could not be written to storage, so its note was not saved."""
 
 
+class StorageFull(StorageFailed):
+    """The file store has no room left (ENOSPC, or a quota): its note was not saved."""
+
+
+_FULL = {errno.ENOSPC, errno.EDQUOT}
+
+
+def _is_full(error: BaseException) -> bool:
+    return isinstance(error, OSError) and error.errno in _FULL
+
+
 def store(stored_name: str, upload: UploadedFile) -> None:
     """Write all the bytes under `stored_name`, or none of them and raise StorageFailed.
 
@@ -365,7 +377,8 @@ def store(stored_name: str, upload: UploadedFile) -> None:
         saved = storages["default"].save(stored_name, upload)
     except Exception as error:  # each storage backend raises its own errors (OSError, boto…)
         delete_stored([stored_name])
-        raise StorageFailed(f"Evidence could not be stored as {stored_name!r}.") from error
+        failure = StorageFull if _is_full(error) else StorageFailed
+        raise failure(f"Evidence could not be stored as {stored_name!r}.") from error
     if saved != stored_name:
         delete_stored([saved])
         raise StorageFailed(f"Evidence stored as {saved!r}, not {stored_name!r}.")

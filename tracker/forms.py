@@ -197,8 +197,15 @@ class NoteForm(ActionForm):
             self.add_error("files", f"Nothing was saved. {CHOOSE_FILES_AGAIN}")
         return cleaned
 
-    def refuse_unstored_files(self) -> None:
-        """The files could not be written to storage (`evidence.StorageFailed`): say so."""
+    def refuse_unstored_files(self, *, full: bool = False) -> None:
+        """The files could not be written to storage (`evidence.StorageFailed`): say so, and
+        say why when the file store is full (`evidence.StorageFull`)."""
+        if full:
+            self.add_error(
+                "files",
+                "The file store is full: no more files can be kept until your administrator "
+                "makes room. A note without files can still be saved.",
+            )
         self.add_error(
             "files",
             "Nothing was saved: the files could not be stored. Try again, or ask your "

@@ -38,7 +38,6 @@ from django.http import (
     FileResponse,
     Http404,
     HttpResponse,
-    HttpResponseServerError,
     StreamingHttpResponse,
 )
 from django.shortcuts import get_object_or_404, redirect, render
@@ -62,7 +61,7 @@ from tracker.dashboard import (
     report_summaries,
     tiles,
 )
-from tracker.evidence import StorageFailed, open_stored
+from tracker.evidence import StorageFailed, StorageFull, open_stored
 from tracker.exports import (
     XLSX_CONTENT_TYPE,
     export_filename,
@@ -79,6 +78,7 @@ from tracker.models import (
     Force,
     Inspection,
 )
+from tracker.outage import unavailable
 from tracker.preview import ReportSourceForm, named_force
 from tracker.rows import action_rows
 from tracker.security import log_event
@@ -101,12 +101,13 @@ MY_ACTIONS = 10
 @never_cache
 @require_safe  # GET, and HEAD: load balancers probe with HEAD
 def healthz(request):
+    """200 "ok" when the database answers; 503 "database unavailable" (Retry-After) when not."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except Exception:  # noqa: BLE001 - any database failure means "not healthy"
-        return HttpResponseServerError("database unavailable", content_type="text/plain")
+        return unavailable("database unavailable", content_type="text/plain")
     return HttpResponse("ok", content_type="text/plain")
 
 
@@ -354,7 +355,7 @@ def action_update(request, pk: int, form_name: str):
             form.save()
         except StaleVersion:  # before TransitionError, which it is
             return _refuse_stale(request, action, form_name, form)
-        except StorageFailed:
+        except StorageFailed as failure:
             # Only the note form stores files. Nothing was saved; the typed text is kept.
             # 507 Insufficient Storage, not 503: a proxy sends 503s, which htmx must not swap in.
             logger.exception(
@@ -362,7 +363,7 @@ def action_update(request, pk: int, form_name: str):
                 pk,
                 request.user.username,
             )
-            cast(NoteForm, form).refuse_unstored_files()
+            cast(NoteForm, form).refuse_unstored_files(full=isinstance(failure, StorageFull))
             return _render_action(request, action, {form_name: form}, status=507)
         except TransitionError as error:
             # The rulebook's checks the form cannot make (e.g. no evidence to submit).
