@@ -9,12 +9,14 @@ would (the plan's `wait`, in seconds).
 
 Reads: the dashboard, the action list, a search of it and an action page of their force.
 Writes, on actions they own, through the action page's real forms: GET the page (the CSRF
-token, the `version` the form carries, the status moves it offers), POST, and follow the
-redirect, as a browser does. An evidence note; a status move that is always legal for the
-owner from where the action stands (In progress -> Submitted for review, which the action's
-notes allow, and Submitted -> In progress, "Return to in progress", with a reason). Each
-write carries a token of its own (in the note's text, in the move's reason), so the run can
-find every acknowledged write in the database afterwards, once and only once.
+token, the `version` the form carries, the status moves it offers; named "note: page" or
+"move: page"), POST ("note", "move"), and follow the redirect as a browser does ("note:
+redirect", "move: redirect": the action page again). The writes: an evidence note; a status
+move that is always open to the owner from where the action stands (In progress -> Submitted
+for review, which the action's notes allow, and Submitted -> In progress, "Return to in
+progress", with a reason). Each write carries a token of its own (in the note's text, in the
+move's reason), so the run can find every acknowledged write in the database afterwards, once
+and only once.
 
 Production settings make the cookies Secure, and the app sees HTTPS (haproxy says so in
 X-Forwarded-Proto): the session and CSRF cookies are sent in a Cookie header written here,
@@ -38,7 +40,7 @@ import os
 import random
 import re
 
-from locust import HttpUser, between, events, task
+from locust import HttpUser, between, events
 
 TIMEOUT = 30
 with open(os.environ["PEEL_BENCH_USERS"], encoding="utf-8") as file:
@@ -124,7 +126,7 @@ class ForceStaff(HttpUser):
         are sent), follow the redirect: "acknowledged", "conflict", or None (a failure)."""
         pk = random.choice(self.write_ids)
         url = f"/actions/{pk}/"
-        html = self.page(url, "action_detail")
+        html = self.page(url, f"{form}: page")
         if html is None:
             return None
         csrf, version = CSRF_INPUT.search(html), VERSION[form].search(html)
@@ -162,41 +164,42 @@ class ForceStaff(HttpUser):
             else:
                 response.failure(f"{form}: {response.status_code}, not the redirect")
                 return None
-        self.page(url, "action_detail")  # the redirect, as a browser follows it
+        self.page(url, f"{form}: redirect")  # as a browser follows it
         return outcome
 
     def token(self) -> str:
         return f"[load {PLAN['run']} {self.index}.{next(self.writes)}]"
 
-    @task(3)
     def dashboard(self):
         self.page("/", "dashboard")
 
-    @task(4)
     def actions_list(self):
         self.page("/actions/", "actions_list")
 
-    @task(2)
     def actions_search(self):
         self.page(f"/actions/?q={SEARCH}", "actions_search")
 
-    @task(4)
     def action_detail(self):
         self.page(f"/actions/{random.choice(self.read_ids)}/", "action_detail")
 
-    @task(2)
     def add_note(self):
         token = self.token()
         body = f"Load test note {token}: the new process ran for a week without a missed case."
         if self.write("note", {"note-kind": "progress", "note-body": body}) == "acknowledged":
             ACKS["notes"].append(token)
 
-    @task(1)
     def move_status(self):
         token = self.token()
         reason = f"Load test move {token}"
         if self.write("move", {"move-reason": reason}) == "acknowledged":
             ACKS["moves"].append(token)
+
+
+# The mix: how often each task is picked, relative to the others (the plan's, from LOAD_MIX
+# in bench/run.py; a weight of 0 leaves a task out).
+ForceStaff.tasks = {
+    getattr(ForceStaff, name): weight for name, weight in PLAN["mix"].items() if weight > 0
+}
 
 
 @events.quitting.add_listener

@@ -3,7 +3,8 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/peel_bench .venv/bin/python bench/run.py
     .venv/bin/python bench/run.py --actions 50000 --notes 500000 --only export,import
 
-Not run by CI. The load phase needs the `bench` extra: `.venv/bin/pip install -e '.[dev,bench]'`.
+Not run by CI. The load phase needs the `bench` extra (`.venv/bin/pip install -e '.[dev,bench]'`)
+and haproxy.
 
 Phases, in order (`--only` picks some; the data is always made or checked first):
 
@@ -36,13 +37,33 @@ Phases, in order (`--only` picks some; the data is always made or checked first)
 5. board    The board pack of the force with most actions (at 50,000 actions over 43 forces
             fewer than the 2,000 the budget is written for: the run records how many), as its
             staff ask for it: the page and the PDF, each the median of five after a warm-up.
-6. load     gunicorn (2 sync workers) on 127.0.0.1 against the same database, and locust
-            headless: 8 signed-in members of staff from 8 forces, each waiting 1-2 s between
-            pages (bench/locustfile.py), for 30 s, after each page has been asked for a few
-            times (a fresh worker compiles its templates on first use). The sessions are
-            made the way the test client's force_login makes them, before the clock starts:
-            signing in hashes a password slowly on purpose (about 2 s of CPU for 8 users on
-            2 cores), which is not what the page budgets are about.
+6. load     PostgreSQL only. The deployment's shape, started by tests/services.py: two
+            gunicorn servers (production settings, 2 sync workers each: LOAD_WORKERS says
+            why) behind haproxy (round robin; it tells the app the request was HTTPS). Then:
+            a. Mixed: locust headless (bench/locustfile.py), 50 signed-in members of force
+               staff of 10 forces for 60 s, each waiting 1-3 s between tasks (--load-users,
+               --load-forces, --load-seconds, --load-wait-min/max). Reads: dashboard, list,
+               search, action page; writes on actions they own, through the action page's
+               forms (GET for the CSRF token and version, POST, follow the redirect): an
+               evidence note, and a status move always open to the owner (In progress <->
+               Submitted for review). LOAD_MIX weighs them (--load-mix). A failure is any 5xx,
+               unexpected 4xx, sign-in page or no answer in 30 s; a 409 (the version lock
+               refusing a stale change) is counted apart. Sessions are made before the clock,
+               as force_login makes them (signing in hashes a password slowly on purpose).
+            b. Writes: each carries a token (in the note, in the move's reason); the users
+               record those acknowledged (the redirect), and the phase finds them in the
+               database: lost = acknowledged and missing, duplicated = found more than once;
+               and checks one event per write and one version per event.
+            c. Saturation of the action list: closed loop through haproxy, SATURATION_STEPS
+               concurrent users with no wait, --saturation-seconds each (0: skipped); the
+               saturation point is the throughput at which p95 reaches twice one user's.
+            d. Undo: before (a), the rows of the actions the load may change and the highest
+               ids of notes, events, e-mails and sign-in records are kept in two tables of
+               the bench's own; after (c), or at the next run's data phase if this one was
+               interrupted, the load's notes, events, e-mails, sessions and sign-in records
+               are deleted and the actions' rows put back, so the data phase's exact counts
+               hold again (and the events'). Notes and events are append-only (triggers): the
+               undo runs as the database's superuser with triggers off for its transaction.
 
 Budgets (BUDGETS below) are ratios, not milliseconds: machines of this kind differ threefold
 in speed, and the same commit measures that much slower on one than on another, while a
@@ -58,7 +79,15 @@ Prints a table and writes bench/results.json:
      "export": {"rows", "seconds", "copy_seconds", "ratio_to_copy", "peak_rss_growth_mb",
                 "first_byte_ms", ...}, "import": {"sample_ms", "large_report_afis",
      "large_report_ms"}, "board": {"force", "actions", "html_seconds", "pdf_seconds", ...},
-     "load": {"users", "seconds", "requests", "failures", "p95_ms": {...}},
+     "load": {"users", "forces", "seconds", "wait_s", "mix", "servers", "workers_per_server",
+              "requests", "failures", "failure_messages", "requests_per_s",
+              "requests_by_page", "p50_ms": {...}, "p95_ms": {...}, "served_by",
+              "writes": {"notes"|"moves": {"acknowledged", "found", "lost", "duplicated",
+                         "unacknowledged"}, "conflicts", "note_events", "version_bumps",
+                         "consistent"}, "lost", "duplicated", "undone",
+              "saturation": {"steps": [{"users", "requests_per_s", "p50_ms", "p95_ms",
+                             "errors"}], "baseline_p95_ms", "saturation":
+                             {"requests_per_s", "between_users"}, "max_requests_per_s"}},
      "budgets": {"checked", "missed": [name, ...],
                  "rows": {name: {"measured", "budget", "unit", "met"}}}}
 """
@@ -104,6 +133,17 @@ LOAD_FORCES = 10
 LOAD_SECONDS = 60
 # Seconds a simulated member of staff waits between pages (uniformly between the two).
 LOAD_WAIT = (1.0, 3.0)
+# How often each member of staff's task is picked (bench/locustfile.py), relative to the
+# others: reads (the dashboard, the list, a search of it, an action page of their force) and
+# writes on actions they own (an evidence note; a status move). `--load-mix add_note=0,...`.
+LOAD_MIX = {
+    "dashboard": 3,
+    "actions_list": 4,
+    "actions_search": 2,
+    "action_detail": 4,
+    "add_note": 2,
+    "move_status": 1,
+}
 # Concurrent users of the action list, step by step, for its saturation throughput.
 SATURATION_STEPS = (1, 2, 3, 4, 6, 8, 12, 16)
 SATURATION_SECONDS = 8
@@ -158,6 +198,11 @@ def main() -> None:
     parser.add_argument("--load-seconds", type=int, default=LOAD_SECONDS)
     parser.add_argument("--load-wait-min", type=float, default=LOAD_WAIT[0])
     parser.add_argument("--load-wait-max", type=float, default=LOAD_WAIT[1])
+    parser.add_argument(
+        "--load-mix",
+        default="",
+        help="task weights to change, e.g. actions_search=0,add_note=4 (LOAD_MIX)",
+    )
     parser.add_argument(
         "--load-workers", type=int, default=LOAD_WORKERS, help="gunicorn workers per server"
     )
@@ -719,7 +764,9 @@ UNDO_ACTIONS = "bench_load_undo_actions"
 UNDO_MARKS = "bench_load_undo_marks"
 
 
-def load_plan(path: Path, users: int, forces: int, wait: tuple[float, float]) -> dict:
+def load_plan(
+    path: Path, users: int, forces: int, wait: tuple[float, float], mix: dict[str, int]
+) -> dict:
     """`users` members of staff of `forces` forces, each signed in, with what they read and
     the actions they own that they change.
 
@@ -779,6 +826,7 @@ def load_plan(path: Path, users: int, forces: int, wait: tuple[float, float]) ->
         "run": f"{int(time.time()):x}",
         "search": SEARCH.replace(" ", "+"),
         "wait": list(wait),
+        "mix": mix,
         "users": accounts,
     }
     path.write_text(json.dumps(plan), encoding="utf-8")
@@ -975,7 +1023,13 @@ def measure_load(args) -> dict:
     work = services.temporary_folder("peel-bench-load-")
     wait = (args.load_wait_min, args.load_wait_max)
     axes_mark = max_id("axes_accesslog")
-    plan = load_plan(work / "users.json", args.load_users, args.load_forces, wait)
+    mix = dict(LOAD_MIX)
+    for item in filter(None, args.load_mix.split(",")):
+        name, _, weight = item.partition("=")
+        if name.strip() not in LOAD_MIX:
+            sys.exit(f"load: no task {name!r} in the mix ({', '.join(LOAD_MIX)})")
+        mix[name.strip()] = int(weight)
+    plan = load_plan(work / "users.json", args.load_users, args.load_forces, wait, mix)
     connections.close_all()
     environment = services.deployment_environment(
         os.environ["DATABASE_URL"],
@@ -1021,6 +1075,7 @@ def measure_load(args) -> dict:
         "forces": len({account["force"] for account in plan["users"]}),
         "seconds": args.load_seconds,
         "wait_s": list(wait),
+        "mix": mix,
         "servers": LOAD_SERVERS,
         "workers_per_server": args.load_workers,
         "requests": int(total["Request Count"]),
@@ -1189,13 +1244,11 @@ def warm_up(base: str, plan: dict) -> None:
     """
     for account in plan["users"][:12]:
         cookie = f"{plan['cookie']}={account['session']}"
-        for path in (
-            "/",
-            "/actions/",
-            f"/actions/?q={plan['search']}",
-            f"/actions/{account['read_ids'][0]}/",
-            f"/actions/{account['write_ids'][0]}/",
-        ):
+        paths = ["/", "/actions/", f"/actions/{account['read_ids'][0]}/"]
+        paths += [f"/actions/{account['write_ids'][0]}/"]
+        if plan["mix"]["actions_search"]:
+            paths += [f"/actions/?q={plan['search']}"]
+        for path in paths:
             request = urllib.request.Request(base + path, headers={"Cookie": cookie})
             with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
                 if "/accounts/login/" in response.url:
@@ -1313,7 +1366,8 @@ def print_load(load: dict) -> None:
     writes = load["writes"]
     print(
         f"\nload: {load['users']} users of {load['forces']} forces for {load['seconds']} s "
-        f"(waiting {load['wait_s'][0]:g}-{load['wait_s'][1]:g} s), {load['servers']} servers x "
+        f"(waiting {load['wait_s'][0]:g}-{load['wait_s'][1]:g} s; mix {load['mix']}), "
+        f"{load['servers']} servers x "
         f"{load['workers_per_server']} workers behind haproxy: {load['requests']} requests "
         f"({load['requests_per_s']}/s; by server {load['served_by']}), "
         f"{load['failures']} failures"
