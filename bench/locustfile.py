@@ -196,10 +196,12 @@ class ForceStaff(HttpUser):
 
 
 # The mix: how often each task is picked, relative to the others (the plan's, from LOAD_MIX
-# in bench/run.py; a weight of 0 leaves a task out).
-ForceStaff.tasks = {
-    getattr(ForceStaff, name): weight for name, weight in PLAN["mix"].items() if weight > 0
-}
+# in bench/run.py; a weight of 0 leaves a task out). Locust picks uniformly from this list,
+# each task in it as many times as its weight (its metaclass does the same with a dict, but
+# only for one given in the class body).
+ForceStaff.tasks = [
+    getattr(ForceStaff, name) for name, weight in PLAN["mix"].items() for _ in range(weight)
+]
 
 
 @events.quitting.add_listener

@@ -1083,6 +1083,15 @@ def measure_load(args) -> dict:
         "failure_messages": failures[:10],
         "requests_per_s": round(float(total["Requests/s"]), 1),
         "requests_by_page": {name: int(stats[name]["Request Count"]) for name in pages},
+        # Reads by page, writes (POSTs) by form; the pages before and after a write apart.
+        "reads": {
+            name: int(stats[name]["Request Count"])
+            for name in ("dashboard", "actions_list", "actions_search", "action_detail")
+            if name in stats
+        },
+        "writes_posted": {
+            name: int(stats[name]["Request Count"]) for name in ("note", "move") if name in stats
+        },
         "p50_ms": {name: float(stats[name]["50%"]) for name in pages},
         "p95_ms": {name: float(stats[name]["95%"]) for name in pages},
         "served_by": acks["served_by"],
