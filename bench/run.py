@@ -1184,6 +1184,12 @@ def saturation(base: str, cookies: list[str], seconds: float) -> dict:
         print(f"load: saturation {row}", flush=True)
         if row["p95_ms"] >= 4 * rows[0]["p95_ms"]:
             break  # well past the point: more steps only queue more
+    return saturation_point(rows)
+
+
+def saturation_point(rows: list[dict]) -> dict:
+    """The steps, and the throughput at which p95 reached twice the first step's (None if no
+    step did), interpolated linearly between the steps either side of it."""
     baseline = rows[0]["p95_ms"]
     point = None
     for before, after in itertools.pairwise(rows):
