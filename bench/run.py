@@ -11,7 +11,8 @@ Phases, in order (`--only` picks some; the data is always made or checked first)
 1. data     Creates the database if it is missing (PostgreSQL), migrates it, collects static
             files (production settings need the manifest), then runs
             `manage.py generate_data` unless the database already holds exactly the asked-for
-            actions and notes, which it reuses. A database holding anything else is refused:
+            actions and notes, which it reuses (after undoing an interrupted load phase's
+            writes, if one left them: see 6d). A database holding anything else is refused:
             start from an empty one (or drop it: `dropdb -h 127.0.0.1 -U postgres peel_bench`).
 2. pages    In-process with Django's test client and the production settings (DEBUG off), the
             app loaded as a gunicorn worker loads it (peel.wsgi, garbage collection included:
