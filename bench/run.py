@@ -3,14 +3,16 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/peel_bench .venv/bin/python bench/run.py
     .venv/bin/python bench/run.py --actions 50000 --notes 500000 --only export,import
 
-Not run by CI. The load phase needs the `bench` extra: `.venv/bin/pip install -e '.[dev,bench]'`.
+Not run by CI. The load phase needs the `bench` extra (`.venv/bin/pip install -e '.[dev,bench]'`)
+and haproxy.
 
 Phases, in order (`--only` picks some; the data is always made or checked first):
 
 1. data     Creates the database if it is missing (PostgreSQL), migrates it, collects static
             files (production settings need the manifest), then runs
             `manage.py generate_data` unless the database already holds exactly the asked-for
-            actions and notes, which it reuses. A database holding anything else is refused:
+            actions and notes, which it reuses (after undoing an interrupted load phase's
+            writes, if one left them: see 6d). A database holding anything else is refused:
             start from an empty one (or drop it: `dropdb -h 127.0.0.1 -U postgres peel_bench`).
 2. pages    In-process with Django's test client and the production settings (DEBUG off), the
             app loaded as a gunicorn worker loads it (peel.wsgi, garbage collection included:
@@ -36,13 +38,33 @@ Phases, in order (`--only` picks some; the data is always made or checked first)
 5. board    The board pack of the force with most actions (at 50,000 actions over 43 forces
             fewer than the 2,000 the budget is written for: the run records how many), as its
             staff ask for it: the page and the PDF, each the median of five after a warm-up.
-6. load     gunicorn (2 sync workers) on 127.0.0.1 against the same database, and locust
-            headless: 8 signed-in members of staff from 8 forces, each waiting 1-2 s between
-            pages (bench/locustfile.py), for 30 s, after each page has been asked for a few
-            times (a fresh worker compiles its templates on first use). The sessions are
-            made the way the test client's force_login makes them, before the clock starts:
-            signing in hashes a password slowly on purpose (about 2 s of CPU for 8 users on
-            2 cores), which is not what the page budgets are about.
+6. load     PostgreSQL only. The deployment's shape, started by tests/services.py: two
+            gunicorn servers (production settings, 2 sync workers each: LOAD_WORKERS says
+            why) behind haproxy (round robin; it tells the app the request was HTTPS). Then:
+            a. Mixed: locust headless (bench/locustfile.py), 50 signed-in members of force
+               staff of 10 forces for 60 s, each waiting 1-3 s between tasks (--load-users,
+               --load-forces, --load-seconds, --load-wait-min/max). Reads: dashboard, list,
+               search, action page; writes on actions they own, through the action page's
+               forms (GET for the CSRF token and version, POST, follow the redirect): an
+               evidence note, and a status move always open to the owner (In progress <->
+               Submitted for review). LOAD_MIX weighs them (--load-mix). A failure is any 5xx,
+               unexpected 4xx, sign-in page or no answer in 30 s; a 409 (the version lock
+               refusing a stale change) is counted apart. Sessions are made before the clock,
+               as force_login makes them (signing in hashes a password slowly on purpose).
+            b. Writes: each carries a token (in the note, in the move's reason); the users
+               record those acknowledged (the redirect), and the phase finds them in the
+               database: lost = acknowledged and missing, duplicated = found more than once;
+               and checks one event per write and one version per event.
+            c. Saturation of the action list: closed loop through haproxy, SATURATION_STEPS
+               concurrent users with no wait, --saturation-seconds each (0: skipped); the
+               saturation point is the throughput at which p95 reaches twice one user's.
+            d. Undo: before (a), the rows of the actions the load may change and the highest
+               ids of notes, events, e-mails and sign-in records are kept in two tables of
+               the bench's own; after (c), or at the next run's data phase if this one was
+               interrupted, the load's notes, events, e-mails, sessions and sign-in records
+               are deleted and the actions' rows put back, so the data phase's exact counts
+               hold again (and the events'). Notes and events are append-only (triggers): the
+               undo runs as the database's superuser with triggers off for its transaction.
 
 Budgets (BUDGETS below) are ratios, not milliseconds: machines of this kind differ threefold
 in speed, and the same commit measures that much slower on one than on another, while a
@@ -58,7 +80,15 @@ Prints a table and writes bench/results.json:
      "export": {"rows", "seconds", "copy_seconds", "ratio_to_copy", "peak_rss_growth_mb",
                 "first_byte_ms", ...}, "import": {"sample_ms", "large_report_afis",
      "large_report_ms"}, "board": {"force", "actions", "html_seconds", "pdf_seconds", ...},
-     "load": {"users", "seconds", "requests", "failures", "p95_ms": {...}},
+     "load": {"users", "forces", "seconds", "wait_s", "mix", "servers", "workers_per_server",
+              "requests", "failures", "failure_messages", "requests_per_s",
+              "requests_by_page", "p50_ms": {...}, "p95_ms": {...}, "served_by",
+              "writes": {"notes"|"moves": {"acknowledged", "found", "lost", "duplicated",
+                         "unacknowledged"}, "conflicts", "note_events", "version_bumps",
+                         "consistent"}, "lost", "duplicated", "undone",
+              "saturation": {"steps": [{"users", "requests_per_s", "p50_ms", "p95_ms",
+                             "errors"}], "baseline_p95_ms", "saturation":
+                             {"requests_per_s", "between_users"}, "max_requests_per_s"}},
      "budgets": {"checked", "missed": [name, ...],
                  "rows": {name: {"measured", "budget", "unit", "met"}}}}
 """
@@ -66,20 +96,21 @@ Prints a table and writes bench/results.json:
 from __future__ import annotations
 
 import argparse
+import collections
+import contextlib
 import csv
 import functools
+import http.client
 import importlib
+import itertools
 import json
 import os
 import platform
 import re
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.request
@@ -91,8 +122,32 @@ PYTHON = sys.executable
 PAGE_RUNS = 50
 EXPORT_RUNS = 5
 IMPORT_RUNS = 5
-LOAD_USERS = 8
-LOAD_SECONDS = 30
+# The load phase. The deployment's shape: haproxy, round robin over two gunicorn servers with
+# production settings.
+LOAD_SERVERS = 2
+# Sync workers per server. 2 x 2 = 4 on 2 cores: a request spends about a third of its time
+# waiting on PostgreSQL (docs/performance.md), so two workers a core keep both cores busy,
+# and more only queue more requests on the same cores.
+LOAD_WORKERS = 2
+LOAD_USERS = 50
+LOAD_FORCES = 10
+LOAD_SECONDS = 60
+# Seconds a simulated member of staff waits between pages (uniformly between the two).
+LOAD_WAIT = (1.0, 3.0)
+# How often each member of staff's task is picked (bench/locustfile.py), relative to the
+# others: reads (the dashboard, the list, a search of it, an action page of their force) and
+# writes on actions they own (an evidence note; a status move). `--load-mix add_note=0,...`.
+LOAD_MIX = {
+    "dashboard": 3,
+    "actions_list": 4,
+    "actions_search": 2,
+    "action_detail": 4,
+    "add_note": 2,
+    "move_status": 1,
+}
+# Concurrent users of the action list, step by step, for its saturation throughput.
+SATURATION_STEPS = (1, 2, 3, 4, 6, 8, 12, 16)
+SATURATION_SECONDS = 8
 SEARCH = "operation kestrel"
 SPREADSHEET_ROWS = 10_000
 
@@ -139,6 +194,25 @@ def main() -> None:
         action="store_true",
         help="exit 0 even when a budget is missed (the table and results.json still say so)",
     )
+    parser.add_argument("--load-users", type=int, default=LOAD_USERS)
+    parser.add_argument("--load-forces", type=int, default=LOAD_FORCES)
+    parser.add_argument("--load-seconds", type=int, default=LOAD_SECONDS)
+    parser.add_argument("--load-wait-min", type=float, default=LOAD_WAIT[0])
+    parser.add_argument("--load-wait-max", type=float, default=LOAD_WAIT[1])
+    parser.add_argument(
+        "--load-mix",
+        default="",
+        help="task weights to change, e.g. actions_search=0,add_note=4 (LOAD_MIX)",
+    )
+    parser.add_argument(
+        "--load-workers", type=int, default=LOAD_WORKERS, help="gunicorn workers per server"
+    )
+    parser.add_argument(
+        "--saturation-seconds",
+        type=float,
+        default=SATURATION_SECONDS,
+        help="each step of the list's saturation run (0: no saturation run)",
+    )
     args = parser.parse_args()
     phases = {phase.strip() for phase in args.only.split(",") if phase.strip()}
 
@@ -175,7 +249,7 @@ def main() -> None:
     if "board" in phases:
         results["board"] = measure_board()
     if "load" in phases:
-        results["load"] = measure_load()
+        results["load"] = measure_load(args)
 
     # Other work on the machine moves absolute times (not the export's ratio): say how busy.
     results["data"]["load_average"] = {"start": start_load, "end": load_average()}
@@ -237,6 +311,11 @@ def manage(*arguments: str) -> None:
 
 def prepare_database(args) -> None:
     create_postgresql_database_if_missing()
+    if os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
+        # A load phase that was interrupted left its writes and its record of them: undo them.
+        undone = undo_load_writes()
+        if undone is not None:
+            print(f"data: undid an interrupted load phase's writes: {undone}", flush=True)
     manage("migrate", "--no-input", "-v", "0")
     manage("collectstatic", "--no-input", "-v", "0")
     counts = table_counts()
@@ -681,144 +760,516 @@ def measure_board() -> dict:
 
 # 6. Load ------------------------------------------------------------------------------------
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+# Tables the load writes to, the bench's own record of what to undo (see undo_load_writes).
+UNDO_ACTIONS = "bench_load_undo_actions"
+UNDO_MARKS = "bench_load_undo_marks"
 
 
-def load_plan(path: Path) -> None:
-    """One member of staff from each of LOAD_USERS forces: a session and some action ids."""
+def load_plan(
+    path: Path, users: int, forces: int, wait: tuple[float, float], mix: dict[str, int]
+) -> dict:
+    """`users` members of staff of `forces` forces, each signed in, with what they read and
+    the actions they own that they change.
+
+    The forces are the first `forces` by name; in each, the first members of staff by username
+    who own an action In progress or Submitted for review with an evidence note (so that a move
+    between those two is always theirs to make). Their sessions are made as the test client's
+    force_login makes them, before the clock starts: signing in hashes a password slowly on
+    purpose, which is not what the load is about.
+    """
+    import random
+
     from django.conf import settings
+    from django.db.models import Exists, OuterRef
     from django.test import Client
 
-    from tracker.models import Action, Force, User
+    from tracker.models import Action, EvidenceNote, Force, User
+    from tracker.workflow import Role, Status
 
-    users = []
-    for force in Force.objects.filter(actions__isnull=False).distinct().order_by("name"):
-        user = User.objects.filter(force=force, is_active=True).order_by("username").first()
-        ids = Action.objects.filter(force=force).order_by("?").values_list("pk", flat=True)
-        client = Client()
-        client.force_login(user)
-        users.append(
-            {
-                "username": user.username,
-                "session": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "action_ids": list(ids[:200]),
-            }
+    rng = random.Random(1)
+    writable = Action.objects.filter(
+        status__in=[Status.IN_PROGRESS, Status.SUBMITTED],
+        owner=OuterRef("pk"),
+    ).filter(Exists(EvidenceNote.objects.filter(action=OuterRef("pk"))))
+    chosen = list(Force.objects.filter(actions__isnull=False).distinct().order_by("name")[:forces])
+    per_force = -(-users // len(chosen))
+    accounts = []
+    for force in chosen:
+        staff = (
+            User.objects.filter(force=force, force_role=Role.STAFF, is_active=True)
+            .filter(Exists(writable))
+            .order_by("username")[: min(per_force, users - len(accounts))]
         )
-        if len(users) == LOAD_USERS:
-            break
-    plan = {"cookie": settings.SESSION_COOKIE_NAME, "users": users}
-    path.write_text(json.dumps(plan), encoding="utf-8")
-
-
-def measure_load() -> dict:
-    locust = shutil.which("locust", path=str(Path(PYTHON).parent)) or shutil.which("locust")
-    gunicorn = shutil.which("gunicorn", path=str(Path(PYTHON).parent)) or shutil.which("gunicorn")
-    if not locust or not gunicorn:
-        print("load: skipped (install the bench extra: pip install -e '.[dev,bench]')")
-        return {"skipped": "locust or gunicorn not installed"}
-    from django.db import connections
-
-    work = Path(tempfile.mkdtemp(prefix="peel-bench-"))
-    load_plan(work / "users.json")
-    connections.close_all()
-    port = free_port()
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(ROOT), str(BENCH)]),
-        "PEEL_BENCH_USERS": str(work / "users.json"),
+        read_ids = list(Action.objects.filter(force=force).values_list("pk", flat=True))
+        for user in staff:
+            write_ids = list(
+                Action.objects.filter(owner=user, status__in=[Status.IN_PROGRESS, Status.SUBMITTED])
+                .filter(Exists(EvidenceNote.objects.filter(action=OuterRef("pk"))))
+                .order_by("pk")
+                .values_list("pk", flat=True)[:5]
+            )
+            client = Client()
+            client.force_login(user)
+            accounts.append(
+                {
+                    "username": user.username,
+                    "force": force.name,
+                    "session": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                    "read_ids": rng.sample(read_ids, min(200, len(read_ids))),
+                    "write_ids": write_ids,
+                }
+            )
+    if len(accounts) < users:
+        sys.exit(f"load: only {len(accounts)} members of staff fit the plan, not {users}")
+    plan = {
+        "cookie": settings.SESSION_COOKIE_NAME,
+        "csrf_cookie": settings.CSRF_COOKIE_NAME,
+        "run": f"{int(time.time()):x}",
+        "search": SEARCH.replace(" ", "+"),
+        "wait": list(wait),
+        "mix": mix,
+        "users": accounts,
     }
-    server = subprocess.Popen(
-        [
-            gunicorn,
-            "peel.wsgi",
-            "--workers=2",
-            f"--bind=127.0.0.1:{port}",
-            "--log-level=warning",
-            "--timeout=60",
-        ],
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
+    path.write_text(json.dumps(plan), encoding="utf-8")
+    return plan
+
+
+@contextlib.contextmanager
+def _database():
+    """A cursor on DATABASE_URL, in one transaction committed at the end (the load's
+    bookkeeping runs with or without Django set up: prepare_database() undoes an interrupted
+    run before anything else)."""
+    import dj_database_url
+    import psycopg2
+
+    config = dj_database_url.parse(os.environ["DATABASE_URL"])
+    db = psycopg2.connect(
+        dbname=config["NAME"],
+        user=config["USER"],
+        password=config["PASSWORD"],
+        host=config["HOST"],
+        port=config["PORT"] or 5432,
     )
     try:
-        wait_for(f"http://127.0.0.1:{port}/healthz")
-        warm_up(f"http://127.0.0.1:{port}", work / "users.json")
-        subprocess.run(
-            [
-                locust,
-                "--locustfile",
-                str(BENCH / "locustfile.py"),
-                "--headless",
-                f"--users={LOAD_USERS}",
-                f"--spawn-rate={LOAD_USERS}",
-                f"--run-time={LOAD_SECONDS}s",
-                f"--host=http://127.0.0.1:{port}",
-                f"--csv={work / 'locust'}",
-                "--only-summary",
-                "--loglevel=WARNING",
-            ],
-            check=False,
-            env=env,
-            cwd=work,
+        with db, db.cursor() as cursor:
+            yield cursor
+    finally:
+        db.close()
+
+
+def max_id(table: str) -> int:
+    with _database() as cursor:
+        cursor.execute(f"SELECT coalesce(max(id), 0) FROM {table}")
+        value = cursor.fetchone()[0]
+    return value
+
+
+def record_for_undo(plan: dict, axes_mark: int) -> None:
+    """Before the load: keep the rows of the actions it may change, and where the notes,
+    events, e-mails and sign-in records stood, in two tables of the bench's own."""
+    ids = sorted({pk for account in plan["users"] for pk in account["write_ids"]})
+    sessions = [account["session"] for account in plan["users"]]
+    usernames = [account["username"] for account in plan["users"]]
+    with _database() as cursor:
+        cursor.execute(
+            f"CREATE TABLE {UNDO_ACTIONS} AS SELECT * FROM tracker_action WHERE id = ANY(%s)",
+            [ids],
+        )
+        cursor.execute(
+            f"CREATE TABLE {UNDO_MARKS} AS SELECT "
+            "(SELECT coalesce(max(id), 0) FROM tracker_evidencenote) AS note, "
+            "(SELECT coalesce(max(id), 0) FROM tracker_actionevent) AS event, "
+            "(SELECT coalesce(max(id), 0) FROM tracker_email) AS email, "
+            "%s::int AS axes, "
+            "%s::text[] AS sessions, %s::text[] AS usernames",
+            [axes_mark, sessions, usernames],
+        )
+
+
+def undo_load_writes() -> dict | None:
+    """Take away everything the load wrote, and put the actions it changed back as they were.
+
+    Its notes, their events and the status moves' events (those made since the marks, on the
+    actions it changed), the e-mails those events sent, the actions' rows (status, version,
+    returned, updated: the snapshot), its sessions and the sign-in records force_login wrote.
+    The counts the data phase checks (actions, notes) are then exactly what they were, and so
+    are the events. Run at the end of the load phase, and by the data phase when a load was
+    interrupted (the tables are still there). None when there is nothing to undo. Needs the
+    database's superuser (as bench/run.py's DATABASE_URL has it: `postgres`).
+    """
+    with _database() as cursor:
+        cursor.execute("SELECT to_regclass(%s)", [UNDO_MARKS])
+        if cursor.fetchone()[0] is None:
+            return None
+        # Notes, events and files are append-only: triggers refuse a DELETE (the audit trail,
+        # migration 0002). The bench takes its own writes back from its own database in this
+        # one transaction, as the superuser, with triggers (those and the foreign keys') off.
+        cursor.execute("SET LOCAL session_replication_role = replica")
+        mine = (
+            f"id > (SELECT {{0}} FROM {UNDO_MARKS}) "
+            f"AND action_id IN (SELECT id FROM {UNDO_ACTIONS})"
+        )
+        cursor.execute(
+            "DELETE FROM tracker_email WHERE id > (SELECT email FROM "
+            f"{UNDO_MARKS}) AND key IN (SELECT id::text FROM tracker_actionevent WHERE "
+            f"{mine.format('event')})"
+        )
+        emails = cursor.rowcount
+        cursor.execute(
+            "DELETE FROM tracker_evidencefile WHERE note_id IN "
+            f"(SELECT id FROM tracker_evidencenote WHERE {mine.format('note')})"
+        )
+        cursor.execute(f"DELETE FROM tracker_evidencenote WHERE {mine.format('note')}")
+        notes = cursor.rowcount
+        cursor.execute(f"DELETE FROM tracker_actionevent WHERE {mine.format('event')}")
+        events = cursor.rowcount
+        cursor.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = "
+            "'tracker_action' AND column_name <> 'id' AND is_generated = 'NEVER' "
+            "ORDER BY ordinal_position"
+        )
+        columns = [row[0] for row in cursor.fetchall()]
+        cursor.execute(
+            f"UPDATE tracker_action AS a SET ({', '.join(columns)}) = "
+            f"({', '.join('u.' + c for c in columns)}) FROM {UNDO_ACTIONS} AS u WHERE a.id = u.id"
+        )
+        actions = cursor.rowcount
+        cursor.execute(
+            f"SELECT count(*) FROM tracker_action AS a JOIN {UNDO_ACTIONS} AS u ON u.id = a.id "
+            f"WHERE ({', '.join('a.' + c for c in columns)}) IS DISTINCT FROM "
+            f"({', '.join('u.' + c for c in columns)})"
+        )
+        differing = cursor.fetchone()[0]
+        cursor.execute(
+            "DELETE FROM django_session "
+            f"WHERE session_key IN (SELECT unnest(sessions) FROM {UNDO_MARKS})"
+        )
+        cursor.execute(
+            f"DELETE FROM axes_accesslog WHERE id > (SELECT axes FROM {UNDO_MARKS}) "
+            f"AND username IN (SELECT unnest(usernames) FROM {UNDO_MARKS})"
+        )
+        cursor.execute(f"DROP TABLE {UNDO_ACTIONS}, {UNDO_MARKS}")
+    return {
+        "notes": notes,
+        "events": events,
+        "emails": emails,
+        "actions_restored": actions,
+        "actions_still_differing": differing,
+    }
+
+
+def written_by_load(plan: dict) -> dict:
+    """What the database holds of the load's writes, by token: the notes, their events and
+    the status moves' events on the actions it changed since the marks, and each action's
+    version then and now."""
+    token = re.compile(rf"\[load {plan['run']} \d+\.\d+\]")
+    with _database() as cursor:
+        cursor.execute(
+            "SELECT body FROM tracker_evidencenote WHERE id > (SELECT note FROM "
+            f"{UNDO_MARKS}) AND action_id IN (SELECT id FROM {UNDO_ACTIONS})"
+        )
+        notes = [m.group(0) for (body,) in cursor.fetchall() if (m := token.search(body))]
+        cursor.execute(
+            "SELECT kind, reason FROM tracker_actionevent WHERE id > (SELECT event FROM "
+            f"{UNDO_MARKS}) AND action_id IN (SELECT id FROM {UNDO_ACTIONS})"
+        )
+        events = cursor.fetchall()
+        cursor.execute(
+            f"SELECT a.id, a.version - u.version FROM tracker_action a JOIN {UNDO_ACTIONS} u "
+            "ON u.id = a.id"
+        )
+        bumps = sum(change for _pk, change in cursor.fetchall())
+    moves = [
+        m.group(0) for kind, reason in events if kind == "status" and (m := token.search(reason))
+    ]
+    return {
+        "notes": notes,
+        "moves": moves,
+        "note_events": sum(kind == "note" for kind, _reason in events),
+        "events": len(events),
+        "version_bumps": bumps,
+    }
+
+
+def tally(acknowledged: list[str], found: list[str]) -> dict:
+    """Acknowledged writes against what the database holds: lost = acknowledged and not
+    there; duplicated = there more than once; unacknowledged = there, though the user never
+    saw it acknowledged (a write that committed after its request failed or timed out)."""
+    counts = collections.Counter(found)
+    acked = set(acknowledged)
+    return {
+        "acknowledged": len(acknowledged),
+        "found": len(found),
+        "lost": sum(1 for t in acked if counts[t] == 0),
+        "duplicated": sum(n - 1 for n in counts.values() if n > 1),
+        "unacknowledged": sum(1 for t in counts if t not in acked),
+    }
+
+
+def measure_load(args) -> dict:
+    """The load phase (see the docstring at the top): a mixed run, then the list's saturation."""
+    from django.conf import settings
+    from django.db import connection, connections
+
+    from tests import services
+
+    if connection.vendor != "postgresql":
+        print("load: skipped (a deployment runs on PostgreSQL)")
+        return {"skipped": "not PostgreSQL"}
+    absent = services.missing("gunicorn", "haproxy", "locust")
+    if absent:
+        print(f"load: skipped ({', '.join(absent)} not installed; pip install -e '.[dev,bench]')")
+        return {"skipped": f"{', '.join(absent)} not installed"}
+
+    work = services.temporary_folder("peel-bench-load-")
+    wait = (args.load_wait_min, args.load_wait_max)
+    axes_mark = max_id("axes_accesslog")
+    mix = dict(LOAD_MIX)
+    for item in filter(None, args.load_mix.split(",")):
+        name, _, weight = item.partition("=")
+        if name.strip() not in LOAD_MIX:
+            sys.exit(f"load: no task {name!r} in the mix ({', '.join(LOAD_MIX)})")
+        mix[name.strip()] = int(weight)
+    plan = load_plan(work / "users.json", args.load_users, args.load_forces, wait, mix)
+    connections.close_all()
+    environment = services.deployment_environment(
+        os.environ["DATABASE_URL"],
+        work,
+        # The sessions were signed with the bench's key; the static files are collected.
+        DJANGO_SECRET_KEY=settings.SECRET_KEY,
+        DJANGO_STATIC_ROOT=str(settings.STATIC_ROOT),
+    )
+    services.collect_static(environment)
+    record_for_undo(plan, axes_mark)
+    servers: list = []
+    balancer = None
+    try:
+        servers = [
+            services.app_server(f"app{n}", environment, work, workers=args.load_workers)
+            for n in range(1, LOAD_SERVERS + 1)
+        ]
+        balancer = services.load_balancer(servers, work)
+        cookies = [f"{plan['cookie']}={account['session']}" for account in plan["users"]]
+        warm_up(balancer.url, plan)
+        started = time.monotonic()
+        stats, failures = run_locust(balancer.url, work, args.load_users, args.load_seconds)
+        mixed_seconds = time.monotonic() - started
+        acks = json.loads((work / "acks.json").read_text(encoding="utf-8"))
+        found = written_by_load(plan)
+        steps = (
+            saturation(balancer.url, cookies, args.saturation_seconds)
+            if args.saturation_seconds > 0
+            else None
         )
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
-    with open(work / "locust_stats.csv", encoding="utf-8") as file:
-        stats = {row["Name"]: row for row in csv.DictReader(file)}
+        if balancer is not None:
+            balancer.stop()
+        for server in servers:
+            server.stop()
+        undone = undo_load_writes()
+    notes = tally(acks["notes"], found["notes"])
+    moves = tally(acks["moves"], found["moves"])
     total = stats["Aggregated"]
+    pages = [name for name in stats if name != "Aggregated"]
     result = {
-        "users": LOAD_USERS,
-        "seconds": LOAD_SECONDS,
+        "users": args.load_users,
+        "forces": len({account["force"] for account in plan["users"]}),
+        "seconds": args.load_seconds,
+        "wait_s": list(wait),
+        "mix": mix,
+        "servers": LOAD_SERVERS,
+        "workers_per_server": args.load_workers,
         "requests": int(total["Request Count"]),
         "failures": int(total["Failure Count"]),
+        "failure_messages": failures[:10],
         "requests_per_s": round(float(total["Requests/s"]), 1),
-        "p95_ms": {
-            name: float(stats[name]["95%"]) if name in stats else None
-            for name in ("actions_list", "action_detail", "dashboard")
+        "requests_by_page": {name: int(stats[name]["Request Count"]) for name in pages},
+        # Reads by page, writes (POSTs) by form; the pages before and after a write apart.
+        "reads": {
+            name: int(stats[name]["Request Count"])
+            for name in ("dashboard", "actions_list", "actions_search", "action_detail")
+            if name in stats
         },
-        "p50_ms": {
-            name: float(stats[name]["50%"]) if name in stats else None
-            for name in ("actions_list", "action_detail", "dashboard")
+        "writes_posted": {
+            name: int(stats[name]["Request Count"]) for name in ("note", "move") if name in stats
         },
+        "p50_ms": {name: float(stats[name]["50%"]) for name in pages},
+        "p95_ms": {name: float(stats[name]["95%"]) for name in pages},
+        "served_by": acks["served_by"],
+        "writes": {
+            "notes": notes,
+            "moves": moves,
+            "conflicts": acks["conflicts"],
+            "not_attempted": acks["unexpected"][:10],
+            # Every note writes one event; every write bumps its action's version once.
+            "note_events": found["note_events"],
+            "version_bumps": found["version_bumps"],
+            "consistent": found["note_events"] == len(found["notes"])
+            and found["events"] == len(found["notes"]) + len(found["moves"])
+            and found["version_bumps"] == found["events"],
+        },
+        "lost": notes["lost"] + moves["lost"],
+        "duplicated": notes["duplicated"] + moves["duplicated"],
+        "undone": undone,
+        "saturation": steps,
+        "wall_seconds": round(mixed_seconds, 1),
     }
     shutil.rmtree(work, ignore_errors=True)
-    print(f"load: {result}", flush=True)
+    print(f"load: {json.dumps(result)}", flush=True)
     return result
 
 
-def warm_up(base: str, plan_path: Path) -> None:
-    """Each page a few times as each user before the clock starts.
+def run_locust(base: str, work: Path, users: int, seconds: int) -> tuple[dict, list[str]]:
+    """locust headless against `base`: its stats by request name, and its failure messages."""
+    locust = services_program("locust")
+    env = {
+        **os.environ,
+        "PEEL_BENCH_USERS": str(work / "users.json"),
+        "PEEL_BENCH_ACKS": str(work / "acks.json"),
+    }
+    subprocess.run(
+        [
+            locust,
+            "--locustfile",
+            str(BENCH / "locustfile.py"),
+            "--headless",
+            f"--users={users}",
+            f"--spawn-rate={users}",
+            f"--run-time={seconds}s",
+            # Users finish the task they are in (a write and its redirect) before stopping.
+            "--stop-timeout=30",
+            f"--host={base}",
+            f"--csv={work / 'locust'}",
+            "--only-summary",
+            "--loglevel=WARNING",
+        ],
+        check=False,
+        env=env,
+        cwd=work,
+    )
+    with open(work / "locust_stats.csv", encoding="utf-8") as file:
+        stats = {row["Name"]: row for row in csv.DictReader(file)}
+    with open(work / "locust_failures.csv", encoding="utf-8") as file:
+        failures = [
+            f"{row['Occurrences']} x {row['Name']}: {row['Error']}" for row in csv.DictReader(file)
+        ]
+    return stats, failures
+
+
+def services_program(name: str) -> str:
+    from tests import services
+
+    program = services.find_program(name)
+    assert program is not None
+    return program
+
+
+def saturation(base: str, cookies: list[str], seconds: float) -> dict:
+    """The action list through haproxy at rising concurrency, closed loop with no wait.
+
+    Each step runs `users` threads, each asking for /actions/ as a different member of staff
+    again as soon as it has the answer, for `seconds` (the first second discarded). Throughput
+    rises with users until the servers' cores are full; past that, more users only queue, and
+    p95 grows. The saturation point is the throughput at which p95 reaches twice the p95 of
+    one user alone, interpolated between the two steps either side of it.
+    """
+    from urllib.parse import urlsplit
+
+    address = urlsplit(base)
+    rows: list[dict] = []
+    for users in SATURATION_STEPS:
+        row = saturation_step(
+            address.hostname or "127.0.0.1", address.port or 80, cookies, users, seconds
+        )
+        rows.append(row)
+        print(f"load: saturation {row}", flush=True)
+        if row["p95_ms"] >= 4 * rows[0]["p95_ms"]:
+            break  # well past the point: more steps only queue more
+    return saturation_point(rows)
+
+
+def saturation_point(rows: list[dict]) -> dict:
+    """The steps, and the throughput at which p95 reached twice the first step's (None if no
+    step did), interpolated linearly between the steps either side of it."""
+    baseline = rows[0]["p95_ms"]
+    point = None
+    for before, after in itertools.pairwise(rows):
+        if after["p95_ms"] >= 2 * baseline:
+            share = (2 * baseline - before["p95_ms"]) / (after["p95_ms"] - before["p95_ms"])
+            share = min(max(share, 0.0), 1.0)
+            rate = before["requests_per_s"] + share * (
+                after["requests_per_s"] - before["requests_per_s"]
+            )
+            point = {
+                "requests_per_s": round(rate, 1),
+                "between_users": [before["users"], after["users"]],
+            }
+            break
+    return {
+        "steps": rows,
+        "baseline_p95_ms": baseline,
+        "saturation": point,
+        "max_requests_per_s": max(row["requests_per_s"] for row in rows),
+    }
+
+
+def saturation_step(host: str, port: int, cookies: list[str], users: int, seconds: float) -> dict:
+    """`users` threads asking for /actions/ back to back for `seconds` after a second's start:
+    the throughput and latencies of the requests that ended in those seconds."""
+    done: list[tuple[float, float, bool]] = []
+    start = time.perf_counter()
+    counted_from, stop = start + 1, start + 1 + seconds
+
+    def client(index: int) -> None:
+        cookie = cookies[index % len(cookies)]
+        conn = http.client.HTTPConnection(host, port, timeout=30)
+        while (began := time.perf_counter()) < stop:
+            try:
+                conn.request("GET", "/actions/", headers={"Cookie": cookie})
+                response = conn.getresponse()
+                response.read()
+                ok = response.status == 200
+            except OSError:
+                conn.close()
+                conn = http.client.HTTPConnection(host, port, timeout=30)
+                ok = False
+            done.append((began, time.perf_counter(), ok))
+        conn.close()
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(users)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    counted = [(t1 - t0) * 1000 for t0, t1, _ok in done if counted_from <= t1 < stop]
+    return {
+        "users": users,
+        "requests": len(counted),
+        "errors": sum(1 for _t0, t1, ok in done if not ok and counted_from <= t1 < stop),
+        "requests_per_s": round(len(counted) / seconds, 1),
+        "p50_ms": round(statistics.median(counted), 1),
+        "p95_ms": round(percentile(counted, 95), 1),
+    }
+
+
+def warm_up(base: str, plan: dict) -> None:
+    """Each page a few times before the clock starts, through haproxy to every worker.
 
     A fresh worker compiles templates and resolves URLs on its first requests; a server in
-    service has long done that, and with two dozen dashboard requests in 30 s, two cold
-    starts would be the p95.
+    service has long done that.
     """
-    plan = json.loads(plan_path.read_text(encoding="utf-8"))
-    for account in plan["users"]:
-        for path in ("/", "/actions/", f"/actions/{account['action_ids'][0]}/"):
-            request = urllib.request.Request(
-                base + path, headers={"Cookie": f"{plan['cookie']}={account['session']}"}
-            )
+    for account in plan["users"][:12]:
+        cookie = f"{plan['cookie']}={account['session']}"
+        paths = ["/", "/actions/", f"/actions/{account['read_ids'][0]}/"]
+        paths += [f"/actions/{account['write_ids'][0]}/"]
+        if plan["mix"]["actions_search"]:
+            paths += [f"/actions/?q={plan['search']}"]
+        for path in paths:
+            request = urllib.request.Request(base + path, headers={"Cookie": cookie})
             with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+                if "/accounts/login/" in response.url:
+                    sys.exit(f"load: {account['username']} is not signed in: {response.url}")
                 response.read()
-
-
-def wait_for(url: str, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - loopback
-                if response.status == 200:
-                    return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-        time.sleep(0.2)
 
 
 # Report -------------------------------------------------------------------------------------
@@ -902,11 +1353,7 @@ def print_table(results: dict) -> None:
             f"{budget_text('board_pack', budgets)}"
         )
     if "load" in results and "skipped" not in results["load"]:
-        load = results["load"]
-        print(
-            f"load: {load['users']} users for {load['seconds']} s: {load['requests']} requests "
-            f"({load['requests_per_s']}/s), {load['failures']} failures; p95 ms {load['p95_ms']}"
-        )
+        print_load(results["load"])
     rows = budgets["rows"]
     if not budgets["checked"]:
         actions, notes, database = BUDGETED_SIZE
@@ -928,6 +1375,55 @@ def print_table(results: dict) -> None:
         print(
             f"(the machine was busy: load average up to {busiest} on {os.cpu_count()} cores; "
             "rerun on a quiet one before reading a miss as the code's)"
+        )
+
+
+def print_load(load: dict) -> None:
+    writes = load["writes"]
+    print(
+        f"\nload: {load['users']} users of {load['forces']} forces for {load['seconds']} s "
+        f"(waiting {load['wait_s'][0]:g}-{load['wait_s'][1]:g} s; mix {load['mix']}), "
+        f"{load['servers']} servers x "
+        f"{load['workers_per_server']} workers behind haproxy: {load['requests']} requests "
+        f"({load['requests_per_s']}/s; by server {load['served_by']}), "
+        f"{load['failures']} failures"
+    )
+    for message in load["failure_messages"]:
+        print(f"  failed: {message}")
+    print(f"{'request':16} {'count':>6} {'p50 ms':>8} {'p95 ms':>8}")
+    for name, count in load["requests_by_page"].items():
+        print(f"{name:16} {count:6} {load['p50_ms'][name]:8.0f} {load['p95_ms'][name]:8.0f}")
+    for kind in ("notes", "moves"):
+        tally = writes[kind]
+        print(
+            f"{kind}: {tally['acknowledged']} acknowledged, {tally['found']} found, "
+            f"{tally['lost']} lost, {tally['duplicated']} duplicated, "
+            f"{tally['unacknowledged']} written unacknowledged"
+        )
+    print(
+        f"conflicts (409) {dict(writes['conflicts']) or 0}; events and versions consistent: "
+        f"{writes['consistent']}; lost {load['lost']}, duplicated {load['duplicated']}; "
+        f"undone afterwards {load['undone']}"
+    )
+    if load["saturation"]:
+        steps = load["saturation"]
+        print(f"\n{'list: users':12} {'req/s':>7} {'p50 ms':>8} {'p95 ms':>8} {'errors':>7}")
+        for row in steps["steps"]:
+            print(
+                f"{row['users']:12} {row['requests_per_s']:7.1f} {row['p50_ms']:8.1f} "
+                f"{row['p95_ms']:8.1f} {row['errors']:7}"
+            )
+        point = steps["saturation"]
+        print(
+            f"list saturation: p95 doubles ({steps['baseline_p95_ms']} ms -> "
+            f"{2 * steps['baseline_p95_ms']:g} ms) at "
+            + (
+                f"{point['requests_per_s']} requests/s (between {point['between_users'][0]} and "
+                f"{point['between_users'][1]} users)"
+                if point
+                else "no step reached (raise SATURATION_STEPS)"
+            )
+            + f"; most {steps['max_requests_per_s']} requests/s"
         )
 
 
