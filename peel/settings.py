@@ -242,7 +242,7 @@ STORAGES: dict[str, dict[str, Any]] = {
 # and two attempts: a store that is down refuses a note with files within seconds, whole.
 EVIDENCE_STORAGE = env("PEEL_EVIDENCE_STORAGE", "local")
 if EVIDENCE_STORAGE == "s3":
-    from botocore.config import Config as S3Config  # type: ignore[import-untyped]
+    from botocore.config import Config as S3Config
 
     STORAGES["default"] = {
         "BACKEND": "storages.backends.s3.S3Storage",

@@ -502,7 +502,7 @@ global
 defaults
     mode http
     timeout connect 2s
-    timeout check 5s
+    timeout check 10s
     timeout client 60s
     timeout server 60s
     option forwardfor
@@ -531,7 +531,7 @@ def load_balancer(
     port = free_port()
     lines = "\n".join(
         f"    server {server.name} 127.0.0.1:{server.port}"
-        f" check inter {check_interval} fall 2 rise 1"
+        f" check inter {check_interval} fall 3 rise 1"
         for server in servers
     )
     config = folder / f"{name}.cfg"

@@ -106,7 +106,7 @@ def test_the_deployment_guide_shows_the_configurations_the_deployment_tests_run(
 
     guide = (ROOT / "docs/deploy.md").read_text(encoding="utf-8")
     servers = "\n".join(
-        f"    server app-{name} 10.0.0.{number}:8000 check inter 1s fall 2 rise 1"
+        f"    server app-{name} 10.0.0.{number}:8000 check inter 1s fall 3 rise 1"
         for name, number in (("a", 11), ("b", 12))
     )
     haproxy = HAPROXY.format(port=8080, servers=servers)
