@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 
+from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.contrib.auth.models import Group
 
 from tracker.models import (
@@ -25,15 +26,28 @@ def get_force(short_name: str = "Lancashire") -> Force:
     return Force.objects.get(short_name=short_name)
 
 
+def production_password_hash(password: str = PASSWORD) -> str:
+    """`password` hashed as production settings hash it (PBKDF2), for a user who signs in on a
+    real app server: it does not accept the suite's fast hasher. Slow: make it once."""
+    hasher = PBKDF2PasswordHasher()
+    return hasher.encode(password, hasher.salt())
+
+
 def make_user(**kwargs) -> User:
+    """`password` (PASSWORD by default) is hashed by the suite's hasher; `password_hash`, one
+    already made (`production_password_hash()`), is kept as it is."""
     n = next(_serial)
     kwargs.setdefault("username", f"user{n}")
     kwargs.setdefault("email", f"user{n}@example.police.uk")
     if "force" not in kwargs:
         kwargs["force"] = get_force()
     password = kwargs.pop("password", PASSWORD)
+    password_hash = kwargs.pop("password_hash", None)
     user = User(**kwargs)
-    user.set_password(password)
+    if password_hash:
+        user.password = password_hash
+    else:
+        user.set_password(password)
     user.save()
     return user
 

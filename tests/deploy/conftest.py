@@ -18,10 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.db import connection
 
-from tests.factories import PASSWORD, make_user
+from tests.factories import make_user, production_password_hash
 from tests.services import (
     AppServer,
     LoadBalancer,
@@ -99,10 +98,8 @@ def deployment(app_environment, deploy_folder, store) -> Iterator[Deployment]:
 
 @pytest.fixture(scope="session")
 def password_hash() -> str:
-    """PASSWORD hashed as production hashes it (PBKDF2), once: the suite's own settings use
-    a fast hasher the app servers do not accept."""
-    hasher = PBKDF2PasswordHasher()
-    return hasher.encode(PASSWORD, hasher.salt())
+    """PASSWORD hashed as the app servers hash it, once a session (it takes a while)."""
+    return production_password_hash()
 
 
 @pytest.fixture
@@ -110,9 +107,6 @@ def person(transactional_db, password_hash):
     """`person(username=…, force=…)`: a user who signs in with PASSWORD on the app servers."""
 
     def make(**kwargs) -> User:
-        user = make_user(**kwargs)
-        user.password = password_hash
-        user.save(update_fields=["password"])
-        return user
+        return make_user(password_hash=password_hash, **kwargs)
 
     return make

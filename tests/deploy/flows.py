@@ -1,4 +1,5 @@
-"""What a person does on the deployed site, step by step, for the deployment tests."""
+"""What a person does on the deployed site, step by step, for the deployment tests (signing in
+is `tests/http_browser.py`'s `Browser.sign_in`)."""
 
 from __future__ import annotations
 
@@ -8,27 +9,12 @@ import secrets
 
 from openpyxl import Workbook
 
-from tests.deploy.client import Browser, Response
 from tests.evidence_samples import PDF
-from tests.factories import PASSWORD
+from tests.http_browser import LOGIN, Browser, Response
 
-LOGIN = "/accounts/login/"
 LOGOUT = "/accounts/logout/"
 SPREADSHEET = "/inspections/import/spreadsheet/"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def sign_in(browser: Browser, site: str, username: str) -> Response:
-    """The sign-in form, filled in and posted (its CSRF token with it); the dashboard's
-    redirect."""
-    form = browser.get(site + LOGIN)
-    assert form.status == 200, form.text[:2000]
-    fields = form.form(LOGIN)
-    fields.update(username=username, password=PASSWORD)
-    done = browser.post(site + LOGIN, fields)
-    assert done.status == 302, done.text[:3000]
-    assert not done.location.startswith(LOGIN)
-    return done
 
 
 def sign_out(browser: Browser, site: str) -> Response:

@@ -16,9 +16,9 @@ import pytest
 from django.db import connection
 from openpyxl import load_workbook
 
-from tests.deploy.client import Browser
-from tests.deploy.flows import add_note, evidence_pdf, sign_in
+from tests.deploy.flows import add_note, evidence_pdf
 from tests.factories import get_force, make_action, make_inspection, make_question
+from tests.http_browser import Browser
 from tests.services import app_server, connection_pooler, require_deployment
 from tracker.models import Action, EvidenceNote
 
@@ -58,7 +58,7 @@ def test_pages_and_writes_work_through_pgbouncer_in_transaction_mode(pooled, per
     action = make_action(force=lancashire, owner=sam, text="The force should audit record CR-9.")
     browser = Browser()
 
-    sign_in(browser, server.url, "sam")  # a session written, last_login updated
+    browser.sign_in(server.url, "sam")  # a session written, last_login updated
     mine = browser.get(server.url + "/actions/?owner=me")
     add_note(browser, server.url, action.pk, "Written through the pooler.", evidence_pdf())
     workbook = browser.get(server.url + "/actions/export.xlsx")
@@ -99,8 +99,8 @@ def test_the_csv_export_streams_whole_through_pgbouncer(deployment, pooled, pers
     )
     # Both servers build the same links (the Host they are asked for), so the files compare.
     pooled_browser, direct_browser = Browser(host="localhost"), Browser(host="localhost")
-    sign_in(pooled_browser, server.url, "sam")
-    sign_in(direct_browser, deployment.a.url, "sam")
+    pooled_browser.sign_in(server.url, "sam")
+    direct_browser.sign_in(deployment.a.url, "sam")
 
     through_pgbouncer = pooled_browser.get(server.url + "/actions/export.csv")
     made_directly = direct_browser.get(deployment.a.url + "/actions/export.csv")

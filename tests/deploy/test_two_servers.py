@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import Permission
 
-from tests.deploy.client import Browser
 from tests.deploy.flows import (
     add_note,
     confirm_import,
@@ -22,10 +21,10 @@ from tests.deploy.flows import (
     findings_workbook,
     import_spreadsheet,
     is_sign_in_form,
-    sign_in,
     sign_out,
 )
 from tests.factories import get_force, make_action
+from tests.http_browser import Browser
 from tests.services import app_server, load_balancer, require_deployment
 from tracker.models import Action, EvidenceFile
 
@@ -45,7 +44,7 @@ def test_a_session_made_on_one_server_works_on_the_other(deployment, person):
     make_action(force=lancashire, owner=sam, text="The force should audit custody record CR-417.")
     browser = Browser()
 
-    sign_in(browser, deployment.a.url, "sam")  # the real form, the real password hash
+    browser.sign_in(deployment.a.url, "sam")  # the real form, the real password hash
 
     on_b = browser.get(deployment.b.url + MINE)
     assert on_b.status == 200, on_b.text[:2000]
@@ -67,7 +66,7 @@ def test_evidence_uploaded_through_one_server_downloads_through_the_other(deploy
     action = make_action(force=lancashire, owner=sam)
     data = evidence_pdf()
     browser = Browser()
-    sign_in(browser, deployment.a.url, "sam")
+    browser.sign_in(deployment.a.url, "sam")
 
     add_note(browser, deployment.a.url, action.pk, "Minutes of the custody review.", data)
 
@@ -84,7 +83,7 @@ def test_evidence_uploaded_through_one_server_downloads_through_the_other(deploy
     assert download.headers["Content-Disposition"] == 'attachment; filename="minutes.pdf"'
     # Another force's user is refused through either server, as if it were not there.
     outsider = Browser()
-    sign_in(outsider, deployment.b.url, "kent")
+    outsider.sign_in(deployment.b.url, "kent")
     assert outsider.get(deployment.a.url + link).status == 404
     assert outsider.get(deployment.b.url + link).status == 404
 
@@ -142,7 +141,7 @@ def test_a_whole_flow_through_the_balancer_with_a_fresh_worker_for_every_request
     data = evidence_pdf()
     browser = Browser()
 
-    sign_in(browser, site, "sam")
+    browser.sign_in(site, "sam")
     add_note(browser, site, action.pk, "Minutes of the custody review.", data)  # form, CSRF
     [link] = evidence_links(browser.get(f"{site}/actions/{action.pk}/"))
     download = browser.get(site + link)

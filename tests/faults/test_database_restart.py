@@ -15,16 +15,19 @@ In the middle, PostgreSQL is stopped (`pg_ctl stop -m fast`) for a few seconds a
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import threading
 import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import psycopg2
 import pytest
 
-from tests.faults.browser import Answer, Browser, action_state, token
+from tests.factories import production_password_hash
+from tests.http_browser import Browser, Response
 from tests.services import (
     PYTHON,
     ROOT,
@@ -39,31 +42,37 @@ from tests.services import (
 )
 
 PEOPLE = 4
-PASSWORD = "fault-test-password-2f9c1a"  # noqa: S105
 RUN_SECONDS = 20
 OUTAGE_AT = 6  # seconds into the run
 OUTAGE_SECONDS = 5
 FAST = 3.0  # seconds: the most any answer may take while the database is down
 RECOVERED_WITHIN = 5.0  # seconds after PostgreSQL is back: pages answer 200 again
 MARK = "fault-run-"  # every write's token starts with it
+TIMEOUT = 15  # seconds: well under gunicorn's 30, so a hung worker shows as a slow answer
 
 SETUP = """
 import json
-from django.contrib.auth.hashers import make_password
 from tests import factories
 
-hashed = make_password({password!r})  # once: hashing takes a good part of a second
 out = []
 for n in range({people}):
-    person = factories.make_user(username=f"load{{n}}", password=None)
-    person.password = hashed
-    person.save(update_fields=["password"])
+    person = factories.make_user(username=f"load{{n}}", password_hash={password_hash!r})
     action = factories.make_action(owner=person)
     action.move_to("in_progress", by=person)
     action.add_note("Project plan agreed.", by=person)
     out.append({{"username": person.username, "action": action.pk}})
 print("PEOPLE=" + json.dumps(out))
 """
+
+_VERSION = re.compile(r'name="note-version" value="(\d+)"')
+_TARGET = re.compile(r'name="move-target" value="(\w+)"')
+
+
+def action_state(page: str) -> tuple[int, list[str]]:
+    """The version an action page was drawn at, and the moves it offers this person."""
+    version = _VERSION.search(page)
+    assert version, page[:2000]
+    return int(version.group(1)), _TARGET.findall(page)
 
 
 @dataclass
@@ -75,7 +84,7 @@ class Timeline:
     started: float = 0.0  # pg_ctl start returned: the database accepts connections
     end: float = 0.0
 
-    def down(self, answer: Answer) -> bool:
+    def down(self, answer: Response) -> bool:
         """Whether the request was made, and answered, while the database was down."""
         return self.stopped <= answer.started and answer.started + answer.seconds <= self.starting
 
@@ -85,15 +94,16 @@ class Person:
     username: str
     action: int
     browser: Browser
-    answers: list[Answer] = field(default_factory=list)
+    site: str  # haproxy's address
+    answers: list[Response] = field(default_factory=list)
     acknowledged: list[str] = field(default_factory=list)  # tokens of writes answered 302
     refused: list[str] = field(default_factory=list)  # tokens of writes answered otherwise
-    refusals: dict[str, Answer] = field(default_factory=dict)
+    refusals: dict[str, Response] = field(default_factory=dict)
 
 
 def work(person: Person, until: float) -> None:
     """Read the action, then write to it, until `until`: what one person does all day."""
-    page = f"/actions/{person.action}/"
+    page = f"{person.site}/actions/{person.action}/"
     n = 0
     while time.monotonic() < until:
         answer = person.browser.get(page)
@@ -101,8 +111,8 @@ def work(person: Person, until: float) -> None:
         if answer.status != 200:
             time.sleep(0.2)  # a person waits a moment, then tries again
             continue
-        version, moves = action_state(answer.body)
-        name = MARK + token()
+        version, moves = action_state(answer.html)
+        name = MARK + uuid.uuid4().hex
         n += 1
         if n % 2:
             form = {"note-version": version, "note-kind": "progress", "note-body": name}
@@ -112,6 +122,7 @@ def work(person: Person, until: float) -> None:
             assert target in moves, moves
             form = {"move-version": version, "move-target": target, "move-reason": name}
             where = f"{page}move/"
+        form["csrfmiddlewaretoken"] = person.browser.csrf_token
         answer = person.browser.post(where, form)
         person.answers.append(answer)
         if answer.status == 302:
@@ -120,17 +131,17 @@ def work(person: Person, until: float) -> None:
             person.refused.append(name)
             person.refusals[name] = answer
             if answer.status != 503:
-                raise AssertionError(f"{where}: {answer.status} {answer.error}{answer.body[:800]}")
+                raise AssertionError(f"{where}: {answer.status} {answer.error}{answer.text[:800]}")
 
 
-def probe(port: int, cookies: dict[str, str], answers: list[Answer], until: float) -> None:
+def probe(site: str, cookies: dict[str, str], answers: list[Response], until: float) -> None:
     """Straight to one app server, 4 times a second: /healthz as a load balancer asks for it
     (no cookie), and the dashboard as a signed-in person asks for it."""
-    balancer, person = Browser(port, via_proxy=False), Browser(port, via_proxy=False)
-    person.cookies = dict(cookies)
+    balancer = Browser(timeout=TIMEOUT)
+    person = Browser(cookies=dict(cookies), timeout=TIMEOUT)
     while time.monotonic() < until:
-        answers.append(balancer.get("/healthz"))
-        answers.append(person.get("/"))
+        answers.append(balancer.get(site + "/healthz"))
+        answers.append(person.get(site + "/"))
         time.sleep(0.25)
 
 
@@ -190,7 +201,13 @@ def test_postgresql_restarted_under_load(folder):
         migrate(environment)
         phase("migrate")
         made = subprocess.run(
-            [PYTHON, "manage.py", "shell", "-c", SETUP.format(people=PEOPLE, password=PASSWORD)],
+            [
+                PYTHON,
+                "manage.py",
+                "shell",
+                "-c",
+                SETUP.format(people=PEOPLE, password_hash=production_password_hash()),
+            ],
             cwd=ROOT,
             env=environment,
             capture_output=True,
@@ -216,19 +233,19 @@ def test_postgresql_restarted_under_load(folder):
         phase("servers")
 
         def signed_in(entry: dict) -> Person:
-            browser = Browser(balancer.port)
-            browser.sign_in(entry["username"], PASSWORD)
-            return Person(entry["username"], entry["action"], browser)
+            browser = Browser(timeout=TIMEOUT)
+            browser.sign_in(balancer.url, entry["username"])
+            return Person(entry["username"], entry["action"], browser, balancer.url)
 
         with ThreadPoolExecutor(PEOPLE) as pool:
             people = list(pool.map(signed_in, json.loads(line.removeprefix("PEOPLE="))))
         probers = []
         for server in servers:
-            probers.append((server.port, []))
+            probers.append((server.url, []))
         phase("sign in")
-        idle = Browser(idle_server.port, via_proxy=False)
-        idle.cookies = dict(people[0].browser.cookies)
-        assert idle.get("/").status == 200  # its worker now holds a connection (CONN_MAX_AGE)
+        idle = Browser(cookies=dict(people[0].browser.cookies), timeout=TIMEOUT)
+        # Its worker now holds a connection (CONN_MAX_AGE).
+        assert idle.get(idle_server.url + "/").status == 200
         notes_before, events_before = counts(url)
 
         when = Timeline(start=time.monotonic())
@@ -236,9 +253,9 @@ def test_postgresql_restarted_under_load(folder):
         threads = [threading.Thread(target=work, args=(p, until), daemon=True) for p in people]
         threads += [
             threading.Thread(
-                target=probe, args=(port, people[0].browser.cookies, answers, until), daemon=True
+                target=probe, args=(site, people[0].browser.cookies, answers, until), daemon=True
             )
-            for port, answers in probers
+            for site, answers in probers
         ]
         try:
             for thread in threads:
@@ -251,7 +268,7 @@ def test_postgresql_restarted_under_load(folder):
             when.starting = time.monotonic()
             cluster.start()
             when.started = time.monotonic()
-            after_restart = idle.get("/")
+            after_restart = idle.get(idle_server.url + "/")
         finally:
             if not when.started:  # whatever failed, the cluster runs again for the checks
                 cluster.start()
@@ -286,9 +303,9 @@ def test_postgresql_restarted_under_load(folder):
         assert answer.headers.get("Retry-After") == "10"
         assert "no-store" in answer.headers.get("Cache-Control", "")
         if answer.path == "/healthz":
-            assert answer.body == "database unavailable"
+            assert answer.html == "database unavailable"
         else:
-            assert "Service briefly unavailable" in answer.body
+            assert "Service briefly unavailable" in answer.text
     during = [a for a in everything if a.started + a.seconds >= when.stopping]
     during = [a for a in during if a.started <= when.started]
     slowest = max(a.seconds for a in during)
@@ -296,7 +313,7 @@ def test_postgresql_restarted_under_load(folder):
 
     # Back by itself: /healthz and pages answer 200 again soon after PostgreSQL is up, and no
     # request after that fails (a connection that died with the database was replaced).
-    def first_ok(path_answers: list[Answer]) -> float:
+    def first_ok(path_answers: list[Response]) -> float:
         later = [a for a in path_answers if a.started >= when.started and a.status == 200]
         assert later, "never answered 200 again"
         return min(a.started + a.seconds for a in later) - when.started
@@ -307,7 +324,7 @@ def test_postgresql_restarted_under_load(folder):
     assert pages_in < RECOVERED_WITHIN, f"pages 200 only {pages_in:.1f} s after"
     # The idle worker's first request after the restart: its dead connection was checked and
     # replaced (CONN_HEALTH_CHECKS), not used and failed.
-    assert after_restart.status == 200, (after_restart.status, after_restart.body[:300])
+    assert after_restart.status == 200, (after_restart.status, after_restart.text[:300])
     settled = when.started + RECOVERED_WITHIN
     after = [a for a in everything if a.started >= settled]
     assert after and all(a.status in (200, 302) for a in after), sorted(
@@ -336,7 +353,7 @@ def test_postgresql_restarted_under_load(folder):
 
     refused_down = sum(1 for a in answers if a.method == "POST" and a.status == 503)
     unavailable = [a for a in answers if a.status == 503]
-    from_the_app = sum(1 for a in unavailable if "Service briefly unavailable" in a.body)
+    from_the_app = sum(1 for a in unavailable if "Service briefly unavailable" in a.text)
     print(
         f"PostgreSQL down {when.starting - when.stopped:.1f} s (stop took"
         f" {when.stopped - when.stopping:.2f} s, start {when.started - when.starting:.2f} s);"
