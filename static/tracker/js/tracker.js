@@ -29,6 +29,68 @@
     }
   });
 
+  // An htmx request that failed swaps nothing in (base.html's htmx-config): a 503 while the
+  // database is down, a 500, no network. Say so above the form, from one of base.html's
+  // <template>s (role="alert"); the form keeps what was typed. After a save, focus moves to
+  // the message, as it does to the page's other messages; a filter's change leaves focus on
+  // the control. The message goes when that form's next request succeeds (a swap of #page
+  // takes it too).
+  function isLoad(detail) {
+    return Boolean(detail.requestConfig && detail.requestConfig.verb === "get");
+  }
+
+  function failedRequestMessage(detail, cause) {
+    if (isLoad(detail)) {
+      return "request-failed-load";
+    }
+    if (cause === "network") {
+      return "request-failed-network";
+    }
+    return detail.xhr && detail.xhr.status === 503 ?
+      "request-failed-unavailable" : "request-failed-error";
+  }
+
+  function failedRequestAnchor(elt) {
+    return (elt && elt.closest && elt.closest("form")) || elt;
+  }
+
+  function clearFailedRequest(anchor) {
+    var previous = anchor && anchor.previousElementSibling;
+    if (previous && previous.classList.contains("request-failed")) {
+      previous.remove();
+    }
+  }
+
+  function showFailedRequest(event, cause) {
+    var detail = event.detail || {};
+    var anchor = failedRequestAnchor(detail.elt || event.target);
+    var template = document.getElementById(failedRequestMessage(detail, cause));
+    if (!anchor || !anchor.parentNode || !template) {
+      return;
+    }
+    clearFailedRequest(anchor);
+    var message = template.content.firstElementChild.cloneNode(true);
+    anchor.parentNode.insertBefore(message, anchor);
+    if (!isLoad(detail)) {
+      message.focus();
+    }
+  }
+
+  document.addEventListener("htmx:responseError", function (event) {
+    showFailedRequest(event, "response");
+  });
+  document.addEventListener("htmx:sendError", function (event) {
+    showFailedRequest(event, "network");
+  });
+  document.addEventListener("htmx:timeout", function (event) {
+    showFailedRequest(event, "network");
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    if (event.detail && event.detail.successful === true) {
+      clearFailedRequest(failedRequestAnchor(event.detail.elt || event.target));
+    }
+  });
+
   // A refused form's page opens on its summary of what is wrong (the error summary).
   document.addEventListener("DOMContentLoaded", function () {
     var summary = document.getElementById("error-summary");
