@@ -20,7 +20,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LogoutView
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import (
     Count,
@@ -31,7 +30,6 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
-    Window,
     prefetch_related_objects,
 )
 from django.http import (
@@ -79,6 +77,7 @@ from tracker.models import (
     Force,
     Inspection,
 )
+from tracker.paging import CappedPaginator, requested_page
 from tracker.preview import ReportSourceForm, named_force
 from tracker.rows import action_rows
 from tracker.security import log_event
@@ -224,12 +223,17 @@ def dashboard(request):
 @require_GET
 def action_list(request):
     actions = Action.objects.visible_to(request.user).with_related()
-    f = ActionFilter(request.GET, queryset=actions, request=request)
-    if f.search_term and (request.user.force_id or f.chosen_force):
-        page = _page_counted_by_its_query(f.qs, request.GET.get("page"))
+    f = ActionFilter(request.GET, queryset=actions, request=request, paged=PAGE_SIZE)
+    # Counted no further than a few pages past this one (tracker/paging.py): "More than
+    # 1,000 actions" rather than a COUNT of every action the filters match. A search of common
+    # words, which checks the actions one by one (tracker/search.py), counts one page ahead.
+    number = requested_page(request.GET.get("page"))
+    qs = f.qs
+    if f.walked:
+        paginator = CappedPaginator(qs, PAGE_SIZE, number=number, cap=0, pages_ahead=1)
     else:
-        paginator = Paginator(f.qs, PAGE_SIZE)
-        page = paginator.page(_clamp_page(request.GET.get("page"), paginator.num_pages))
+        paginator = CappedPaginator(qs, PAGE_SIZE, number=number)
+    page = paginator.page(min(number, paginator.num_pages))
     return render(
         request,
         "tracker/action_list.html",
@@ -242,36 +246,6 @@ def action_list(request):
             ),
         },
     )
-
-
-# Further than any list goes; it only keeps a silly ?page= from overflowing the OFFSET.
-BEYOND_EVERY_PAGE = 10**9
-
-
-def _clamp_page(value: str | None, last: int) -> int:
-    try:
-        number = int(value or 1)
-    except ValueError:
-        number = 1
-    return min(max(number, 1), last)
-
-
-def _page_counted_by_its_query(queryset: QuerySet, requested: str | None) -> Page:
-    """A page of a search within one force, with the total from the same query (OVER ()).
-
-    Finding the notes that match is nearly all of a search's cost, and Paginator would find
-    them twice: once to COUNT, once for the page. One force's actions are few enough to count
-    beside the page; across every force a COUNT of its own is the cheaper of the two.
-    A page past the end shows the last page, as the plain list does.
-    """
-    paginator = Paginator(queryset, PAGE_SIZE)
-    number = _clamp_page(requested, BEYOND_EVERY_PAGE)
-    start = (number - 1) * PAGE_SIZE
-    rows = list(queryset.annotate(found=Window(Count("pk")))[start : start + PAGE_SIZE])
-    if not rows and number > 1:
-        return paginator.page(paginator.num_pages)
-    paginator.count = rows[0].found if rows else 0  # what Paginator would have counted
-    return Page(rows, number, paginator)
 
 
 def _exported(request) -> tuple[ActionFilter, str | None]:

@@ -31,6 +31,7 @@ from tracker.models import (
     Inspection,
     User,
 )
+from tracker.paging import CappedCountAdmin
 from tracker.security import log_event
 from tracker.workflow import (
     REASON_NEEDED_TO,
@@ -231,7 +232,7 @@ RECORD_FIELDS = [
 
 
 @admin.register(Action)
-class ActionAdmin(admin.ModelAdmin):
+class ActionAdmin(CappedCountAdmin):
     form = ActionAdminForm
     list_display = [
         "id",
@@ -255,7 +256,6 @@ class ActionAdmin(admin.ModelAdmin):
     # The finding's text, or its reference exactly ("=": case-insensitive): searching 500,000
     # notes belongs to the staff list's indexed search (/actions/?q=), open to inspectors too.
     search_fields = ["text", "=reference"]
-    show_full_result_count = False
     readonly_fields = [
         "force",
         "question",
