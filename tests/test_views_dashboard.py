@@ -82,6 +82,20 @@ def test_an_inspector_sees_all_forces_and_can_pick_one(client, inspector, spread
         assert client.get(tile["url"]).context["page"].paginator.count == tile["count"]
 
 
+def test_an_inspectors_tiles_across_forces_are_the_sums_of_each_forces(
+    client, inspector, spread, other_force
+):
+    # Issue 16: across every force the tiles add up the per-force rows (one pass over the
+    # actions); each must still count what it counts for each force alone.
+    make_action(force=other_force, **due(-5))
+    make_action(force=other_force, status=Status.CLOSED, closed_at=timezone.now())
+    client.force_login(inspector)
+    across = tile_counts(client.get("/"))
+    each = [tile_counts(client.get(f"/?force={slug}")) for slug in ("lancashire", "kent")]
+    assert across == {label: each[0][label] + each[1][label] for label in across}
+    assert across["Open"] == 6 and across["Closed"] == 2
+
+
 def test_an_unknown_force_slug_shows_all_forces(client, inspector, spread):
     client.force_login(inspector)
     response = client.get("/?force=atlantis")

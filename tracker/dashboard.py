@@ -122,6 +122,10 @@ def tiles(counts: dict, force: Force | None, today: datetime.date) -> list[dict]
     ]
 
 
+# What `count_expressions` counts, by name: the tiles' counts are the sums of the force rows'.
+COUNT_NAMES = tuple(count_expressions(datetime.date(2000, 1, 1)))
+
+
 def force_rows(actions, forces: list[Force], today: datetime.date) -> list[dict]:
     """One row per force with actions, for an inspector looking at all forces (one query)."""
     by_force = {

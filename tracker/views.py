@@ -52,6 +52,7 @@ from django.views.decorators.http import (
 
 from tracker import pcc_response, preview
 from tracker.dashboard import (
+    COUNT_NAMES,
     EXPANDED_REPORTS,
     force_rows,
     list_url,
@@ -178,10 +179,18 @@ def dashboard(request):
         force = user.force
 
     today = timezone.localdate()
+    rows: list[dict] = []
+    if user.is_inspector and force is None:
+        # Every force's counts in one pass over the actions; the tiles are their sums, rather
+        # than a second pass (at 500,000 actions each pass is some 170 ms).
+        rows = force_rows(actions, forces, today)
+        counts = {name: sum(row[name] for row in rows) for name in COUNT_NAMES}
+    else:
+        counts = actions.counts(today)
     context: dict[str, Any] = {
         "force": force,
         "forces": forces,
-        "tiles": tiles(actions.counts(today), force if user.is_inspector else None, today),
+        "tiles": tiles(counts, force if user.is_inspector else None, today),
         "recent_events": recent_events(actions),
         "pcc_responses_due": pcc_responses_due(inspections, today),
         "may_import": may_import(user),
@@ -208,7 +217,7 @@ def dashboard(request):
         )[:MY_ACTIONS]
         context["my_actions_url"] = list_url(owner="me", status=list(OPEN_STATUSES))
     if user.is_inspector and force is None:
-        context["force_rows"] = force_rows(actions, forces, today)
+        context["force_rows"] = rows
     else:
         summaries = report_summaries(actions, inspections, expanded=EXPANDED_REPORTS)
         context["reports"] = summaries[:EXPANDED_REPORTS]
