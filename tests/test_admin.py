@@ -369,3 +369,24 @@ def test_a_long_admin_list_says_more_than_its_count_and_pages_on(
     assert "More than 100 evidence notes" in notes
     events = client.get("/admin/tracker/actionevent/").content.decode()
     assert "More than 100 " in events
+
+
+def test_the_admin_list_of_actions_opens_due_soonest_first(client, inspector, force):
+    # Issue 16: read from the (due_date, id) index, as the site's list opens; undated last.
+    import datetime
+
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    later, undated, sooner = (
+        make_action(force=force, due_date=day, original_due_date=day)
+        for day in (today + datetime.timedelta(days=9), None, today)
+    )
+    client.force_login(inspector)
+    page = client.get(CHANGELIST).content.decode()
+    shown = [int(pk) for pk in re.findall(r'href="/admin/tracker/action/(\d+)/change/', page)]
+    assert [pk for pk in shown if pk in {later.pk, undated.pk, sooner.pk}] == [
+        sooner.pk,
+        later.pk,
+        undated.pk,
+    ]

@@ -53,6 +53,7 @@ from django.views.decorators.http import (
 from tracker import pcc_response, preview
 from tracker.dashboard import (
     COUNT_NAMES,
+    EARLIER_REPORTS,
     EXPANDED_REPORTS,
     force_rows,
     list_url,
@@ -219,9 +220,11 @@ def dashboard(request):
     if user.is_inspector and force is None:
         context["force_rows"] = rows
     else:
-        summaries = report_summaries(actions, inspections, expanded=EXPANDED_REPORTS)
+        listed = EXPANDED_REPORTS + EARLIER_REPORTS
+        summaries = report_summaries(actions, inspections, expanded=EXPANDED_REPORTS, listed=listed)
         context["reports"] = summaries[:EXPANDED_REPORTS]
-        context["older_reports"] = summaries[EXPANDED_REPORTS:]
+        context["older_reports"] = summaries[EXPANDED_REPORTS:listed]
+        context["more_reports"] = len(summaries) > listed
     return render(request, "tracker/dashboard.html", context)
 
 

@@ -13,6 +13,7 @@ from typing import Any, cast
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.db.models import F
 from django.http import HttpResponse, QueryDict
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
@@ -313,6 +314,10 @@ class ActionAdmin(CappedCountAdmin):
     raw_id_fields = ["question", "parent"]  # editable on the add page only
     actions = ["close_selected", "export_selected_csv"]
     list_per_page = 50
+    # Due soonest first, as the site's list opens, read from the (due_date, id) index. The
+    # model's order (report, question, position) sorted a whole force's actions for the first
+    # page: 37 ms of the page at 500,000 actions (issue 16); the Report column still sorts so.
+    ordering = [F("due_date").asc(nulls_last=True), "id"]
 
     def get_queryset(self, request):
         # The changelist's rows join their report: not its long texts, which it never shows

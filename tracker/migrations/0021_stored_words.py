@@ -10,6 +10,8 @@
   still reads them for rare words).
 - An index on the upper-cased reference: the search also finds the action whose reference it
   is (`iexact`), without reading every action.
+- An index on actions' (status, updated_at, id): the inspector's dashboard's panel of what
+  waits for review (assured, longest waiting first) reads its ten from it.
 
 PostgreSQL computes the columns: nothing in Django writes them (they are not model fields),
 and notes stay append-only. Adding a column rewrites each table under an exclusive lock
@@ -17,7 +19,7 @@ and notes stay append-only. Adding a column rewrites each table under an exclusi
 search is per-word matching.
 """
 
-from django.db import migrations
+from django.db import migrations, models
 
 WORDS = "to_tsvector('english'::regconfig, COALESCE({column}, ''::text))"
 TABLES = (
@@ -63,4 +65,10 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RunPython(add_words, drop_words),
+        migrations.AddIndex(
+            model_name="action",
+            index=models.Index(
+                fields=["status", "updated_at", "id"], name="tracker_action_status_updated"
+            ),
+        ),
     ]
