@@ -10,7 +10,7 @@ from django.utils import timezone
 from tests.factories import make_action, make_inspection, make_question
 from tracker.filters import DEFAULT_SORT, SORTS
 from tracker.models import Action
-from tracker.search import Search, Way, matching_actions
+from tracker.search import Search, Way, few_ids, matching_actions
 
 TODAY = timezone.localdate()
 
@@ -177,10 +177,16 @@ def test_every_way_of_searching_finds_the_same_actions(question, inspector, way)
     by_reference = make_action(question=question, text="A fourth.", reference="Lifetime 7")
     make_action(question=question, text="Nothing like it.")
     listed = Action.objects.order_by(*SORTS[DEFAULT_SORT])
-    found = matching_actions(listed, Search.parse("lifetime management"), way)
-    assert [row.pk for row in found] == [in_text.pk, in_note.pk]
-    found = matching_actions(listed, Search.parse("lifetime 7"), way)
-    assert [row.pk for row in found] == [by_reference.pk]
+    for words, expected in (
+        ("lifetime management", [in_text.pk, in_note.pk]),
+        ("lifetime 7", [by_reference.pk]),
+    ):
+        search = Search.parse(words)
+        ids = ()
+        if way is Way.FEW and connection.vendor == "postgresql":
+            ids = few_ids(connection.alias, search) or ()
+        found = matching_actions(listed, search, way, ids)
+        assert [row.pk for row in found] == expected, words
 
 
 def words_columns() -> set[str]:

@@ -266,9 +266,9 @@ class ActionFilter(django_filters.FilterSet):
         # words by checking actions in that order, or a few by their ids (tracker/search.py);
         # it then counts less far. An export, or another order, gathers every match (SETS).
         in_index_order = self.paged if self.current_sort == DEFAULT_SORT else 0
-        way = way_for(queryset.db, search, in_index_order)
+        way, ids = way_for(queryset.db, search, in_index_order)
         self.walked = way is Way.WALK
-        return matching_actions(queryset, search, way)
+        return matching_actions(queryset, search, way, ids)
 
     def sort_by(self, queryset, name, value):
         return queryset.order_by(*SORTS[value])

@@ -101,9 +101,12 @@ class Way(enum.Enum):
     WALK = "walk"  # the list, read in order, each action's and its notes' words checked
 
 
-def matching_actions(actions: QuerySet, search: Search, way: Way = Way.SETS) -> QuerySet:
+def matching_actions(
+    actions: QuerySet, search: Search, way: Way = Way.SETS, ids: tuple[int, ...] = ()
+) -> QuerySet:
     """The actions whose text, or one of whose notes, holds every term of the search, and the
-    action whose reference the search is. `way` is PostgreSQL's (`way_for`); SQLite has one.
+    action whose reference the search is. `way` is PostgreSQL's, and for FEW the matching
+    `ids` (`way_for`); SQLite has one way.
 
     `Exists` (or IN) rather than a join, so an action with many matching notes is one row.
     """
@@ -115,7 +118,6 @@ def matching_actions(actions: QuerySet, search: Search, way: Way = Way.SETS) -> 
         if way is Way.WALK:
             return actions.filter(Q(OwnWords(query, params)) | by_reference)
         if way is Way.FEW:
-            ids = RawSQL(FEW_SQL.format(query=query), [*params, *params, search.reference])
             return actions.filter(pk__in=ids)
         texts = RawSQL(TEXTS_SQL.format(query=query), params)
         notes = RawSQL(NOTES_SQL.format(query=query), params)
@@ -132,12 +134,12 @@ def matching_actions(actions: QuerySet, search: Search, way: Way = Way.SETS) -> 
 # in the row, with a GIN index on each. Three ways to a page of matches:
 #
 # - FEW: the GIN indexes give the ids of every match (its text, one of its notes, or its
-#   reference), and those actions are fetched, sorted and joined (FEW_SQL). For a handful.
+#   reference; FIRST_SQL), at most FEW, and the list is those ids: sorted and joined.
 # - SETS: the GIN indexes give the ids of the actions whose text matches and of those with a
 #   matching note; the list is read in its order and each action kept when its id is in
 #   either (migration 0010's way). Costs a fetch per matching note: nothing for a word in a
 #   hundred notes, 34,000 fetches for "operation kestrel" at 5,000,000 notes. (With a few
-#   thousand matches, as one id set (FEW_SQL), PostgreSQL joined every action before sorting.)
+#   thousand matches, as one id set in SQL, PostgreSQL joined every action before sorting.)
 # - WALK: common words, in an order an index gives (due date, the default): the list is read
 #   in its order and each action checked (its words, then its notes' words through the notes'
 #   index on action) until the page is full (OwnWords). Costs what the page needs: a word as
@@ -156,9 +158,9 @@ WALK_COST = 2
 FEW = 200
 TEXTS_SQL = "SELECT id FROM tracker_action WHERE words @@ ({query})"
 NOTES_SQL = "SELECT action_id FROM tracker_evidencenote WHERE words @@ ({query})"
-FEW_SQL = (
-    f"{TEXTS_SQL} UNION {NOTES_SQL}"
-    " UNION SELECT id FROM tracker_action WHERE UPPER(reference::text) = UPPER(%s)"
+FIRST_SQL = (
+    f"{TEXTS_SQL} UNION ALL {NOTES_SQL}"
+    " UNION ALL SELECT id FROM tracker_action WHERE UPPER(reference::text) = UPPER(%s)"
 )
 ESTIMATED = ("notes that match", "actions whose text matches", "actions")
 ESTIMATE_SQL = (
@@ -173,26 +175,43 @@ def _tsquery(terms: tuple[str, ...]) -> tuple[str, list[str]]:
     return " && ".join(["phraseto_tsquery('english'::regconfig, %s)"] * len(terms)), list(terms)
 
 
-def way_for(using: str, search: Search, page_size: int = 0) -> Way:
-    """How to find the search's matches on PostgreSQL, from one EXPLAIN (statistics, no rows
-    read). `page_size`: the rows of a page read in an order an index gives. Without one (an
-    export, another order), on SQLite, or with nothing to search: SETS, and no query."""
+def way_for(using: str, search: Search, page_size: int = 0) -> tuple[Way, tuple[int, ...]]:
+    """How to find the search's matches on PostgreSQL, and for FEW the matching ids.
+
+    One EXPLAIN (statistics, no rows read) says whether the words are common enough to walk;
+    if not, the indexes' first FEW + 1 entries say whether they are a handful. `page_size`:
+    the rows of a page read in an order an index gives. Without one (an export, another
+    order), on SQLite, or with nothing to search: SETS, and no query."""
     if not search.terms or not page_size or connections[using].vendor != "postgresql":
-        return Way.SETS
+        return Way.SETS, ()
     query, params = _tsquery(search.terms)
     with connections[using].cursor() as cursor:
         cursor.execute(ESTIMATE_SQL.format(query=query), [*params, *params])
         plan = cursor.fetchone()[0]
-    if isinstance(plan, str):
-        plan = json.loads(plan)
-    parts = [part["Plan Rows"] for part in plan[0]["Plan"].get("Plans", ())]
-    if len(parts) != len(ESTIMATED):  # a plan of another shape: the way that always works
-        return Way.SETS
-    notes, texts, actions = parts
-    matches = notes + texts
-    if page_size and matches**2 > 2 * page_size * WALK_COST * actions:
-        return Way.WALK
-    return Way.FEW if matches < FEW else Way.SETS
+        if isinstance(plan, str):
+            plan = json.loads(plan)
+        parts = [part["Plan Rows"] for part in plan[0]["Plan"].get("Plans", ())]
+        if len(parts) == len(ESTIMATED):  # else a plan of another shape: do not walk
+            notes, texts, actions = parts
+            if (notes + texts) ** 2 > 2 * page_size * WALK_COST * actions:
+                return Way.WALK, ()
+    # The statistics cannot tell a rare word from one they do not know (both are estimated
+    # at 0.5% of the rows): look.
+    ids = few_ids(using, search)
+    return (Way.SETS, ()) if ids is None else (Way.FEW, ids)
+
+
+def few_ids(using: str, search: Search) -> tuple[int, ...] | None:
+    """The ids of the actions that match, if FEW or fewer (None if more): the indexes' first
+    FEW + 1 entries (UNION ALL stops there). PostgreSQL only."""
+    query, params = _tsquery(search.terms)
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            f"SELECT * FROM ({FIRST_SQL.format(query=query)}) AS found LIMIT %s",
+            [*params, *params, search.reference, FEW + 1],
+        )
+        found = [row[0] for row in cursor.fetchall()]
+    return tuple(sorted(set(found))) if len(found) <= FEW else None
 
 
 class OwnWords(Expression):
