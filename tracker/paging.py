@@ -19,6 +19,7 @@ from functools import cached_property
 from django.contrib import admin
 from django.contrib.admin.views.main import PAGE_VAR
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 
 # At least this many rows are counted; a page further on counts to a few pages past itself.
 CAP = 1000
@@ -59,7 +60,7 @@ class CappedPaginator(Paginator):
     def _counted(self) -> int:
         """Rows, counted to one past `counted_to` (one past says there are more)."""
         object_list = self.object_list
-        if hasattr(object_list, "query"):
+        if isinstance(object_list, QuerySet):
             # SELECT COUNT(*) FROM (… LIMIT n): the count reads no more than n rows, and
             # without the list's ORDER BY, which a count does not need.
             return object_list.order_by()[: self.counted_to + 1].count()
@@ -71,11 +72,11 @@ class CappedPaginator(Paginator):
         return self._counted > self.counted_to
 
     @cached_property
-    def count(self) -> int:  # type: ignore[override]
+    def count(self) -> int:
         return min(self._counted, self.counted_to)
 
     @cached_property
-    def num_pages(self) -> int:  # type: ignore[override]
+    def num_pages(self) -> int:
         pages = math.ceil(self.count / self.per_page) if self.count else 0
         if self.capped:
             return pages + 1  # the first page past what was counted: it counts further on
