@@ -334,3 +334,59 @@ def test_after_a_conflict_the_inspector_can_save_on_purpose(client, inspector, s
     assert again.status_code == 302
     action.refresh_from_db()
     assert action.status == Status.CLOSED
+
+
+@pytest.fixture
+def small_cap(monkeypatch):
+    """Count no further than 60 rows, and a page ahead (issue 16's cap is 1,000 and five)."""
+    monkeypatch.setattr("tracker.paging.CAP", 60)
+    monkeypatch.setattr("tracker.paging.PAGES_AHEAD", 1)
+
+
+def test_a_long_admin_list_says_more_than_its_count_and_pages_on(
+    client, inspector, force, small_cap, monkeypatch
+):
+    # Issue 16: the admin's lists of actions, notes and events count no further than a page
+    # past the one shown, never the whole table.
+    question = make_action(force=force).question
+    for _ in range(129):
+        make_action(question=question)
+    client.force_login(inspector)
+    first = client.get(CHANGELIST).content.decode()
+    assert "More than 100 actions" in first
+    assert "Select all actions (more than 100)" in first
+    assert 'href="?p=3"' in first
+    last = client.get(CHANGELIST + "?p=3").content.decode()
+    assert "130 actions" in last
+    assert "More than" not in last
+    action = Action.objects.first()
+    for n in range(101):
+        action.add_note(f"Progress {n}", by=inspector)
+    notes = client.get("/admin/tracker/evidencenote/").content.decode()
+    assert "101 evidence notes" in notes  # a hundred a page: counted to two pages
+    monkeypatch.setattr("tracker.paging.PAGES_AHEAD", 0)
+    notes = client.get("/admin/tracker/evidencenote/").content.decode()
+    assert "More than 100 evidence notes" in notes
+    events = client.get("/admin/tracker/actionevent/").content.decode()
+    assert "More than 100 " in events
+
+
+def test_the_admin_list_of_actions_opens_due_soonest_first(client, inspector, force):
+    # Issue 16: read from the (due_date, id) index, as the site's list opens; undated last.
+    import datetime
+
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    later, undated, sooner = (
+        make_action(force=force, due_date=day, original_due_date=day)
+        for day in (today + datetime.timedelta(days=9), None, today)
+    )
+    client.force_login(inspector)
+    page = client.get(CHANGELIST).content.decode()
+    shown = [int(pk) for pk in re.findall(r'href="/admin/tracker/action/(\d+)/change/', page)]
+    assert [pk for pk in shown if pk in {later.pk, undated.pk, sooner.pk}] == [
+        sooner.pk,
+        later.pk,
+        undated.pk,
+    ]

@@ -5,8 +5,14 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
+from django.utils import timezone
 
 from tests.factories import make_action, make_inspection, make_question
+from tracker.filters import DEFAULT_SORT, SORTS
+from tracker.models import Action
+from tracker.search import Search, Way, few_ids, matching_actions
+
+TODAY = timezone.localdate()
 
 AFI = (
     "The force should make sure that its approach to ‘lifetime management’ of offenders is "
@@ -130,3 +136,63 @@ def word_indexes() -> set[str]:
             for name in connection.introspection.get_constraints(cursor, table)
         }
     return {name for name in names if name.endswith("_words")}
+
+
+WORDS_MIGRATION = ("tracker", "0021_stored_words")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_stored_words_migration_applies_backwards_and_forwards():
+    """0021 keeps each action's and note's words in a column PostgreSQL computes; backwards,
+    0010's expression indexes come back."""
+    executor = MigrationExecutor(connection)
+    previous = executor.loader.graph.node_map[WORDS_MIGRATION].parents
+    leaves = executor.loader.graph.leaf_nodes()
+    try:
+        executor.migrate([parent.key for parent in previous])
+        if connection.vendor == "postgresql":
+            assert word_indexes() == {"tracker_action_text_words", "tracker_note_body_words"}
+            assert not words_columns()
+        executor = MigrationExecutor(connection)
+        executor.migrate([WORDS_MIGRATION])
+        if connection.vendor == "postgresql":
+            assert word_indexes() == {"tracker_action_words", "tracker_note_words"}
+            assert words_columns() == {"tracker_action", "tracker_evidencenote"}
+    finally:
+        MigrationExecutor(connection).migrate(leaves)
+
+
+@pytest.mark.parametrize("way", list(Way))
+def test_every_way_of_searching_finds_the_same_actions(question, inspector, way):
+    """PostgreSQL chooses how to find the matches by how common the words are (issue 16):
+    each way finds what the others do, in the list's order (SQLite has one way)."""
+    in_text = make_action(question=question, text=AFI, due_date=TODAY, original_due_date=TODAY)
+    in_note = make_action(
+        question=question, text="Another finding.", due_date=TODAY, original_due_date=TODAY
+    )
+    in_note.add_note("The lifetime management panel met.", by=inspector)
+    split = make_action(question=question, text="A third.", due_date=TODAY, original_due_date=TODAY)
+    split.add_note("lifetime", by=inspector)
+    split.add_note("management", by=inspector)
+    by_reference = make_action(question=question, text="A fourth.", reference="Lifetime 7")
+    make_action(question=question, text="Nothing like it.")
+    listed = Action.objects.order_by(*SORTS[DEFAULT_SORT])
+    for words, expected in (
+        ("lifetime management", [in_text.pk, in_note.pk]),
+        ("lifetime 7", [by_reference.pk]),
+    ):
+        search = Search.parse(words)
+        ids = ()
+        if way is Way.FEW and connection.vendor == "postgresql":
+            ids = few_ids(connection.alias, search) or ()
+        found = matching_actions(listed, search, way, ids)
+        assert [row.pk for row in found] == expected, words
+
+
+def words_columns() -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT table_name FROM information_schema.columns WHERE column_name = 'words'"
+            " AND table_name IN ('tracker_action', 'tracker_evidencenote')"
+        )
+        return {row[0] for row in cursor.fetchall()}

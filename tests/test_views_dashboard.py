@@ -82,6 +82,20 @@ def test_an_inspector_sees_all_forces_and_can_pick_one(client, inspector, spread
         assert client.get(tile["url"]).context["page"].paginator.count == tile["count"]
 
 
+def test_an_inspectors_tiles_across_forces_are_the_sums_of_each_forces(
+    client, inspector, spread, other_force
+):
+    # Issue 16: across every force the tiles add up the per-force rows (one pass over the
+    # actions); each must still count what it counts for each force alone.
+    make_action(force=other_force, **due(-5))
+    make_action(force=other_force, status=Status.CLOSED, closed_at=timezone.now())
+    client.force_login(inspector)
+    across = tile_counts(client.get("/"))
+    each = [tile_counts(client.get(f"/?force={slug}")) for slug in ("lancashire", "kent")]
+    assert across == {label: each[0][label] + each[1][label] for label in across}
+    assert across["Open"] == 6 and across["Closed"] == 2
+
+
 def test_an_unknown_force_slug_shows_all_forces(client, inspector, spread):
     client.force_login(inspector)
     response = client.get("/?force=atlantis")
@@ -218,3 +232,22 @@ def test_with_five_reports_or_fewer_there_is_no_older_list(signed_in, spread):
     page = signed_in.get("/").content.decode()
     assert "Earlier reports" not in page
     assert "Show all reports" not in page
+
+
+def test_a_force_with_many_reports_lists_the_twenty_most_recent_earlier_ones(signed_in, force):
+    # Issue 16: a force's hundreds of reports are the reports list's (/inspections/); the
+    # dashboard draws the five most recent and lists the next twenty, counting only theirs.
+    reports = [make_inspection(force=force, year=1990 + year) for year in range(27)]
+    for report in reports:
+        make_action(question=make_question(inspection=report))
+    response = signed_in.get("/")
+    page = response.content.decode()
+    assert page.count('class="card report-card') == 5
+    older = page[page.index('id="older-reports-heading"') :]
+    for report in reports[2:22]:
+        assert f'<a href="{report.get_absolute_url()}">{report}</a>' in older
+    for report in reports[:2]:
+        assert report.get_absolute_url() not in page
+    assert "The 20 most recent earlier reports." in older
+    assert '<a href="/inspections/">Show all reports' in older
+    assert [summary["total"] for summary in response.context["older_reports"]] == [1] * 20

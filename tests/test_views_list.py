@@ -244,3 +244,44 @@ def test_assured_actions_are_a_status_of_the_filter_with_a_badge_of_their_own(si
     page = response.content.decode()
     assert 'value="assured"' in page
     assert 'badge-status-assured">Assured — ready for the inspectorate</span>' in page
+
+
+@pytest.fixture
+def small_cap(monkeypatch):
+    """Count no further than 60 rows, and a page ahead (issue 16's cap is 1,000 and five)."""
+    monkeypatch.setattr("tracker.paging.CAP", 60)
+    monkeypatch.setattr("tracker.paging.PAGES_AHEAD", 1)
+
+
+def test_a_long_list_says_more_than_its_count_and_every_page_stays_reachable(
+    signed_in, question, small_cap
+):
+    # Issue 16: the list counts no further than it needs ("More than 1,000 actions" at the
+    # real cap), rather than every action the filters match.
+    actions = many(question, 170)
+    first = signed_in.get("/actions/")
+    page = first.content.decode()
+    assert "More than 100 actions, showing 1–50" in page
+    assert row_ids(first) == [a.pk for a in actions[:50]]
+    assert 'href="?page=3"' in page  # the first page beyond what was counted
+    assert 'rel="next"' in page
+    # Each page counts a page past itself, so Next leads on to the true last page.
+    second = signed_in.get("/actions/?page=2")
+    assert row_ids(second) == [a.pk for a in actions[50:100]]
+    assert "More than 150 actions, showing 51–100" in second.content.decode()
+    third = signed_in.get("/actions/?page=3")
+    assert row_ids(third) == [a.pk for a in actions[100:150]]
+    assert "170 actions, showing 101–150" in third.content.decode()
+    last = signed_in.get("/actions/?page=4")
+    assert row_ids(last) == [a.pk for a in actions[150:]]
+    assert "170 actions, showing 151–170" in last.content.decode()
+    assert 'rel="next"' not in last.content.decode()
+    # Past the end: the last page, as before.
+    assert signed_in.get("/actions/?page=99").context["page"].number == 4
+
+
+def test_a_list_within_the_cap_says_exactly_how_many(signed_in, question, small_cap):
+    many(question, 55)
+    page = signed_in.get("/actions/").content.decode()
+    assert "55 actions, showing 1–50" in page
+    assert "More than" not in page

@@ -34,8 +34,10 @@ from tracker.workflow import (
 
 RECENT_EVENTS = 10
 # The dashboard shows the most recent reports in full; older ones are a list of links (43
-# reports' charts made a 316 KB page).
+# reports' charts made a 316 KB page), the most recent EARLIER_REPORTS of them: the reports
+# list (/inspections/) has them all.
 EXPANDED_REPORTS = 5
+EARLIER_REPORTS = 20
 
 
 def pcc_responses_due(inspections: QuerySet, today: datetime.date) -> list:
@@ -122,6 +124,10 @@ def tiles(counts: dict, force: Force | None, today: datetime.date) -> list[dict]
     ]
 
 
+# What `count_expressions` counts, by name: the tiles' counts are the sums of the force rows'.
+COUNT_NAMES = tuple(count_expressions(datetime.date(2000, 1, 1)))
+
+
 def force_rows(actions, forces: list[Force], today: datetime.date) -> list[dict]:
     """One row per force with actions, for an inspector looking at all forces (one query)."""
     by_force = {
@@ -131,18 +137,24 @@ def force_rows(actions, forces: list[Force], today: datetime.date) -> list[dict]
     return [{**by_force[force.pk], "force": force} for force in forces if force.pk in by_force]
 
 
-def report_summaries(actions, inspections, expanded: int | None = None) -> list[dict]:
+def report_summaries(
+    actions, inspections, expanded: int | None = None, listed: int | None = None
+) -> list[dict]:
     """Each report with its actions by status (three queries in all).
 
     The first `expanded` reports (the most recent) also get their questions and a chart; the
-    rest are a link and a count, so their questions are not fetched.
+    rest are a link and a count, so their questions are not fetched. With `listed`, only the
+    first `listed` reports and one more (which says there are more): only their actions are
+    counted, so a force with hundreds of reports costs what one with a few does (issue 16).
     """
+    reports = list(inspections.select_related("force")[: None if listed is None else listed + 1])
+    if listed is not None:
+        actions = actions.filter(question__inspection__in=[report.pk for report in reports])
     per_question: dict[int, dict[str, int]] = defaultdict(dict)
     for question_id, status, n in (
         actions.order_by().values_list("question_id", "status").annotate(n=Count("pk"))
     ):
         per_question[question_id][status] = n
-    reports = list(inspections.select_related("force"))
     shown = {inspection.pk for inspection in (reports if expanded is None else reports[:expanded])}
     # Plain tuples: a force's twenty reports have some two hundred questions, and only the
     # shown reports' questions become rows.

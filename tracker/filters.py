@@ -21,7 +21,7 @@ from tracker.choices import OneQueryModelChoiceIterator
 from tracker.forms import DateInput
 from tracker.models import Action, Force, Grade, Inspection, Question, User
 from tracker.models import grade_severity as grade_severity_expression
-from tracker.search import Search, matching_actions
+from tracker.search import Search, Way, matching_actions, way_for
 from tracker.workflow import Kind, Status
 
 STATUS_ORDER = Case(
@@ -191,8 +191,12 @@ class ActionFilter(django_filters.FilterSet):
 
     request: HttpRequest  # always given: what it offers depends on who asks
 
-    def __init__(self, data=None, *args, request=None, **kwargs):
+    def __init__(self, data=None, *args, request=None, paged: int = 0, **kwargs):
         super().__init__(data, *args, request=request, **kwargs)
+        # Rows a page (the list), rather than every row (0: the exports): a search may then
+        # read the list in its order until the page is full (tracker/search.py).
+        self.paged = paged
+        self.walked = False
         user = request.user
         data = data or {}
         force_slug = data.get("force") if user.is_inspector else None
@@ -257,7 +261,14 @@ class ActionFilter(django_filters.FilterSet):
         """Words in the finding or in one of its notes, or its reference (tracker/search.py)."""
         if not value.strip():
             return queryset
-        return matching_actions(queryset, Search.parse(value))
+        search = Search.parse(value)
+        # A page read in the default order (due date), which an index gives, may find common
+        # words by checking actions in that order, or a few by their ids (tracker/search.py);
+        # it then counts less far. An export, or another order, gathers every match (SETS).
+        in_index_order = self.paged if self.current_sort == DEFAULT_SORT else 0
+        way, ids = way_for(queryset.db, search, in_index_order)
+        self.walked = way is Way.WALK
+        return matching_actions(queryset, search, way, ids)
 
     def sort_by(self, queryset, name, value):
         return queryset.order_by(*SORTS[value])

@@ -20,7 +20,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LogoutView
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import (
     Count,
@@ -31,7 +30,6 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
-    Window,
     prefetch_related_objects,
 )
 from django.http import (
@@ -53,6 +51,8 @@ from django.views.decorators.http import (
 
 from tracker import pcc_response, preview
 from tracker.dashboard import (
+    COUNT_NAMES,
+    EARLIER_REPORTS,
     EXPANDED_REPORTS,
     force_rows,
     list_url,
@@ -79,6 +79,7 @@ from tracker.models import (
     Inspection,
 )
 from tracker.outage import unavailable
+from tracker.paging import CappedPaginator, requested_page
 from tracker.preview import ReportSourceForm, named_force
 from tracker.rows import action_rows
 from tracker.security import log_event
@@ -180,10 +181,18 @@ def dashboard(request):
         force = user.force
 
     today = timezone.localdate()
+    rows: list[dict] = []
+    if user.is_inspector and force is None:
+        # Every force's counts in one pass over the actions; the tiles are their sums, rather
+        # than a second pass (at 500,000 actions each pass is some 170 ms).
+        rows = force_rows(actions, forces, today)
+        counts = {name: sum(row[name] for row in rows) for name in COUNT_NAMES}
+    else:
+        counts = actions.counts(today)
     context: dict[str, Any] = {
         "force": force,
         "forces": forces,
-        "tiles": tiles(actions.counts(today), force if user.is_inspector else None, today),
+        "tiles": tiles(counts, force if user.is_inspector else None, today),
         "recent_events": recent_events(actions),
         "pcc_responses_due": pcc_responses_due(inspections, today),
         "may_import": may_import(user),
@@ -210,11 +219,13 @@ def dashboard(request):
         )[:MY_ACTIONS]
         context["my_actions_url"] = list_url(owner="me", status=list(OPEN_STATUSES))
     if user.is_inspector and force is None:
-        context["force_rows"] = force_rows(actions, forces, today)
+        context["force_rows"] = rows
     else:
-        summaries = report_summaries(actions, inspections, expanded=EXPANDED_REPORTS)
+        listed = EXPANDED_REPORTS + EARLIER_REPORTS
+        summaries = report_summaries(actions, inspections, expanded=EXPANDED_REPORTS, listed=listed)
         context["reports"] = summaries[:EXPANDED_REPORTS]
-        context["older_reports"] = summaries[EXPANDED_REPORTS:]
+        context["older_reports"] = summaries[EXPANDED_REPORTS:listed]
+        context["more_reports"] = len(summaries) > listed
     return render(request, "tracker/dashboard.html", context)
 
 
@@ -225,12 +236,17 @@ def dashboard(request):
 @require_GET
 def action_list(request):
     actions = Action.objects.visible_to(request.user).with_related()
-    f = ActionFilter(request.GET, queryset=actions, request=request)
-    if f.search_term and (request.user.force_id or f.chosen_force):
-        page = _page_counted_by_its_query(f.qs, request.GET.get("page"))
+    f = ActionFilter(request.GET, queryset=actions, request=request, paged=PAGE_SIZE)
+    # Counted no further than a few pages past this one (tracker/paging.py): "More than
+    # 1,000 actions" rather than a COUNT of every action the filters match. A search of common
+    # words, which checks the actions one by one (tracker/search.py), counts one page ahead.
+    number = requested_page(request.GET.get("page"))
+    qs = f.qs
+    if f.walked:
+        paginator = CappedPaginator(qs, PAGE_SIZE, number=number, cap=0, pages_ahead=1)
     else:
-        paginator = Paginator(f.qs, PAGE_SIZE)
-        page = paginator.page(_clamp_page(request.GET.get("page"), paginator.num_pages))
+        paginator = CappedPaginator(qs, PAGE_SIZE, number=number)
+    page = paginator.page(min(number, paginator.num_pages))
     return render(
         request,
         "tracker/action_list.html",
@@ -243,36 +259,6 @@ def action_list(request):
             ),
         },
     )
-
-
-# Further than any list goes; it only keeps a silly ?page= from overflowing the OFFSET.
-BEYOND_EVERY_PAGE = 10**9
-
-
-def _clamp_page(value: str | None, last: int) -> int:
-    try:
-        number = int(value or 1)
-    except ValueError:
-        number = 1
-    return min(max(number, 1), last)
-
-
-def _page_counted_by_its_query(queryset: QuerySet, requested: str | None) -> Page:
-    """A page of a search within one force, with the total from the same query (OVER ()).
-
-    Finding the notes that match is nearly all of a search's cost, and Paginator would find
-    them twice: once to COUNT, once for the page. One force's actions are few enough to count
-    beside the page; across every force a COUNT of its own is the cheaper of the two.
-    A page past the end shows the last page, as the plain list does.
-    """
-    paginator = Paginator(queryset, PAGE_SIZE)
-    number = _clamp_page(requested, BEYOND_EVERY_PAGE)
-    start = (number - 1) * PAGE_SIZE
-    rows = list(queryset.annotate(found=Window(Count("pk")))[start : start + PAGE_SIZE])
-    if not rows and number > 1:
-        return paginator.page(paginator.num_pages)
-    paginator.count = rows[0].found if rows else 0  # what Paginator would have counted
-    return Page(rows, number, paginator)
 
 
 def _exported(request) -> tuple[ActionFilter, str | None]:

@@ -13,6 +13,7 @@ from typing import Any, cast
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.db.models import F
 from django.http import HttpResponse, QueryDict
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
@@ -31,6 +32,7 @@ from tracker.models import (
     Inspection,
     User,
 )
+from tracker.paging import CappedCountAdmin
 from tracker.security import log_event
 from tracker.workflow import (
     REASON_NEEDED_TO,
@@ -231,7 +233,7 @@ RECORD_FIELDS = [
 
 
 @admin.register(Action)
-class ActionAdmin(admin.ModelAdmin):
+class ActionAdmin(CappedCountAdmin):
     form = ActionAdminForm
     list_display = [
         "id",
@@ -255,7 +257,6 @@ class ActionAdmin(admin.ModelAdmin):
     # The finding's text, or its reference exactly ("=": case-insensitive): searching 500,000
     # notes belongs to the staff list's indexed search (/actions/?q=), open to inspectors too.
     search_fields = ["text", "=reference"]
-    show_full_result_count = False
     readonly_fields = [
         "force",
         "question",
@@ -313,6 +314,11 @@ class ActionAdmin(admin.ModelAdmin):
     raw_id_fields = ["question", "parent"]  # editable on the add page only
     actions = ["close_selected", "export_selected_csv"]
     list_per_page = 50
+    # Due soonest first, as the site's list opens, read from the (due_date, id) index. The
+    # model's order (report, question, position) sorted a whole force's actions for the first
+    # page: 37 ms of the page at 500,000 actions (issue 16); the Report column still sorts so.
+    # (Django's admin takes an expression here; django-stubs say only names.)
+    ordering = [F("due_date").asc(nulls_last=True), "id"]  # type: ignore[list-item]
 
     def get_queryset(self, request):
         # The changelist's rows join their report: not its long texts, which it never shows

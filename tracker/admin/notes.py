@@ -8,6 +8,7 @@ from django.template.loader import render_to_string
 
 from tracker.admin.inlines import AppendOnlyInline
 from tracker.models import ActionEvent, EvidenceFile, EvidenceNote
+from tracker.paging import CappedCountAdmin
 from tracker.workflow import TransitionError
 
 
@@ -43,12 +44,11 @@ class EvidenceNoteAdminForm(forms.ModelForm):
 
 
 @admin.register(EvidenceNote)
-class EvidenceNoteAdmin(admin.ModelAdmin):
+class EvidenceNoteAdmin(CappedCountAdmin):
     form = EvidenceNoteAdminForm
     list_display = ["id", "action", "kind", "author", "created_at"]
     list_filter = ["kind", "action__force"]
     list_select_related = ["action", "author"]
-    show_full_result_count = False  # a second COUNT of 500,000 notes on every page
     raw_id_fields = ["action"]
     fields = ["action", "kind", "body"]
     inlines = [EvidenceFileInline]

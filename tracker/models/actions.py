@@ -267,6 +267,11 @@ class Action(models.Model):
             models.Index(fields=["due_date", "id"], name="tracker_action_due"),
             models.Index(fields=["owner", "status"], name="tracker_action_owner_status"),
             models.Index(fields=["force", "updated_at"], name="tracker_action_force_updated"),
+            # What waits for an inspector's review (the dashboard's panel: assured, longest
+            # waiting first), without sorting every assured action of every force.
+            models.Index(
+                fields=["status", "updated_at", "id"], name="tracker_action_status_updated"
+            ),
             # The list sorted by the force's own reference (`sort=reference`).
             models.Index(fields=["force", "reference", "id"], name="tracker_action_force_ref"),
         ]

@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tracker", "0020_governance"),
+        ("tracker", "0021_stored_words"),
     ]
 
     operations = [
