@@ -153,7 +153,9 @@ def matching_actions(
 # about 3,200, at 500,000 about 10,000. Measured: checking an action cost 5.5 µs, fetching a
 # matching note 2 µs (4 µs when the notes are not in PostgreSQL's buffers). The estimate of
 # "operation kestrel" is low (1,378 notes of 3,412 at 50,000 actions; 13,539 of 33,156 at
-# 500,000): the planner takes the words as independent, and they come together.
+# 500,000): the planner takes the words as independent, and they come together. Below the
+# walk's threshold `few_ids` looks at the indexes' first FEW + 1 matches: FEW or SETS (the
+# statistics estimate a word they do not know at 0.5% of the rows, as they would a rare one).
 WALK_COST = 2
 FEW = 200
 TEXTS_SQL = "SELECT id FROM tracker_action WHERE words @@ ({query})"
