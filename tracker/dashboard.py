@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from collections.abc import Collection
 from urllib.parse import urlencode
 
 from django.db.models import Count, QuerySet
@@ -23,7 +24,10 @@ from tracker.models import (
     cite_question,
     count_expressions,
     question_url,
+    tallied_counts,
+    tally_kept,
 )
+from tracker.models.actions import COUNTED
 from tracker.workflow import (
     DUE_SOON_DAYS,
     OPEN_STATUSES,
@@ -125,15 +129,31 @@ def tiles(counts: dict, force: Force | None, today: datetime.date) -> list[dict]
 
 
 # What `count_expressions` counts, by name: the tiles' counts are the sums of the force rows'.
-COUNT_NAMES = tuple(count_expressions(datetime.date(2000, 1, 1)))
+COUNT_NAMES = COUNTED
 
 
-def force_rows(actions, forces: list[Force], today: datetime.date) -> list[dict]:
-    """One row per force with actions, for an inspector looking at all forces (one query)."""
-    by_force = {
-        row["force"]: row
-        for row in actions.order_by().values("force").annotate(**count_expressions(today))
-    }
+def force_rows(
+    actions,
+    forces: list[Force],
+    today: datetime.date,
+    *,
+    tallied: bool = False,
+    force_ids: Collection[int] | None = None,
+) -> list[dict]:
+    """One row per force with actions, for an inspector looking at all forces (one query).
+
+    With `tallied`, `actions` are every action of the forces `force_ids` (None: of every
+    force), an inspector's whole view: PostgreSQL counts them from its tally of actions per
+    force and status and the open actions' due dates (`tallied_counts`), which do not grow
+    with the actions closed long ago. Otherwise one GROUP BY over `actions`.
+    """
+    if tallied and tally_kept():
+        by_force = tallied_counts(today, force_ids)
+    else:
+        by_force = {
+            row["force"]: row
+            for row in actions.order_by().values("force").annotate(**count_expressions(today))
+        }
     return [{**by_force[force.pk], "force": force} for force in forces if force.pk in by_force]
 
 

@@ -183,9 +183,9 @@ def dashboard(request):
     today = timezone.localdate()
     rows: list[dict] = []
     if user.is_inspector and force is None:
-        # Every force's counts in one pass over the actions; the tiles are their sums, rather
-        # than a second pass (at 500,000 actions each pass is some 170 ms).
-        rows = force_rows(actions, forces, today)
+        # Every force's counts, from the database's tally where it keeps one (not a pass over
+        # the actions: some 170 ms at 500,000); the tiles are their sums.
+        rows = force_rows(actions, forces, today, tallied=True, force_ids=user.inspected_force_ids)
         counts = {name: sum(row[name] for row in rows) for name in COUNT_NAMES}
     else:
         counts = actions.counts(today)

@@ -23,9 +23,12 @@ from tracker.models.actions import (
     Action,
     ActionEvent,
     ActionQuerySet,
+    ActionTally,
     EvidenceFile,
     EvidenceNote,
     count_expressions,
+    tallied_counts,
+    tally_kept,
 )
 from tracker.models.imports import SpreadsheetImportClaim
 from tracker.models.mail import Email, EmailKind, EmailState
@@ -64,6 +67,7 @@ __all__ = [
     "Action",
     "ActionEvent",
     "ActionQuerySet",
+    "ActionTally",
     "Email",
     "EmailKind",
     "EmailState",
@@ -90,6 +94,8 @@ __all__ = [
     "TransitionError",
     "User",
     "count_expressions",
+    "tallied_counts",
+    "tally_kept",
     "grade_severity",
     "inspectors_of",
     "leads_of",
