@@ -167,6 +167,8 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         env("PEEL_DB_CONNECT_TIMEOUT", "3")
     )
 
+# The action tally is the database's own bookkeeping, not data to dump or load (tracker/routers.py).
+DATABASE_ROUTERS = ["tracker.routers.DerivedDataRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "tracker.User"
 LOGIN_URL = "login"
