@@ -8,6 +8,7 @@ import io
 import os
 import shutil
 import subprocess
+import zoneinfo
 
 import openpyxl
 import pytest
@@ -193,6 +194,9 @@ def test_libreoffice_reads_the_workbook_as_the_csv_says(signed_in, staff, questi
         text='Quotes "and", commas\nand lines', blocked_reason="=not a formula",
     )  # fmt: skip
     action.add_note("A note", by=staff)
+    # Before ten in the morning: the hour is written in two digits, as the CSV writes it.
+    early = datetime.datetime(2026, 12, 1, 5, 7, 9, tzinfo=zoneinfo.ZoneInfo("Europe/London"))
+    Action.objects.filter(pk=action.pk).update(updated_at=early)
     (tmp_path / "actions.xlsx").write_bytes(export(signed_in)[1])
     # UTF-8 (76), comma-separated (44), quoted with '"' (34)
     to_csv = "csv:Text - txt - csv (StarCalc):44,34,76"
@@ -210,6 +214,7 @@ def test_libreoffice_reads_the_workbook_as_the_csv_says(signed_in, staff, questi
     cells = dict(zip(header, row, strict=True))
     assert cells["due_date"] == cells["original_due_date"] == "2027-03-31"
     assert cells["last_updated"] == by_csv["last_updated"][:19].replace("T", " ")
+    assert cells["last_updated"] == "2026-12-01 05:07:09"
     for name in ("action_id", "area_for_improvement", "blocked_reason", "evidence_notes", "url"):
         assert cells[name] == by_csv[name]
     assert cells["blocked_reason"] == "'=not a formula"

@@ -26,6 +26,9 @@ from tracker.exports.python_engine import CHUNK_SIZE
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # The most characters an Excel cell holds; it refuses a file with longer ones.
 CELL_MAX = 32767
+# A time as the CSV writes it, the hour in two digits (openpyxl's default, "h:mm:ss", shows
+# five past midnight as "0:05:00").
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
 
 
 def write_actions_xlsx(
@@ -43,7 +46,7 @@ def write_actions_xlsx(
     count = 0
     rows = export_rows(queryset).iterator(chunk_size=CHUNK_SIZE)
     for count, row in enumerate(rows, start=1):  # noqa: B007 - the count is returned
-        sheet.append([_value(cell(row, context)) for cell in cells])
+        sheet.append([_value(sheet, cell(row, context)) for cell in cells])
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{count + 1}"
     workbook.save(out)
     return count
@@ -55,10 +58,14 @@ def _bold(sheet, name: str) -> Cell:
     return cell
 
 
-def _value(value: object) -> object:
+def _value(sheet, value: object) -> object:
     """The cell as openpyxl takes it: empty text as an empty cell; text without the control
     characters XML cannot hold (neutralised again, in case one hid a formula's start), at most
-    `CELL_MAX` characters."""
+    `CELL_MAX` characters; a time in `DATETIME_FORMAT`."""
+    if isinstance(value, datetime.datetime):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.number_format = DATETIME_FORMAT
+        return cell
     if not isinstance(value, str):
         return value
     if not value:
