@@ -78,6 +78,11 @@ def find_program(name: str) -> str | None:
     return shutil.which(name) or shutil.which(name, path="/usr/sbin:/sbin")
 
 
+def as_user(user: str, argv: list[str]) -> list[str]:
+    """`argv` run as `user` when this process is root (PostgreSQL and PgBouncer refuse root)."""
+    return ["runuser", "-u", user, "--", *argv] if os.geteuid() == 0 else argv
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -112,8 +117,8 @@ class Process:
 
     def start(self) -> Process:
         argv = self.argv
-        if self.user and os.geteuid() == 0:
-            argv = ["runuser", "-u", self.user, "--", *argv]
+        if self.user:
+            argv = as_user(self.user, argv)
         with open(self.log, "ab") as log:
             self.popen = subprocess.Popen(
                 argv,
@@ -261,9 +266,7 @@ class PostgresCluster:
             "30",
             *args,
         ]
-        if os.geteuid() == 0:
-            argv = ["runuser", "-u", "postgres", "--", *argv]
-        subprocess.run(argv, check=True, capture_output=True, text=True)
+        subprocess.run(as_user("postgres", argv), check=True, capture_output=True, text=True)
 
     def start(self) -> None:
         self._pg_ctl(
@@ -305,9 +308,7 @@ def postgres_cluster(folder: Path) -> Iterator[PostgresCluster]:
         "UTF8",
         "--locale=C.UTF-8",
     ]
-    if os.geteuid() == 0:
-        initdb = ["runuser", "-u", "postgres", "--", *initdb]
-    subprocess.run(initdb, check=True, capture_output=True, text=True)
+    subprocess.run(as_user("postgres", initdb), check=True, capture_output=True, text=True)
     cluster = PostgresCluster(data, free_port(), folder / "postgres.log")
     cluster.start()
     try:
